@@ -1,0 +1,31 @@
+"""Shared reporting helpers for commands: problems as text or JSON, data as text/json/yaml."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+import click
+
+from ..errors import Problem
+
+FORMATS = click.Choice(["text", "json", "yaml"])
+
+
+def emit_data(data: Any, fmt: str) -> None:
+    """Print structured data as JSON or YAML (text rendering is each command's own)."""
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, sort_keys=False))
+    else:
+        from ..yamlio import dump
+
+        click.echo(dump(data), nl=False)
+
+
+def emit_problems(problems: Iterable[Problem], fmt: str) -> None:
+    problems = list(problems)
+    if fmt == "json":
+        click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
+    else:
+        for problem in problems:
+            click.echo(problem.format(), err=True)
