@@ -6,7 +6,6 @@ BIN := $(VENV)/bin
 
 $(BIN)/creg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(BIN)/creg
 
