@@ -1,0 +1,420 @@
+"""Publish a component version into a registry folder; deprecate published versions.
+
+A registry folder holds ``index.yaml`` and, per published version,
+``<name>/<version>/<leaf>-<version>.tar.gz`` (a reproducible archive of the component
+folder).  Two promises hold:
+
+* a published version never changes: publishing the same content again is a no-op, different
+  content under an existing version is refused (and ``index.yaml`` stays byte-identical);
+* a version number tells the truth: the interface is compared with the newest earlier
+  version, and a change the number would hide is refused unless ``--allow-breaking`` is
+  given (which the entry records as ``allowBreaking: true``).
+
+Version rules (strict semver, as the issue states them; the leading number is "major" even
+for 0.x): a removed input/output, a new required input, a changed type, or an optional
+input that became required need a major bump; a new optional input or a new output needs at
+least a minor bump; anything else is a patch.  A version that is not semver
+(``nightly``, ``v1``) cannot be checked, so publishing one requires ``--allow-breaking``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CregError, Problem, UsageError, did_you_mean
+from .spec import ComponentSpec, thaw
+
+LEVELS = ("patch", "minor", "major")
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+SPEC_FILE = "component.yaml"
+
+
+class PublishError(CregError):
+    """A publish or deprecate request that would break a registry promise."""
+
+
+@dataclass(frozen=True)
+class Change:
+    level: str  # one of LEVELS
+    message: str
+    path: tuple[str | int, ...] = ()  # where in the new spec (for positions)
+
+
+@dataclass
+class Candidate:
+    """Everything about the version to publish, computed before the index is locked."""
+
+    name: str
+    version: str
+    spec: ComponentSpec
+    spec_file: Path
+    archive: bytes
+    member: str
+
+    @property
+    def archive_path(self) -> str:
+        leaf = self.name.rsplit("/", 1)[-1]
+        return f"{self.name}/{self.version}/{leaf}-{self.version}.tar.gz"
+
+    @property
+    def archive_digest(self) -> str:
+        return "sha256:" + hashlib.sha256(self.archive).hexdigest()
+
+
+@dataclass
+class PublishResult:
+    name: str
+    version: str
+    status: str  # "published" or "unchanged"
+    archive: str
+    previous: str | None = None
+    level: str = "patch"
+    changes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        ref = f"{self.name}@{self.version}"
+        if self.status == "unchanged":
+            return f"{ref} is already published with the same content; nothing changed"
+        against = f" ({self.level}-level changes vs {self.previous})" if self.previous else " (first version)"
+        return f"published {ref} -> {self.archive}{against}"
+
+
+# --- what to publish -----------------------------------------------------------------------
+
+
+def locate_component(path: Path) -> tuple[Path, Path]:
+    """``(folder to pack, spec file)`` for a folder holding component.yaml or a spec file."""
+    if path.is_dir():
+        spec_file = path / SPEC_FILE
+        if not spec_file.is_file():
+            raise UsageError.at(str(path), 0, 0, "", f"no {SPEC_FILE} in this folder; pass the folder of a component")
+        return path, spec_file
+    if path.is_file():
+        return path.parent, path
+    raise UsageError.at(str(path), 0, 0, "", "no such file or folder")
+
+
+def infer_version(folder: Path, version: str | None) -> str:
+    """``--version``, else the folder name when the folder is ``<name>/<version>/``."""
+    from .index import parse_semver
+
+    if version:
+        return check_version_text(version)
+    if parse_semver(folder.name) is not None:
+        return folder.name
+    raise UsageError.at(str(folder), 0, 0, "", "cannot tell the version: the folder is not named like one "
+                                                "(e.g. components/add/1.0.0); pass --version X.Y.Z")
+
+
+def infer_name(folder: Path, version: str, name: str | None) -> str:
+    """``--name``, else ``<name>`` of ``<name>/<version>/``, else the folder's own name."""
+    name = name or (folder.resolve().parent.name if folder.name == version else folder.resolve().name)
+    if not NAME_PATTERN.match(name):
+        raise UsageError.at(str(folder), 0, 0, "", f"'{name}' is not a valid component name (letters, digits, "
+                                                    "'.', '_', '-', parts separated by '/'); pass --name")
+    return name
+
+
+def check_version_text(version: str) -> str:
+    if not VERSION_PATTERN.match(version):
+        raise UsageError(f"--version: '{version}' is not a valid version (letters, digits, '.', '_', '+', '-')")
+    return version
+
+
+def prepare(path: Path, version: str | None = None, name: str | None = None) -> Candidate:
+    """Validate the spec and pack the folder; raises before anything is written."""
+    from .packing import pack_folder
+    from .spec import load_component_from_file
+
+    folder, spec_file = locate_component(Path(path))
+    spec = load_component_from_file(spec_file)
+    version = infer_version(folder, version)
+    name = infer_name(folder, version, name)
+    top = f"{name.rsplit('/', 1)[-1]}-{version}"
+    member = f"{top}/{spec_file.relative_to(folder).as_posix()}"
+    return Candidate(name, version, spec, spec_file, pack_folder(folder, top), member)
+
+
+def new_entry(candidate: Candidate, allow_breaking: bool, today: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"version": candidate.version, "digest": candidate.spec.digest}
+    summary = summary_line(candidate.spec.description)
+    if summary:
+        entry["description"] = summary
+    entry["created"] = today
+    if allow_breaking:
+        entry["allowBreaking"] = True
+    entry["source"] = {"archive": candidate.archive_path, "archiveDigest": candidate.archive_digest,
+                       "member": candidate.member}
+    return entry
+
+
+def summary_line(description: str | None) -> str:
+    """The index's one-line description: the first non-empty line of the spec's description."""
+    return next((line.strip() for line in (description or "").splitlines() if line.strip()), "")
+
+
+# --- interface comparison ------------------------------------------------------------------
+
+
+def interface_changes(old: ComponentSpec, new: ComponentSpec) -> list[Change]:
+    """Every interface difference from ``old`` to ``new`` with the bump it needs."""
+    changes = _io_changes("input", old.inputs, new.inputs)
+    changes += _io_changes("output", old.outputs, new.outputs)
+    for index, item in enumerate(new.inputs):
+        before = old.input(item.name)
+        if before is None:
+            level = "major" if item.required else "minor"
+            kind = "required" if item.required else "optional"
+            changes.append(Change(level, f"new {kind} input '{item.name}'", ("inputs", index)))
+        elif item.required and not before.required:
+            changes.append(Change("major", f"input '{item.name}' became required", ("inputs", index)))
+    for index, item in enumerate(new.outputs):
+        if old.output(item.name) is None:
+            changes.append(Change("minor", f"new output '{item.name}'", ("outputs", index)))
+    return changes
+
+
+def _io_changes(kind: str, old_items: tuple[Any, ...], new_items: tuple[Any, ...]) -> list[Change]:
+    changes: list[Change] = []
+    new_by_name = {item.name: i for i, item in enumerate(new_items)}
+    for item in old_items:
+        if item.name not in new_by_name:
+            changes.append(Change("major", f"{kind} '{item.name}' was removed", (f"{kind}s",)))
+            continue
+        index = new_by_name[item.name]
+        old_type, new_type = thaw(item.type), thaw(new_items[index].type)
+        if old_type != new_type:
+            changes.append(Change("major", f"type of {kind} '{item.name}' changed from {old_type!r} to {new_type!r}",
+                                  (f"{kind}s", index, "type")))
+    return changes
+
+
+def version_bump(old: str, new: str) -> str:
+    """The level of the bump from ``old`` to ``new`` (both semver, ``new`` greater)."""
+    from .index import parse_semver
+
+    before, after = parse_semver(old), parse_semver(new)
+    assert before is not None and after is not None
+    if after[0] > before[0]:
+        return "major"
+    return "minor" if after[:2] > before[:2] else "patch"
+
+
+def needed_level(changes: list[Change]) -> str:
+    return max((c.level for c in changes), key=LEVELS.index, default="patch")
+
+
+def newest_earlier(entries: list[dict[str, Any]], version: str) -> dict[str, Any] | None:
+    """The entry with the greatest semver version below ``version`` (non-semver tags ignored)."""
+    from .index import parse_semver
+
+    target = parse_semver(version)
+    earlier = [(parse_semver(str(e["version"])), e) for e in entries]
+    earlier = [(v, e) for v, e in earlier if v is not None and target is not None and v < target]
+    return max(earlier, key=lambda pair: pair[0])[1] if earlier else None
+
+
+def same_version(entries: list[dict[str, Any]], version: str) -> dict[str, Any] | None:
+    """The entry of ``version``, also when spelled differently (``v1.0.0`` is ``1.0.0``)."""
+    from .index import parse_semver
+
+    wanted = parse_semver(version)
+    return next((e for e in entries if e["version"] == version
+                 or (wanted is not None and parse_semver(str(e["version"])) == wanted)), None)
+
+
+def refusal(candidate: Candidate, previous: str, changes: list[Change], got: str) -> PublishError:
+    """One positioned problem per change the version number would hide."""
+    from .yamlio import load_mapping
+
+    doc = load_mapping(candidate.spec.text, str(candidate.spec_file))
+    needed = needed_level(changes)
+    problems = [doc.positions.problem(
+        doc.data, list(c.path),
+        f"{c.message}: needs a {c.level} bump from {previous}, but {candidate.version} is a {got} bump; "
+        f"choose a {needed} version or pass --allow-breaking")
+        for c in changes if LEVELS.index(c.level) > LEVELS.index(got)]
+    return PublishError(problems=problems)
+
+
+# --- reading published versions back ---------------------------------------------------------
+
+
+def load_entry_spec(registry_dir: Path, name: str, entry: dict[str, Any]) -> ComponentSpec:
+    """The spec an index entry points to, verified against the entry's digest."""
+    from .spec import load_component_from_text
+
+    source = entry["source"]
+    raw, where = _entry_bytes(registry_dir, name, entry)
+    spec = load_component_from_text(raw, where)
+    if spec.digest != entry["digest"]:
+        raise PublishError.at(where, 0, 0, "$", f"digest {spec.digest} does not match the index entry "
+                                                f"{name}@{entry['version']} ({entry['digest']}); "
+                                                f"the published file was changed ({source})")
+    return spec
+
+
+def _entry_bytes(registry_dir: Path, name: str, entry: dict[str, Any]) -> tuple[bytes, str]:
+    from .packing import read_member
+
+    source = entry["source"]
+    if "path" in source:
+        path = _inside(registry_dir, source["path"])
+        return path.read_bytes(), str(path)
+    if "archive" in source and "://" not in source["archive"]:
+        path = _inside(registry_dir, source["archive"])
+        data = path.read_bytes()
+        if "sha256:" + hashlib.sha256(data).hexdigest() != source["archiveDigest"]:
+            raise PublishError.at(str(path), 0, 0, "", "archive digest does not match the index entry")
+        return read_member(data, source["member"], str(path)), f"{path}!{source['member']}"
+    return _remote_bytes(registry_dir, name, entry)
+
+
+def _remote_bytes(registry_dir: Path, name: str, entry: dict[str, Any]) -> tuple[bytes, str]:
+    """A remote source, read through the registry resolver (download cache, digest checks)."""
+    try:
+        from .resolve import Registry
+    except ImportError:
+        raise PublishError(f"{name}@{entry['version']} has a remote source; cannot compare interfaces "
+                           "without the resolver; pass --allow-breaking") from None
+    spec = Registry([str(registry_dir)]).load(f"{name}@{entry['version']}")
+    return spec.text.encode("utf-8"), spec.source
+
+
+def _inside(registry_dir: Path, relative: str) -> Path:
+    root = registry_dir.resolve()
+    path = (root / relative).resolve()
+    if root not in path.parents:
+        raise PublishError.at(str(registry_dir / "index.yaml"), 0, 0, "$", f"source '{relative}' leaves the registry folder")
+    return path
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+
+def today_utc() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+def publish(path: str | Path, registry_dir: str | Path, version: str | None = None, name: str | None = None,
+            allow_breaking: bool = False, today: str | None = None) -> PublishResult:
+    """Validate, check the version number, pack, and add the entry, all or nothing."""
+    from .indexstore import editing
+    from .store import atomic_write
+
+    candidate = prepare(Path(path), version, name)
+    registry_dir = Path(registry_dir)
+    _check_semver(candidate, allow_breaking)
+    with editing(registry_dir) as index:
+        existing = same_version(index.components.get(candidate.name, []), candidate.version)
+        if existing is not None:
+            return _unchanged_or_refuse(candidate, existing, registry_dir)
+        result = _check_interface(candidate, index.components.get(candidate.name, []), registry_dir, allow_breaking)
+        atomic_write(registry_dir / candidate.archive_path, candidate.archive)
+        index.put(candidate.name, new_entry(candidate, allow_breaking, today or today_utc()))
+        return result
+
+
+def _check_semver(candidate: Candidate, allow_breaking: bool) -> None:
+    from .index import parse_semver
+
+    if parse_semver(candidate.version) is None and not allow_breaking:
+        raise PublishError.at(str(candidate.spec_file), 0, 0, "", f"version '{candidate.version}' is not semver "
+                              "(MAJOR.MINOR.PATCH), so its compatibility cannot be checked; use a semver version "
+                              "or pass --allow-breaking")
+
+
+def _unchanged_or_refuse(candidate: Candidate, existing: dict[str, Any], registry_dir: Path) -> PublishResult:
+    source = existing.get("source", {})
+    same_spec = existing.get("digest") == candidate.spec.digest
+    same_archive = source.get("archiveDigest", candidate.archive_digest) == candidate.archive_digest
+    if same_spec and same_archive:
+        return PublishResult(candidate.name, candidate.version, "unchanged", candidate.archive_path)
+    if same_spec:
+        what = f"the folder's other files differ: archive {source.get('archiveDigest')} vs {candidate.archive_digest}"
+    else:
+        what = f"component.yaml differs: {existing.get('digest')} vs {candidate.spec.digest}"
+    raise PublishError.at(str(candidate.spec_file), 1, 1, "$", (
+        f"{candidate.name}@{candidate.version} is already published in {registry_dir} with different content "
+        f"({what}); a published version never changes: publish a new version"))
+
+
+def _check_interface(candidate: Candidate, entries: list[dict[str, Any]], registry_dir: Path,
+                     allow_breaking: bool) -> PublishResult:
+    result = PublishResult(candidate.name, candidate.version, "published", candidate.archive_path)
+    previous = newest_earlier(entries, candidate.version)
+    if previous is None:
+        return result
+    changes = interface_changes(load_entry_spec(registry_dir, candidate.name, previous), candidate.spec)
+    got = version_bump(str(previous["version"]), candidate.version)
+    result.previous, result.level = str(previous["version"]), needed_level(changes)
+    result.changes = [f"{c.level}: {c.message}" for c in changes]
+    if LEVELS.index(result.level) > LEVELS.index(got) and not allow_breaking:
+        raise refusal(candidate, result.previous, changes, got)
+    return result
+
+
+# --- deprecation -------------------------------------------------------------------------------
+
+
+def deprecate(registry_dir: str | Path, ref: str, message: str, replacement: str | None = None) -> str:
+    """Mark ``NAME@VERSION`` deprecated (never deletes it: lockfiles keep resolving it)."""
+    from .indexstore import editing
+
+    name, version = _exact_ref(ref)
+    wanted = _deprecation(message, replacement)
+    if not (Path(registry_dir) / "index.yaml").is_file():
+        raise UsageError(f"{registry_dir}: no index.yaml here; --to must name a registry folder")
+    with editing(Path(registry_dir)) as index:
+        entry = index.entry(name, version)
+        if entry is None:
+            raise _unknown(index.components, name, version, Path(registry_dir))
+        if entry.get("deprecated") == wanted:
+            return f"{name}@{version} is already deprecated with this message; nothing changed"
+        entry["deprecated"] = wanted
+        index.changed = True
+    return f"deprecated {name}@{version}" + (f" (use {replacement})" if replacement else "")
+
+
+def _deprecation(message: str, replacement: str | None) -> dict[str, str]:
+    if not message.strip():
+        raise UsageError("--message: say why the version is deprecated (and what to use instead)")
+    wanted = {"message": message}
+    if replacement:
+        wanted["replacement"] = _check_replacement(replacement)
+    return wanted
+
+
+def _exact_ref(ref: str) -> tuple[str, str]:
+    name, _, version = ref.partition("@")
+    if not name or not version:
+        raise UsageError(f"'{ref}': expected NAME@VERSION (an exact published version)")
+    return name, version
+
+
+def _check_replacement(replacement: str) -> str:
+    name, sep, spec = replacement.partition("@")
+    if not NAME_PATTERN.match(name) or (sep and not spec):
+        raise UsageError(f"--replacement: '{replacement}' is not NAME or NAME@RANGE (e.g. add@^2)")
+    if spec and not spec.startswith("sha256:"):
+        from .index import parse_range, parse_semver
+
+        if parse_semver(spec) is None and parse_range(spec) is None and spec != "latest":
+            raise UsageError(f"--replacement: '{spec}' is not a version or range (e.g. ^2, ~1.2, >=2,<3)")
+    return replacement
+
+
+def _unknown(components: dict[str, Any], name: str, version: str, registry_dir: Path) -> PublishError:
+    index_file = str(registry_dir / "index.yaml")
+    if name not in components:
+        return PublishError(problems=[Problem(index_file, 0, 0, "$.components",
+                                              f"no component '{name}'{did_you_mean(name, components)}")])
+    versions = ", ".join(str(e["version"]) for e in components[name])
+    return PublishError(problems=[Problem(index_file, 0, 0, f"$.components['{name}']",
+                                          f"no version '{version}' of '{name}'; published: {versions}")])
