@@ -10,10 +10,12 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
-from .errors import SpecError
-from .yamlio import Document, load_mapping
+from .errors import Problem, SpecError
+from .speccheck import semantic_findings
+from .specfast import conforms
+from .yamlio import Document, PathKey, load_mapping
 
 
 def digest_of(raw: bytes) -> str:
@@ -111,9 +113,38 @@ def _build(data: dict[str, Any], digest: str, source: str, text: str) -> Compone
         metadata=freeze(data.get("metadata") or {}), digest=digest, source=source, text=text)
 
 
-def check_document(doc: Document) -> list:
-    """Every problem of a parsed component document (schema + semantic checks)."""
-    return []  # filled in by the schema and semantic checks
+def check_document(doc: Document) -> list[Problem]:
+    """Every problem of a parsed component document (schema + semantic checks), sorted.
+
+    The fast checker answers for valid files; jsonschema runs only to explain a failure.
+    """
+    findings = list(_non_string_keys(doc.data, [])) if _any_non_string_key(doc.data) else []
+    if not findings and not conforms(doc.data):
+        from .specschema import schema_findings
+
+        findings = schema_findings(doc.data)
+    findings += semantic_findings(doc.data)
+    positions, data = doc.positions, doc.data
+    return sorted(positions.problem(data, path, message, key=at_key) for path, message, at_key in findings)
+
+
+def _any_non_string_key(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(not isinstance(k, str) or _any_non_string_key(v) for k, v in value.items())
+    return isinstance(value, list) and any(_any_non_string_key(v) for v in value)
+
+
+def _non_string_keys(value: Any, path: list[PathKey]) -> Iterator[tuple[list[PathKey], str, bool]]:
+    """JSON Schema (and KFP) only know text keys; YAML also allows `1:` or `true:`."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                yield path + [key], f"keys must be text; found {type(key).__name__} key {key!r} (quote it)", True
+            else:
+                yield from _non_string_keys(item, path + [key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_string_keys(item, path + [index])
 
 
 def load_component_from_text(text: str | bytes, source: str = "") -> ComponentSpec:

@@ -1,0 +1,52 @@
+"""``creg show PATH_OR_REF [--format text|json|yaml]``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from ._output import FORMATS, emit_data
+
+if TYPE_CHECKING:
+    from ..spec import ComponentSpec
+
+
+@click.command("show")
+@click.argument("target", metavar="PATH_OR_REF")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.pass_context
+def command(ctx: click.Context, target: str, fmt: str) -> None:
+    """Show a component's name, inputs, outputs, image (or graph tasks) and digest.
+
+    PATH_OR_REF is a component.yaml file, or a registry reference such as add@1.0.0.
+    """
+    from pathlib import Path
+
+    from ..specview import describe, render_text
+
+    path = Path(target)
+    if path.is_dir() and (path / "component.yaml").is_file():
+        path = path / "component.yaml"
+    if path.is_file():
+        from ..spec import load_component_from_file
+
+        spec = load_component_from_file(path)
+    else:
+        spec = _load_reference(ctx, target)
+    info = describe(spec)
+    if fmt == "text":
+        click.echo(render_text(info))
+    else:
+        emit_data(info, fmt)
+
+
+def _load_reference(ctx: click.Context, target: str) -> "ComponentSpec":
+    """A registry reference NAME@REF; anything that looks like a file path is a usage error."""
+    from ..errors import UsageError
+
+    if "@" not in target or target.endswith((".yaml", ".yml")):
+        raise UsageError(f"{target}: no such component file (or give a registry reference NAME@VERSION)")
+    from ..resolve import Registry
+
+    return Registry.from_settings(ctx.obj).load(target)

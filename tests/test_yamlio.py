@@ -1,0 +1,127 @@
+"""The safe YAML loader: limits, positions, and what it refuses."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import pytest
+
+from registry import yamlio
+from registry.errors import YamlError
+from registry.yamlio import dump, json_path, load_any, load_mapping
+
+
+def _fails(text: str | bytes, match: str) -> YamlError:
+    with pytest.raises(YamlError, match=match) as info:
+        load_mapping(text, "f.yaml")
+    return info.value
+
+
+def test_duplicate_key_is_an_error_with_both_lines() -> None:
+    error = _fails("a: 1\nb:\n  c: 1\n  c: 2\n", "duplicate key 'c'")
+    (problem,) = error.problems
+    assert (problem.file, problem.line, problem.column) == ("f.yaml", 4, 3)
+    assert "first defined at line 3" in problem.message
+
+
+def test_billion_laughs_fails_fast() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    tracemalloc.start()
+    try:
+        error = _fails("\n".join(lines) + "\n", "alias/anchor bomb")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert error.problems[0].line > 0
+    assert peak < 200 * 1024 * 1024  # stopped after a bounded number of values, not 10**10
+
+
+def test_aliases_within_limits_still_load() -> None:
+    doc = load_mapping("a: &x [1, 2]\nb: *x\n")
+    assert doc.data == {"a": [1, 2], "b": [1, 2]}
+    assert doc.data["a"] is not doc.data["b"]  # plain, independent values
+
+
+def test_deep_nesting_is_refused() -> None:
+    depth = yamlio.MAX_DEPTH + 5
+    _fails("a: " + "[" * depth + "]" * depth + "\n", "nesting deeper than")
+
+
+def test_size_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlio, "MAX_BYTES", 100)
+    _fails(b"a: " + b"x" * 200 + b"\n", "the limit is 100")
+    _fails("a: " + "x" * 200 + "\n", "the limit is 100")
+
+
+def test_non_utf8_names_the_position() -> None:
+    error = _fails(b"name: ok\ndescription: caf\xe9\n", "not valid UTF-8")
+    assert (error.problems[0].line, error.problems[0].column) == (2, 17)
+
+
+def test_utf8_bom_is_accepted() -> None:
+    assert load_mapping("\ufeffname: x\n".encode()).data == {"name": "x"}
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "# only a comment\n"])
+def test_empty_file(text: str) -> None:
+    _fails(text, "the file is empty")
+
+
+@pytest.mark.parametrize("text,kind", [("- a\n- b\n", "a list"), ("just text\n", "a str scalar"),
+                                       ("42\n", "a int scalar")])
+def test_top_level_must_be_a_mapping(text: str, kind: str) -> None:
+    error = _fails(text, "expected a mapping at the top level")
+    assert kind in error.problems[0].message and error.problems[0].line == 1
+
+
+def test_syntax_error_has_position() -> None:
+    error = _fails("a: [1, 2\nb: 3\n", "invalid YAML")
+    assert error.problems[0].line >= 2
+
+
+@pytest.mark.parametrize("text,match", [("a: !!python/object:os.system x\n", "unsupported YAML tag"),
+                                        ("a: !custom x\n", "unsupported YAML tag"),
+                                        ("base: &b {x: 1}\nc:\n  <<: *b\n", "merge keys")])
+def test_unsafe_or_unsupported_constructs(text: str, match: str) -> None:
+    _fails(text, match)
+
+
+def test_scalars_are_typed_but_timestamps_stay_text() -> None:
+    data = load_mapping("i: 1\nf: 1.5\nb: true\nn: null\nd: 2024-01-02\ns: '1'\n").data
+    assert data == {"i": 1, "f": 1.5, "b": True, "n": None, "d": "2024-01-02", "s": "1"}
+
+
+def test_positions_of_values_and_keys() -> None:
+    text = "name: x\ninputs:\n- name: a\n  type: Integer\n- {name: b, type: {GCSPath: {data_type: CSV}}}\n"
+    doc = load_mapping(text, "f.yaml")
+    locate = doc.positions.locate
+    assert locate(doc.data, ["name"]) == (1, 7)
+    assert locate(doc.data, ["inputs", 0, "type"]) == (4, 9)
+    assert locate(doc.data, ["inputs", 0, "type"], key=True) == (4, 3)
+    assert locate(doc.data, ["inputs", 1, "type", "GCSPath", "data_type"]) == (5, 41)
+    assert locate(doc.data, ["inputs", 1, "missing", "deeper"]) == (5, 3)  # closest existing parent
+    problem = doc.positions.problem(doc.data, ["inputs", 1, "name"], "bad")
+    assert problem.format() == "f.yaml:5:10: error: $.inputs[1].name: bad"
+
+
+def test_crlf_positions_match_lf() -> None:
+    lf = "a: 1\nb:\n  c: x\n"
+    crlf = lf.replace("\n", "\r\n")
+    for text in (lf, crlf):
+        doc = load_mapping(text)
+        assert doc.positions.locate(doc.data, ["b", "c"]) == (3, 6)
+
+
+def test_json_path_rendering() -> None:
+    assert json_path(["inputs", 0, "type"]) == "$.inputs[0].type"
+    assert json_path(["tasks", "my task", "=="]) == "$.tasks['my task']['==']"
+    assert json_path([]) == "$"
+
+
+def test_dump_keeps_order_and_never_writes_aliases() -> None:
+    shared = {"x": 1}
+    text = dump({"b": shared, "a": shared, "s": "yes: no"})
+    assert "&" not in text and "*" not in text
+    assert text.splitlines()[0] == "b:"
+    assert load_any(text)[0] == {"b": {"x": 1}, "a": {"x": 1}, "s": "yes: no"}
