@@ -6,7 +6,6 @@ The public Python API is re-exported here lazily, so ``import registry`` stays c
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 __version__ = "0.1.0"
 
@@ -26,7 +25,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:  # typing is not imported: it costs start-up time
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'registry' has no attribute {name!r}")

@@ -78,3 +78,41 @@ def test_home_is_isolated(isolated_home) -> None:  # type: ignore[no-untyped-def
 
     assert Path(os.environ["HOME"]) == isolated_home
     assert json.dumps(os.environ["CREG_CACHE_DIR"]).find(str(isolated_home)) != -1
+
+
+def test_prerendered_help_matches_click(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``creg --help`` skips click; its text must be exactly what click would print."""
+    import os
+    from pathlib import Path
+
+    import click
+
+    from registry import cli
+
+    monkeypatch.setenv("COLUMNS", "80")
+    with click.Context(cli.main, info_name="creg", **cli.main.context_settings) as ctx:
+        rendered = cli.main.get_help(ctx) + "\n"
+    stored = Path(cli.__file__).with_name("help.txt")
+    if os.environ.get("CREG_REGEN_GOLDEN") == "1":
+        stored.write_text(rendered, encoding="utf-8")
+    assert stored.read_text(encoding="utf-8") == rendered, \
+        "registry/help.txt is stale: run CREG_REGEN_GOLDEN=1 pytest tests/test_cli.py"
+
+
+def test_console_script_help_is_the_stored_text(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import shutil
+    from pathlib import Path
+
+    from registry import cli
+
+    script = shutil.which("creg", path=str(Path(sys.executable).parent))
+    assert script is not None
+    env = dict(os.environ, COLUMNS="100")
+    fast = subprocess.run([script, "--help"], capture_output=True, text=True, env=env, timeout=60)
+    assert fast.returncode == 0
+    assert fast.stdout == Path(cli.__file__).with_name("help.txt").read_text(encoding="utf-8")
+    # A narrow terminal gets click's own wrapping instead of the stored text.
+    narrow = subprocess.run([script, "--help"], capture_output=True, text=True,
+                            env=dict(os.environ, COLUMNS="60"), timeout=60)
+    assert narrow.returncode == 0 and "Usage: creg" in narrow.stdout
