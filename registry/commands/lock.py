@@ -1,0 +1,35 @@
+"""creg lock FILE: pin every component reference of a pipeline in creg.lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._reg import FORMATS, open_registry, warnings_to_stderr
+
+
+@click.command("lock")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--frozen", is_flag=True, help="Write nothing; fail if creg.lock is missing or stale.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.pass_context
+def command(ctx: click.Context, file: Path, frozen: bool, fmt: str) -> None:
+    """Resolve every NAME@REF in FILE (a pipeline or a list of refs) into creg.lock next to it."""
+    from ..lockfile import lock_file
+
+    with warnings_to_stderr():
+        report = lock_file(file, open_registry(ctx), frozen=frozen)
+    if fmt != "text":
+        from dataclasses import asdict
+
+        from ._output import emit_data
+
+        emit_data({"lock": str(report.path), "changed": report.changed, "removed": report.removed,
+                   "components": [asdict(e) for e in report.entries]}, fmt)
+        return
+    for entry in report.entries:
+        mark = "*" if entry.ref in report.changed else " "
+        click.echo(f"{mark} {entry.ref:<30} {entry.name}@{entry.version} {entry.digest}")
+    state = "up to date" if frozen or not (report.changed or report.removed) else "written"
+    click.echo(f"{report.path}: {state} ({len(report.entries)} reference(s))", err=True)

@@ -1,0 +1,30 @@
+"""creg search TEXT: components whose name or description contains TEXT."""
+
+from __future__ import annotations
+
+import click
+
+from ._reg import FORMATS, open_registry, warnings_to_stderr
+
+
+@click.command("search")
+@click.argument("text", default="")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.pass_context
+def command(ctx: click.Context, text: str, fmt: str) -> None:
+    """Search every registry for components whose name or description contains TEXT."""
+    with warnings_to_stderr():
+        hits = open_registry(ctx).search(text)
+    rows = [{"name": e.name, "version": e.version, "description": e.description, "registry": root}
+            for e, root in hits]
+    if fmt != "text":
+        from ._output import emit_data
+
+        emit_data(rows, fmt)
+        return
+    if not rows:
+        click.echo(f"no component matches '{text}'", err=True)
+    width = max((len(r["name"]) for r in rows), default=0)
+    for row in rows:
+        summary = (row["description"] or "").strip().splitlines()[0:1]
+        click.echo(f"{row['name']:<{width}}  {row['version']:<10}  {summary[0] if summary else ''}".rstrip())

@@ -1,0 +1,25 @@
+"""creg versions NAME: every version of a component, newest first."""
+
+from __future__ import annotations
+
+import click
+
+from ._reg import FORMATS, open_registry, warnings_to_stderr
+
+
+@click.command("versions")
+@click.argument("name")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.pass_context
+def command(ctx: click.Context, name: str, fmt: str) -> None:
+    """List the versions of NAME (newest first), with digests and deprecations."""
+    with warnings_to_stderr():
+        entries = open_registry(ctx).versions(name)
+    if fmt != "text":
+        from ._output import emit_data
+
+        emit_data([e.to_dict() for e in entries], fmt)
+        return
+    for entry in entries:
+        note = f"  deprecated: {entry.deprecated.get('message', '')}" if entry.deprecated else ""
+        click.echo(f"{entry.version:<12} {entry.digest}  {entry.created}{note}".rstrip())

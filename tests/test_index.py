@@ -1,0 +1,136 @@
+"""The index model: semver parsing, ordering, reference matching, validation with positions."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import yaml
+
+from registry.errors import CregError
+from registry.index import Index, ResolveError, load_index, parse_semver, select, split_ref
+
+DIGEST = "sha256:" + "a" * 64
+
+
+def entry(version: str, digest: str = DIGEST, **extra: object) -> dict[str, object]:
+    return {"version": version, "digest": digest, "source": {"path": f"c/{version}/component.yaml"}, **extra}
+
+
+def make_index(versions: list[str], **extra_by_version: dict[str, object]) -> Index:
+    items = [entry(v, "sha256:" + hashlib.sha256(v.encode()).hexdigest(), **extra_by_version.get(v, {})) for i, v in enumerate(versions)]
+    data = {"apiVersion": "creg/v1", "components": {"comp": items, "google-cloud/storage/download": items}}
+    return load_index(yaml.safe_dump(data), "index.yaml")
+
+
+VERSIONS = ["1.0.0", "1.2.0", "1.2.7", "1.10.0", "2.0.0-rc.1", "2.0.0", "0.2.5", "0.3.1", "v1.2",
+            "nightly", "1.11.0-beta"]
+
+
+def test_parse_semver_orders_like_semver() -> None:
+    assert parse_semver("1.2.3")[:3] == (1, 2, 3)
+    assert parse_semver("v1.2.3") == parse_semver("1.2.3")
+    assert parse_semver("1.2.3+build.5") == parse_semver("1.2.3")
+    for text in ("v1.2", "nightly", "1.2", "01.2.3", "1.2.3.4", "", "1.2.3-", "1.2.3-a..b", "1.2.3+", "\uff11.2.3"):
+        assert parse_semver(text) is None, text
+    chain = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta.2", "1.0.0-beta.11",
+             "1.0.0-rc.1", "1.0.0", "1.0.1", "1.10.0", "2.0.0"]
+    parsed = [parse_semver(v) for v in chain]
+    assert parsed == sorted(parsed)
+
+
+def test_versions_newest_first_then_tags_in_index_order() -> None:
+    index = make_index(VERSIONS)
+    got = [e.version for e in index.versions("comp")]
+    assert got == ["2.0.0", "2.0.0-rc.1", "1.11.0-beta", "1.10.0", "1.2.7", "1.2.0", "1.0.0", "0.3.1",
+                   "0.2.5", "v1.2", "nightly"]
+
+
+@pytest.mark.parametrize("spec, expected", [
+    (None, "2.0.0"), ("latest", "2.0.0"), ("1.2.7", "1.2.7"), ("v1.2.7", "1.2.7"), ("0.2.5", "0.2.5"),
+    ("^1.2", "1.10.0"), ("^1", "1.10.0"), ("~1.2", "1.2.7"), ("~1", "1.10.0"), (">=1,<2", "1.10.0"),
+    (">=1.2.1 <1.3", "1.2.7"), ("^0.2", "0.2.5"), ("^0.3.0", "0.3.1"), ("1.2", "1.2.7"), ("<1", "0.3.1"),
+    ("v1.2", "v1.2"), ("nightly", "nightly"), ("2.0.0-rc.1", "2.0.0-rc.1"), (">1.10.0 <2", None),
+    ("^3", None), ("stable", None), ("=1.2.0", "1.2.0"), ("<=1.2.0", "1.2.0"), (">2", None),
+])
+def test_select(spec: str | None, expected: str | None) -> None:
+    found = select(make_index(VERSIONS).versions("comp"), spec)
+    assert (found.version if found else None) == expected
+
+
+def test_prereleases_never_match_ranges() -> None:
+    index = make_index(["1.0.0", "1.1.0-rc.1"])
+    assert index.match("comp", "^1").version == "1.0.0"
+    assert index.match("comp", None).version == "1.0.0"
+
+
+def test_bare_name_skips_deprecated_but_exact_version_still_resolves() -> None:
+    index = make_index(["1.0.0", "2.0.0"], **{"2.0.0": {"deprecated": {"message": "broken", "replacement": "comp@^3"}}})
+    assert index.match("comp", None).version == "1.0.0"
+    assert index.match("comp", "2.0.0").deprecated["replacement"] == "comp@^3"
+
+
+def test_only_tags_bare_name_takes_first_listed() -> None:
+    assert make_index(["nightly", "stable"]).match("comp", None).version == "nightly"
+
+
+def test_match_by_digest_full_and_prefix() -> None:
+    index = make_index(["1.0.0", "1.1.0"])
+    digest = index.versions("comp")[1].digest
+    assert index.match("comp", digest).version == "1.0.0"
+    assert index.match("comp", digest[:20]).version == "1.0.0"
+    with pytest.raises(ResolveError, match="not a digest"):
+        index.match("comp", "sha256:XYZ")
+
+
+def test_unknown_name_suggests_and_unknown_version_lists_what_exists() -> None:
+    index = make_index(["1.0.0", "0.2.5"])
+    with pytest.raises(ResolveError, match="did you mean 'comp'"):
+        index.match("cmop", None)
+    with pytest.raises(ResolveError, match=r"available: 1\.0\.0, 0\.2\.5"):
+        index.match("comp", "^2")
+
+
+def test_split_ref() -> None:
+    assert split_ref("google-cloud/storage/download@0.2.5") == ("google-cloud/storage/download", "0.2.5")
+    assert split_ref("add") == ("add", None)
+    assert split_ref("add@>=1, <2") == ("add", ">=1, <2")
+    with pytest.raises(ResolveError, match="nothing after '@'"):
+        split_ref("add@")
+
+
+def test_load_index_reports_every_problem_with_position() -> None:
+    text = """apiVersion: creg/v1
+components:
+  add:
+    - version: 1.0.0
+      digest: sha256:abc
+      sourc: {path: x.yaml}
+  bad name:
+    - version: 1.0.0
+      digest: sha256:%s
+      source: {path: x.yaml, url: http://x}
+""" % ("b" * 64)
+    with pytest.raises(CregError) as info:
+        load_index(text, "reg/index.yaml")
+    message = str(info.value)
+    assert "reg/index.yaml:6:7: error: $.components.add[0].sourc: unknown key 'sourc' (did you mean 'source'?)" in message
+    assert "reg/index.yaml:5:15: error: $.components.add[0].digest:" in message
+    assert "reg/index.yaml:7:3:" in message and "invalid component name" in message
+    assert "reg/index.yaml:10:15:" in message and "exactly one of" in message
+
+
+def test_duplicate_versions_are_an_error() -> None:
+    data = {"apiVersion": "creg/v1", "components": {"a": [entry("1.0.0"), entry("1.0.0")]}}
+    with pytest.raises(CregError, match=r"index.yaml:\d+:\d+: error: \$.components.a\[1\].version: duplicate version"):
+        load_index(yaml.safe_dump(data), "index.yaml")
+
+
+def test_archive_source_and_names_with_slashes_load() -> None:
+    data = {"apiVersion": "creg/v1", "components": {"google-cloud/storage/download": [{
+        "version": "0.2.5", "digest": DIGEST,
+        "source": {"archive": "https://github.com/kubeflow/pipelines/archive/0.2.5.tar.gz",
+                   "archiveDigest": DIGEST, "member": "pipelines-0.2.5/components/x/component.yaml"}}]}}
+    index = load_index(yaml.safe_dump(data).encode(), "index.yaml")
+    assert index.names() == ["google-cloud/storage/download"]
+    assert index.versions("google-cloud/storage/download")[0].source["member"].endswith("component.yaml")
