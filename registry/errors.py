@@ -65,6 +65,10 @@ class SpecError(CregError):
     """A component spec is invalid; ``problems`` lists every finding at once."""
 
 
+class CregWarning(UserWarning):
+    """Base of creg's warnings; the CLI prints them to stderr as 'warning: ...'."""
+
+
 class UsageError(CregError):
     """The command line itself is wrong."""
 

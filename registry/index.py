@@ -262,12 +262,18 @@ def _compare(op: str, numbers: list[int]) -> Callable[[SemVer], bool]:
 # --- loading -------------------------------------------------------------------------------
 
 
+INDEX_MAX_BYTES = 128 * 1024 * 1024
+INDEX_MAX_NODES = 10_000_000
+
+
 def load_index(raw: bytes | str, source: str = "index.yaml") -> Index:
     """Parse and schema-validate an index; every problem is reported with its position."""
     from .resources import validator
     from .yamlio import load_mapping
 
-    doc = load_mapping(raw.encode("utf-8") if isinstance(raw, str) else raw, source)
+    # An index grows with its registry: 10,000 versions are about 134,000 values.
+    doc = load_mapping(raw.encode("utf-8") if isinstance(raw, str) else raw, source,
+                       max_bytes=INDEX_MAX_BYTES, max_nodes=INDEX_MAX_NODES)
     problems = [_problem(doc, error) for error in validator("index.schema.json").iter_errors(doc.data)]
     problems += _duplicate_versions(doc)
     if problems:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from .errors import did_you_mean
+from .errors import CregWarning, did_you_mean
 from .fetch import OfflineError, download_bytes, download_to_file, is_remote, read_member
 from .index import Index, IndexEntry, ResolveError, load_index, split_ref
 from .store import Store, atomic_write, sha256_hex
@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CregWarning", "DeprecatedComponentWarning", "Registry", "Resolved", "ResolveError",
            "OfflineError", "load_component", "refs_in_file", "env_offline"]
-
-
-class CregWarning(UserWarning):
-    """Base of creg's warnings (the CLI prints them to stderr as 'warning: ...')."""
 
 
 class DeprecatedComponentWarning(CregWarning):

@@ -91,9 +91,10 @@ class Document:
 class _Walker:
     """Node graph -> plain Python values, with limits and positions."""
 
-    def __init__(self, loader: Any, positions: Positions) -> None:
+    def __init__(self, loader: Any, positions: Positions, max_nodes: int) -> None:
         self.loader = loader
         self.positions = positions
+        self.max_nodes = max_nodes
         self.count = 0
 
     def fail(self, node: yaml.Node, message: str) -> YamlError:
@@ -102,8 +103,8 @@ class _Walker:
 
     def value(self, node: yaml.Node, depth: int) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
-            raise self.fail(node, f"document expands to more than {MAX_NODES} values "
+        if self.count > self.max_nodes:
+            raise self.fail(node, f"document expands to more than {self.max_nodes} values "
                                   "(an alias/anchor bomb?); refusing to load it")
         if depth > MAX_DEPTH:
             raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels; refusing to load it")
@@ -157,9 +158,9 @@ class _Walker:
             yield key_node, value_node
 
 
-def decode(raw: bytes, file: str) -> str:
-    if len(raw) > MAX_BYTES:
-        raise YamlError.at(file, 0, 0, "", f"file is {len(raw)} bytes; the limit is {MAX_BYTES}")
+def decode(raw: bytes, file: str, max_bytes: int = MAX_BYTES) -> str:
+    if len(raw) > max_bytes:
+        raise YamlError.at(file, 0, 0, "", f"file is {len(raw)} bytes; the limit is {max_bytes}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -169,12 +170,16 @@ def decode(raw: bytes, file: str) -> str:
     return text
 
 
-def load_any(text: str | bytes, file: str = "") -> tuple[Any, Positions]:
-    """Parse one YAML document into plain data; raise ``YamlError`` with a position."""
+def load_any(text: str | bytes, file: str = "", *, max_bytes: int = MAX_BYTES,
+             max_nodes: int = MAX_NODES) -> tuple[Any, Positions]:
+    """Parse one YAML document into plain data; raise ``YamlError`` with a position.
+
+    The limits suit one component or pipeline; a registry index may pass larger ones.
+    """
     if isinstance(text, bytes):
-        text = decode(text, file)
-    elif len(text) > MAX_BYTES:
-        raise YamlError.at(file, 0, 0, "", f"text is {len(text)} characters; the limit is {MAX_BYTES}")
+        text = decode(text, file, max_bytes)
+    elif len(text) > max_bytes:
+        raise YamlError.at(file, 0, 0, "", f"text is {len(text)} characters; the limit is {max_bytes}")
     positions = Positions(file=file)
     loader = _Loader(text)
     try:
@@ -182,7 +187,7 @@ def load_any(text: str | bytes, file: str = "") -> tuple[Any, Positions]:
         if node is None:
             raise YamlError.at(file, 1, 1, "$", "the file is empty; expected a YAML mapping")
         positions.root = (node.start_mark.line + 1, node.start_mark.column + 1)
-        return _Walker(loader, positions).value(node, 0), positions
+        return _Walker(loader, positions, max_nodes).value(node, 0), positions
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -194,10 +199,11 @@ def load_any(text: str | bytes, file: str = "") -> tuple[Any, Positions]:
         loader.dispose()
 
 
-def load_mapping(text: str | bytes, file: str = "") -> Document:
+def load_mapping(text: str | bytes, file: str = "", *, max_bytes: int = MAX_BYTES,
+                 max_nodes: int = MAX_NODES) -> Document:
     """Parse a document whose top level must be a mapping."""
-    source = decode(text, file) if isinstance(text, bytes) else text
-    data, positions = load_any(source, file)
+    source = decode(text, file, max_bytes) if isinstance(text, bytes) else text
+    data, positions = load_any(source, file, max_bytes=max_bytes, max_nodes=max_nodes)
     if not isinstance(data, dict):
         line, column = positions.root
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} scalar"

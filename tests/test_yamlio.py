@@ -11,9 +11,9 @@ from registry.errors import YamlError
 from registry.yamlio import dump, json_path, load_any, load_mapping
 
 
-def _fails(text: str | bytes, match: str) -> YamlError:
+def _fails(text: str | bytes, match: str, **limits: int) -> YamlError:
     with pytest.raises(YamlError, match=match) as info:
-        load_mapping(text, "f.yaml")
+        load_mapping(text, "f.yaml", **limits)
     return info.value
 
 
@@ -48,10 +48,15 @@ def test_deep_nesting_is_refused() -> None:
     _fails("a: " + "[" * depth + "]" * depth + "\n", "nesting deeper than")
 
 
-def test_size_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yamlio, "MAX_BYTES", 100)
-    _fails(b"a: " + b"x" * 200 + b"\n", "the limit is 100")
-    _fails("a: " + "x" * 200 + "\n", "the limit is 100")
+def test_size_cap() -> None:
+    _fails(b"a: " + b"x" * 200 + b"\n", "the limit is 100", max_bytes=100)
+    _fails("a: " + "x" * 200 + "\n", "the limit is 100", max_bytes=100)
+    _fails(b"a: " + b"x" * (yamlio.MAX_BYTES + 1), f"the limit is {yamlio.MAX_BYTES}")
+
+
+def test_node_cap_is_a_parameter() -> None:
+    _fails("a: [1, 2, 3, 4, 5]\n", "more than 4 values", max_nodes=4)
+    assert load_mapping("a: [1, 2, 3, 4, 5]\n", max_nodes=8).data == {"a": [1, 2, 3, 4, 5]}
 
 
 def test_non_utf8_names_the_position() -> None:

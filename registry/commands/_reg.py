@@ -1,10 +1,8 @@
-"""Helpers shared by the registry commands: building the Registry, printing warnings."""
+"""Helpers shared by the registry commands: building the Registry from the global options."""
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,20 +16,3 @@ def open_registry(ctx: click.Context, **kwargs: Any) -> "Registry":
     from ..resolve import Registry
 
     return Registry.from_settings(ctx.obj, **kwargs)
-
-
-@contextlib.contextmanager
-def warnings_to_stderr() -> Iterator[None]:
-    """Show creg's warnings (deprecations, stale indexes) as 'warning: ...' lines on stderr."""
-    from ..resolve import CregWarning
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CregWarning)
-        try:
-            yield
-        finally:
-            for item in caught:
-                if issubclass(item.category, CregWarning):
-                    click.echo(f"warning: {item.message}", err=True)
-                else:
-                    warnings.showwarning(item.message, item.category, item.filename, item.lineno)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._reg import FORMATS, open_registry, warnings_to_stderr
+from ._reg import FORMATS, open_registry
 
 
 @click.command("lock")
@@ -18,8 +18,7 @@ def command(ctx: click.Context, file: Path, frozen: bool, fmt: str) -> None:
     """Resolve every NAME@REF in FILE (a pipeline or a list of refs) into creg.lock next to it."""
     from ..lockfile import lock_file
 
-    with warnings_to_stderr():
-        report = lock_file(file, open_registry(ctx), frozen=frozen)
+    report = lock_file(file, open_registry(ctx), frozen=frozen)
     if fmt != "text":
         from dataclasses import asdict
 

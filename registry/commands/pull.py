@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._reg import FORMATS, open_registry, warnings_to_stderr
+from ._reg import FORMATS, open_registry
 
 
 @click.command("pull")
@@ -14,11 +14,10 @@ from ._reg import FORMATS, open_registry, warnings_to_stderr
 def command(ctx: click.Context, refs: tuple[str, ...], fmt: str) -> None:
     """Fetch each NAME@REF into the cache (verifying its digest) and print version, digest, path."""
     rows = []
-    with warnings_to_stderr():
-        registry = open_registry(ctx)
-        for ref in refs:
-            resolved, path = registry.pull(ref)
-            rows.append({"ref": ref, **resolved.to_dict(), "cached": str(path)})
+    registry = open_registry(ctx)
+    for ref in refs:
+        resolved, path = registry.pull(ref)
+        rows.append({"ref": ref, **resolved.to_dict(), "cached": str(path)})
     if fmt != "text":
         from ._output import emit_data
 

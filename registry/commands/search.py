@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._reg import FORMATS, open_registry, warnings_to_stderr
+from ._reg import FORMATS, open_registry
 
 
 @click.command("search")
@@ -13,8 +13,7 @@ from ._reg import FORMATS, open_registry, warnings_to_stderr
 @click.pass_context
 def command(ctx: click.Context, text: str, fmt: str) -> None:
     """Search every registry for components whose name or description contains TEXT."""
-    with warnings_to_stderr():
-        hits = open_registry(ctx).search(text)
+    hits = open_registry(ctx).search(text)
     rows = [{"name": e.name, "version": e.version, "description": e.description, "registry": root}
             for e, root in hits]
     if fmt != "text":

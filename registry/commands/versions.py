@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._reg import FORMATS, open_registry, warnings_to_stderr
+from ._reg import FORMATS, open_registry
 
 
 @click.command("versions")
@@ -13,8 +13,7 @@ from ._reg import FORMATS, open_registry, warnings_to_stderr
 @click.pass_context
 def command(ctx: click.Context, name: str, fmt: str) -> None:
     """List the versions of NAME (newest first), with digests and deprecations."""
-    with warnings_to_stderr():
-        entries = open_registry(ctx).versions(name)
+    entries = open_registry(ctx).versions(name)
     if fmt != "text":
         from ._output import emit_data
 
