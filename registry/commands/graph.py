@@ -1,0 +1,31 @@
+"""``creg graph PIPELINE [--format dot|mermaid|svg|png] [-o OUT]``."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("graph")
+@click.argument("pipeline", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "svg", "png"]), default="dot",
+              show_default=True, help="svg and png need Graphviz's 'dot' on PATH.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write here (atomically) instead of stdout.")
+@click.pass_context
+def command(ctx: click.Context, pipeline: str, fmt: str, output: str | None) -> None:
+    """Draw a pipeline's task graph."""
+    from ..compiler import registry_loader
+    from ..graph import render_image, to_dot, to_mermaid
+    from ..pipeline import load_pipeline
+
+    loaded = load_pipeline(pipeline, loader=registry_loader(ctx.obj, pipeline))
+    text = to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded)
+    data = render_image(text, fmt) if fmt in ("svg", "png") else text.encode("utf-8")
+    if output is not None:
+        from ..store import atomic_write
+
+        atomic_write(output, data)
+    elif fmt == "png":
+        raise click.UsageError("--format png writes binary data; give -o FILE")
+    else:
+        click.echo(data.decode("utf-8"), nl=False)

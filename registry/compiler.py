@@ -1,0 +1,94 @@
+"""``creg compile`` as a library: pipeline file -> validated Argo YAML text."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from .errors import CregError, Problem, UsageError
+from .pipeline import Loader, Pipeline, load_pipeline
+
+
+@dataclass(frozen=True)
+class LoadedComponent:
+    """A component from a registry with the name and version the reference resolved to."""
+
+    spec: Any
+    name: str
+    version: str
+
+
+def registry_loader(settings: Any, pipeline: str | Path | None = None) -> Loader:
+    """Component references resolved through the configured registries (cached, verified).
+
+    With ``pipeline``, a ``creg.lock`` next to it pins the versions it lists.
+    """
+    from .resolve import Registry
+    from .spec import load_component_from_text
+
+    lock = None
+    if pipeline is not None:
+        from .lockfile import Lock, lock_path_for
+
+        lock = Lock.load(lock_path_for(Path(pipeline)), required=False)
+    registry = Registry.from_settings(settings, lock=lock)
+
+    def load(ref: str) -> LoadedComponent:
+        resolved, data = registry.fetch(ref)
+        spec = load_component_from_text(data, resolved.source)
+        return LoadedComponent(spec, resolved.name, resolved.version)
+
+    return load
+
+
+def compile_document(pipeline: Pipeline, kind: str = "Workflow") -> dict[str, Any]:
+    """Pipeline -> Argo document, validated against Argo's schema and semantics."""
+    from .argo import build_workflow
+    from .argo_check import validate
+
+    if pipeline.schedule and kind != "Workflow":
+        raise UsageError(f"{pipeline.source}: the pipeline has a schedule, so it compiles to a "
+                         f"CronWorkflow; --kind {kind} would drop the schedule")
+    doc = build_workflow(pipeline, kind)
+    validate(doc, pipeline.source)
+    return doc
+
+
+def compile_pipeline(path: str | Path, loader: Loader | None = None, kind: str = "Workflow",
+                     params: Mapping[str, str] | None = None) -> str:
+    """Read, check, compile and validate a pipeline; return the Argo YAML text."""
+    from .argo import to_yaml
+
+    with gc_paused():
+        pipeline = load_pipeline(path, loader=loader, overrides=params)
+        return to_yaml(compile_document(pipeline, kind))
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a pipeline is compiled.
+
+    Compiling allocates hundreds of thousands of small containers that live until the end;
+    every collection re-scans all of them, which made a 10,000-task pipeline's time grow
+    quadratically.  The data has no reference cycles, so nothing is lost by waiting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def lint_pipeline(path: str | Path, loader: Loader | None = None) -> list[Problem]:
+    """Every problem of a pipeline file, including any in its compiled Argo output."""
+    try:
+        with gc_paused():
+            compile_document(load_pipeline(path, loader=loader))
+    except CregError as exc:
+        return exc.problems or [Problem(str(path), 0, 0, "", str(exc))]
+    return []

@@ -1,0 +1,704 @@
+"""Pipeline YAML -> a validated DAG of ops.
+
+``load_pipeline(path, loader=...)`` reads the file, checks it against
+``schemas/pipeline.schema.json``, resolves every component, builds one op per task and checks
+what a schema cannot: references to params, tasks and outputs, KFP types, ``after``,
+``when``, loops, volumes, cycles.  Every problem of the file is collected and raised at once
+as a ``PipelineError``, each with ``file:line:col`` and the field path.
+"""
+
+from __future__ import annotations
+
+import functools
+import graphlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from .errors import CregError, Problem, did_you_mean, one_of
+from .ops import (argo_name, ComponentInfo, Const, FileRef, ItemRef, Op, OpRequest, OutputRef, ParamRef, Value,
+                  check_names, constant_fits, inline_op, make_op, serialize)
+from .spec import ComponentSpec
+from .when import WhenError, compile_when
+from .yamlio import Document, PathKey
+from .yamlstream import load_mapping
+
+Loader = Callable[[str], Any]  # "name@ref" -> ComponentSpec (or an object with .spec/.version)
+
+ACCESS_MODES = {"RWO": "ReadWriteOnce", "ROX": "ReadOnlyMany", "RWX": "ReadWriteMany"}
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class PipelineError(CregError):
+    """A pipeline file has problems; ``problems`` lists all of them."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: Any
+    default: Any
+    description: str | None
+
+
+@dataclass
+class Loop:
+    items: list[Any] | None = None
+    param: str | None = None
+    output: OutputRef | None = None
+    parallelism: int | None = None
+
+
+@dataclass
+class Task:
+    id: str
+    op: Op
+    depends: list[str] = field(default_factory=list)  # upstream task ids, file order
+    when: str | None = None  # Argo expression
+    when_source: str | None = None
+    loop: Loop | None = None
+    env: dict[str, Any] = field(default_factory=dict)  # name -> str | {secret,key}
+    mounts: dict[str, str] = field(default_factory=dict)  # path -> volume
+    retries: dict[str, Any] | None = None
+    timeout: int | None = None
+    resources: dict[str, Any] = field(default_factory=dict)
+    node_selector: dict[str, str] = field(default_factory=dict)
+    tolerations: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Pipeline:
+    name: str
+    description: str | None
+    source: str
+    params: dict[str, Param]
+    volumes: dict[str, dict[str, Any]]
+    artifact_repository: dict[str, Any] | None
+    service_account: str | None
+    timeout: int | None
+    schedule: dict[str, Any] | None
+    tasks: dict[str, Task]
+    exit_tasks: dict[str, Task]
+    value_outputs: set[tuple[str, str]] = field(default_factory=set)  # outputs read as values
+
+
+def seconds(duration: int | str) -> int:
+    """``90`` / ``'90s'`` / ``'5m'`` / ``'2h'`` / ``'1d'`` -> seconds."""
+    if isinstance(duration, int):
+        return duration
+    return int(duration[:-1]) * _SECONDS[duration[-1]]
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+def load_pipeline(path: str | Path, loader: Loader | None = None,
+                  overrides: Mapping[str, str] | None = None) -> Pipeline:
+    """Read, validate and resolve a pipeline file; raise ``PipelineError`` with every problem."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PipelineError.at(str(path), 0, 0, "", f"cannot read: {exc.strerror}") from None
+    doc = load_mapping(raw, str(path), positions=False)
+    return _Builder(doc, path, loader, dict(overrides or {})).build()
+
+
+def schema_problems(doc: Document, located: Callable[[], Document] | None = None) -> list[Problem]:
+    """Problems the JSON Schema finds, each located in the file, unknown keys with did-you-mean.
+
+    ``located`` gives the document with positions when ``doc`` was loaded without them.
+    """
+    errors = list(pipeline_validator().iter_errors(_one_task_per_shape(doc.data)))
+    if errors:  # the slow path: every task, so that every occurrence is reported
+        errors = list(pipeline_validator().iter_errors(doc.data))
+    if errors and located is not None:
+        doc = located()
+        errors = list(pipeline_validator().iter_errors(doc.data))
+    return [p for error in errors for p in _schema_problem(doc, error)]
+
+
+# In the task schema, 'args' is unconstrained and 'command' items are arguments whose
+# references are plain strings; within them only the JSON types of values matter.
+_FREE_FIELDS = ("args", "command")
+
+
+def _one_task_per_shape(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` where tasks identical up to the values in args/command are validated once.
+
+    Later tasks of a shape are left out once their id has passed the schema's id pattern.
+    Callers re-validate the full document when this finds anything, so every occurrence of a
+    problem is reported.
+    """
+    out = dict(data)
+    names = _task_name_pattern()
+    for group in ("tasks", "finally"):
+        tasks = data.get(group)
+        if not isinstance(tasks, dict) or len(tasks) < 2 or names is None:
+            continue
+        seen: set[Any] = set()
+        reduced: dict[Any, Any] = {}
+        for task_id, body in tasks.items():
+            shape = _task_shape(body)
+            if shape not in seen or not isinstance(task_id, str) or not names.fullmatch(task_id):
+                reduced[task_id] = body  # a task id the pattern rejects stays, to be reported
+            seen.add(shape)
+        out[group] = reduced
+    return out
+
+
+@functools.cache
+def _task_name_pattern() -> re.Pattern[str] | None:
+    """The schema's own task-id pattern, when task ids are constrained by it alone."""
+    from .resources import load_schema
+
+    schema = load_schema("pipeline.schema.json")
+    groups = [schema["properties"][g].get("propertyNames") for g in ("tasks", "finally")]
+    if any(g != {"$ref": "#/$defs/dnsName"} for g in groups):
+        return None
+    return re.compile(schema["$defs"]["dnsName"]["pattern"])
+
+
+def _task_shape(body: Any) -> Any:
+    if not isinstance(body, dict):
+        return repr(body)
+    return tuple((k, _types(v) if k in _FREE_FIELDS else repr(v)) for k, v in body.items())
+
+
+def _types(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple((k, _types(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_types(v) for v in value)
+    return type(value).__name__
+
+
+@functools.cache
+def pipeline_validator() -> Any:
+    """The pipeline schema with its (non-recursive) ``$ref``s inlined, compiled once.
+
+    jsonschema resolves a ``$ref`` on every visit; a pipeline with thousands of tasks would
+    spend most of its validation time there.
+    """
+    import jsonschema
+
+    from .resources import load_schema
+
+    schema = load_schema("pipeline.schema.json")
+    inlined = _inline_refs(schema, schema["$defs"], {})
+    return jsonschema.Draft202012Validator(inlined)
+
+
+def _inline_refs(node: Any, defs: dict[str, Any], done: dict[str, Any]) -> Any:
+    """``node`` with every ``#/$defs/NAME`` replaced by that (shared, already inlined) schema."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            name = ref[len("#/$defs/"):]
+            if name not in done:
+                done[name] = _inline_refs(defs[name], defs, done)
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return {**done[name], **_inline_refs(rest, defs, done)} if rest else done[name]
+        return {k: _inline_refs(v, defs, done) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline_refs(v, defs, done) for v in node]
+    return node
+
+
+def _schema_problem(doc: Document, error: Any) -> list[Problem]:
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = list(error.schema.get("properties", {}))
+        return [doc.positions.problem(doc.data, path + [key],
+                                      f"unknown key '{key}'{did_you_mean(str(key), known)}; "
+                                      f"expected one of {one_of(known)}", key=True)
+                for key in error.instance if key not in known]
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        return [doc.positions.problem(doc.data, path, _alternatives(error))]
+    if error.validator == "pattern":
+        what = _PATTERNS.get(error.validator_value, f"must match {error.validator_value!r}")
+        return [doc.positions.problem(doc.data, path, f"{error.instance!r} {what}")]
+    if error.validator == "propertyNames":
+        return [doc.positions.problem(doc.data, path, f"invalid name: {error.message}")]
+    return [doc.positions.problem(doc.data, path, " ".join(error.message.split()))]
+
+
+_PATTERNS = {
+    "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$":
+        "is not a valid name: use lowercase letters, digits and '-', starting and ending with "
+        "a letter or digit, at most 63 characters",
+    "^[0-9]+(s|m|h|d)$": "is not a duration: use seconds (an integer) or e.g. 30s, 5m, 2h, 1d",
+}
+
+
+def _alternatives(error: Any) -> str:
+    """A readable message for a oneOf/anyOf failure: the closest alternative's complaint.
+
+    The alternative whose type matched and which got furthest into the value is the one the
+    author most likely meant.
+    """
+    best = sorted(error.context, key=lambda e: (e.validator == "type", -len(e.relative_path)))[0]
+    where = "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in best.relative_path)
+    if best.validator == "pattern":
+        detail = f"{best.instance!r} " + _PATTERNS.get(best.validator_value, f"must match {best.validator_value!r}")
+    else:
+        detail = " ".join(best.message.split())
+    return f"{detail} (at {where[1:] if where.startswith('.') else where})" if where else detail
+
+
+class _Builder:
+    """Turns one parsed document into a ``Pipeline``, collecting problems as it goes."""
+
+    def __init__(self, doc: Document, path: Path, loader: Loader | None,
+                 overrides: dict[str, str]) -> None:
+        self.doc = doc
+        self.data = doc.data
+        self.path = path
+        self.loader = loader
+        self.overrides = overrides
+        self.problems: list[Problem] = []
+        self.specs: dict[str, tuple[ComponentSpec, ComponentInfo] | None] = {}
+        self.components: dict[str, tuple[ComponentSpec, ComponentInfo] | None] = {}
+        self.outputs: dict[str, dict[str, Any]] = {}  # task -> output name -> type
+        self.value_outputs: set[tuple[str, str]] = set()
+
+    def problem(self, path: Sequence[PathKey], message: str, key: bool = False) -> None:
+        located = self.located()
+        self.problems.append(located.positions.problem(located.data, list(path), message, key))
+
+    def located(self) -> Document:
+        """The document with positions, re-read on the first problem (loading skips them)."""
+        if not self.doc.positions.marks:
+            self.doc = load_mapping(self.doc.text, str(self.path))
+        return self.doc
+
+    def fail_if_problems(self) -> None:
+        if self.problems:
+            raise PipelineError(problems=self.problems)
+
+    def build(self) -> Pipeline:
+        self.problems.extend(schema_problems(self.doc, self.located))
+        self.fail_if_problems()
+        params = self.params()
+        groups = {"tasks": self.data["tasks"], "finally": self.data.get("finally") or {}}
+        self.check_unique_ids(groups)
+        for group, tasks in groups.items():
+            for task_id, body in tasks.items():
+                self.resolve_component(group, task_id, body)
+        built = {group: self.tasks(group, tasks, params) for group, tasks in groups.items()}
+        for group, tasks in built.items():
+            self.check_cycles(group, tasks)
+        self.fail_if_problems()
+        return self.assemble(params, built)
+
+    def assemble(self, params: dict[str, Param], built: dict[str, dict[str, Task]]) -> Pipeline:
+        data = self.data
+        timeout = data.get("timeout")
+        return Pipeline(
+            name=data["name"], description=data.get("description"), source=str(self.path),
+            params=params, volumes=dict(data.get("volumes") or {}),
+            artifact_repository=data.get("artifactRepository"),
+            service_account=data.get("serviceAccount"),
+            timeout=None if timeout is None else seconds(timeout),
+            schedule=data.get("schedule"), tasks=built["tasks"], exit_tasks=built["finally"],
+            value_outputs=self.value_outputs)
+
+    # -- params ---------------------------------------------------------------------------
+
+    def params(self) -> dict[str, Param]:
+        out: dict[str, Param] = {}
+        declared = self.data.get("params") or {}
+        for name, body in declared.items():
+            default = body.get("default")
+            if name in self.overrides:
+                default = self.overrides[name]
+            if default is not None:
+                why = constant_fits(default, body.get("type"))
+                if why:
+                    self.problem(["params", name, "default"], f"param '{name}': {why}")
+            out[name] = Param(name, body.get("type"), default, body.get("description"))
+        for name in self.overrides:
+            if name not in declared:
+                self.problems.append(Problem(str(self.path), 0, 0, "--param",
+                                             f"unknown param '{name}'{did_you_mean(name, declared)}; "
+                                             f"the pipeline declares {one_of(list(declared))}"))
+        return out
+
+    def check_unique_ids(self, groups: dict[str, dict[str, Any]]) -> None:
+        for task_id in groups["finally"]:
+            if task_id in groups["tasks"]:
+                self.problem(["finally", task_id], f"task id '{task_id}' is also used in 'tasks'",
+                             key=True)
+
+    # -- components ---------------------------------------------------------------------------
+
+    def resolve_component(self, group: str, task_id: str, body: dict[str, Any]) -> None:
+        where = [group, task_id]
+        has_component, has_image = "component" in body, "image" in body
+        if has_component == has_image:
+            self.problem(where, "a task needs exactly one of 'component' (NAME@REF or a path) "
+                                "or 'image' (an inline container)")
+            self.specs[task_id] = None
+            return
+        if has_image:
+            self.specs[task_id] = None
+            self.outputs[task_id] = {name: None for name in body.get("outputs") or {}}
+            return
+        ref = body["component"]
+        if ref not in self.components:  # each reference is loaded once, however many tasks use it
+            self.components[ref] = self.load_component(where + ["component"], ref)
+        loaded = self.specs[task_id] = self.components[ref]
+        if loaded is not None:
+            self.outputs[task_id] = {o.name: o.type for o in loaded[0].outputs}
+
+    def load_component(self, where: list[PathKey], ref: str) -> tuple[ComponentSpec, ComponentInfo] | None:
+        try:
+            if _is_path(ref):
+                return self._load_file(ref)
+            if "@" not in ref:
+                self.problem(where, f"component reference {ref!r} must be NAME@REF "
+                                    "(e.g. add@1.0.0) or a path such as ./add/component.yaml")
+                return None
+            return self._load_ref(ref)
+        except CregError as exc:
+            detail = "; ".join(p.format() for p in exc.problems) or str(exc)
+            self.problem(where, f"cannot load component {ref!r}: {detail}")
+            return None
+
+    def load_component_ref(self, ref: Mapping[str, Any], report: Callable[[Sequence[PathKey], str], None]
+                           ) -> tuple[ComponentSpec, ComponentInfo] | None:
+        """A graph task's ``componentRef``: ``spec`` inline, or ``name`` + ``tag`` from a registry."""
+        if "spec" in ref:
+            return self._inline_spec(ref["spec"], report)
+        if "name" in ref and "tag" in ref:
+            text = f"{ref['name']}@{ref['tag']}"
+            if text not in self.components:
+                try:
+                    self.components[text] = self._load_ref(text)
+                except CregError as exc:
+                    report([], f"cannot load component {text!r}: " + "; ".join(p.format() for p in exc.problems))
+                    self.components[text] = None
+            return self.components[text]
+        report([], "creg resolves a componentRef given as 'spec' (inline) or 'name' + 'tag' "
+                   "(a registry reference); publish url/digest-only components to a registry")
+        return None
+
+    def _inline_spec(self, spec: Any, report: Callable[[Sequence[PathKey], str], None]
+                     ) -> tuple[ComponentSpec, ComponentInfo] | None:
+        from .spec import load_component_from_text, thaw
+        from .yamlio import dump
+
+        try:
+            loaded = load_component_from_text(dump(thaw(spec)), f"{self.path}#inline")
+        except CregError as exc:
+            report(["spec"], "invalid inline component: " + "; ".join(p.message for p in exc.problems))
+            return None
+        return loaded, ComponentInfo(loaded.name or "inline", "inline", loaded.digest, "inline")
+
+    def _load_file(self, ref: str) -> tuple[ComponentSpec, ComponentInfo]:
+        from .spec import load_component_from_file
+
+        spec = load_component_from_file(self.path.parent / ref)
+        version = str((spec.metadata.get("annotations") or {}).get("version", "local"))
+        return spec, ComponentInfo(spec.name or Path(ref).parent.name, version, spec.digest, ref)
+
+    def _load_ref(self, ref: str) -> tuple[ComponentSpec, ComponentInfo]:
+        if self.loader is None:
+            self.loader = _default_loader()
+        result = self.loader(ref)
+        spec: ComponentSpec = getattr(result, "spec", result)
+        name, _, tag = ref.partition("@")
+        version = str(getattr(result, "version", None) or tag)
+        return spec, ComponentInfo(getattr(result, "name", name), version, spec.digest, ref)
+
+    # -- tasks ----------------------------------------------------------------------------------
+
+    def tasks(self, group: str, tasks: dict[str, Any], params: dict[str, Param]) -> dict[str, Task]:
+        out: dict[str, Task] = {}
+        siblings = set(tasks)
+        for task_id, body in tasks.items():
+            task = _TaskBuilder(self, group, task_id, body, params, siblings).build()
+            if task is not None:
+                out[task_id] = task
+        return out
+
+    def check_cycles(self, group: str, tasks: dict[str, Task]) -> None:
+        sorter = graphlib.TopologicalSorter({t.id: t.depends for t in tasks.values()})
+        try:
+            sorter.prepare()
+        except graphlib.CycleError as exc:
+            cycle = exc.args[1]
+            self.problem([group, cycle[0]], "tasks form a cycle: " + " -> ".join(cycle))
+
+
+def _is_path(ref: str) -> bool:
+    return ref.startswith(("./", "../", "/")) or ref.endswith((".yaml", ".yml"))
+
+
+def _default_loader() -> Loader:
+    """The configured registries, with default settings (the CLI passes its own loader)."""
+    from .compiler import registry_loader
+
+    return registry_loader(None)
+
+
+class _TaskBuilder:
+    """Checks and builds one task; reports problems through the pipeline builder."""
+
+    def __init__(self, owner: _Builder, group: str, task_id: str, body: dict[str, Any],
+                 params: dict[str, Param], siblings: set[str]) -> None:
+        self.owner = owner
+        self.group = group
+        self.id = task_id
+        self.body = body
+        self.params = params
+        self.siblings = siblings
+        self.depends: list[str] = []
+        self.loop: Loop | None = None
+
+    def problem(self, path: Sequence[PathKey], message: str, key: bool = False) -> None:
+        self.owner.problem([self.group, self.id, *path], message, key)
+
+    def depend(self, task_id: str) -> None:
+        if task_id not in self.depends and task_id != self.id:
+            self.depends.append(task_id)
+
+    def build(self) -> Task | None:
+        self.loop = self.parse_loop()
+        op = self.make_op()
+        self.parse_after()
+        when = self.parse_when()
+        defaults = self.owner.data.get("defaults") or {}
+        env, mounts = self.env(), self.mounts()
+        if op is None:
+            return None
+        timeout = self.body.get("timeout", defaults.get("timeout"))
+        return Task(
+            id=self.id, op=op, depends=self.depends, when=when, when_source=self.body.get("when"),
+            loop=self.loop, env=env, mounts=mounts,
+            retries=_retries(self.body.get("retries", defaults.get("retries"))),
+            timeout=None if timeout is None else seconds(timeout),
+            resources=dict(self.body.get("resources", defaults.get("resources")) or {}),
+            node_selector=dict(self.body.get("nodeSelector", defaults.get("nodeSelector")) or {}),
+            tolerations=list(self.body.get("tolerations", defaults.get("tolerations")) or []))
+
+    # -- values and references -------------------------------------------------------------
+
+    def value(self, raw: Any, where: list[PathKey]) -> Value | None:
+        if isinstance(raw, dict) and len(raw) == 1 and next(iter(raw)) in ("param", "output", "item", "file"):
+            kind, target = next(iter(raw.items()))
+            return getattr(self, "ref_" + kind)(target, where)
+        return Const(raw)
+
+    def ref_param(self, name: Any, where: list[PathKey]) -> Value | None:
+        if name not in self.params:
+            self.problem(where + ["param"], f"unknown param '{name}'{did_you_mean(str(name), self.params)}; "
+                                            f"declared params: {one_of(list(self.params))}")
+            return None
+        return ParamRef(name)
+
+    def ref_output(self, text: Any, where: list[PathKey]) -> Value | None:
+        task_id, _, output = str(text).partition(".")
+        if task_id not in self.siblings:
+            hint = did_you_mean(task_id, self.siblings)
+            extra = " (finally tasks cannot read outputs of pipeline tasks)" if (
+                self.group == "finally" and task_id in self.owner.data["tasks"]) else ""
+            self.problem(where + ["output"], f"unknown task '{task_id}'{hint}{extra}")
+            return None
+        outputs = self.owner.outputs.get(task_id)
+        if outputs is None:
+            return None  # the producer itself failed to load; reported there
+        if not output:
+            if len(outputs) != 1:
+                self.problem(where + ["output"], f"task '{task_id}' has {len(outputs)} outputs "
+                             f"({one_of(list(outputs))}); name one as '{task_id}.OUTPUT'")
+                return None
+            output = next(iter(outputs))
+        if output not in outputs:
+            self.problem(where + ["output"], f"task '{task_id}' has no output '{output}'"
+                         f"{did_you_mean(output, outputs)}; it has {one_of(list(outputs))}")
+            return None
+        self.depend(task_id)
+        return OutputRef(task_id, output)
+
+    def ref_file(self, text: Any, where: list[PathKey]) -> Value | None:
+        if "image" not in self.body:
+            self.problem(where + ["file"], "{file: ...} is for inline containers; a component "
+                                           "input declared with inputPath already receives a file")
+            return None
+        ref = self.ref_output(text, where)
+        return FileRef(ref) if isinstance(ref, OutputRef) else None
+
+    def ref_item(self, field_name: Any, where: list[PathKey]) -> Value | None:
+        if self.loop is None:
+            self.problem(where + ["item"], "'item' is only available in a task with a 'loop'")
+            return None
+        items = self.loop.items
+        if field_name is not None and items is not None:
+            missing = [i for i, item in enumerate(items)
+                       if not isinstance(item, dict) or field_name not in item]
+            if missing:
+                self.problem(where + ["item"], f"loop item {missing[0]} has no field '{field_name}'")
+                return None
+        return ItemRef(None if field_name is None else str(field_name))
+
+    def type_of(self, value: Value) -> Any:
+        if isinstance(value, ParamRef):
+            return self.params[value.name].type
+        if isinstance(value, OutputRef):
+            return self.owner.outputs[value.task].get(value.output)
+        return None
+
+    # -- op -------------------------------------------------------------------------------------
+
+    def make_op(self) -> Op | None:
+        if "image" in self.body:
+            return self.inline()
+        loaded = self.owner.specs.get(self.id)
+        args = self.body.get("args") or {}
+        if not isinstance(args, dict):
+            self.problem(["args"], "a component task's 'args' must be a mapping of input name -> value")
+            return None
+        values = {name: self.value(raw, ["args", name]) for name, raw in args.items()}
+        if loaded is None:
+            return None
+        spec, info = loaded
+        if any(v is None for v in values.values()):
+            check_names(spec, info, list(values), self.problem)
+            return None
+        request = OpRequest(self.id, spec, info, values, self.type_of)  # type: ignore[arg-type]
+        if spec.graph is not None:
+            from .graphcomp import build_op
+
+            op = build_op(request, self.problem, self.owner.load_component_ref)
+        else:
+            op = make_op(request, self.problem)
+        if op is not None:
+            self.mark_values(op)
+        return op
+
+    def mark_values(self, op: Op) -> None:
+        """Outputs consumed through inputValue must also be emitted as Argo parameters."""
+        for value in op.parameters.values():
+            if isinstance(value, OutputRef):
+                self.owner.value_outputs.add((value.task, value.output))
+
+    def inline(self) -> Op | None:
+        command = self.body.get("command") or []
+        args = self.body.get("args") or []
+        if not isinstance(args, list):
+            self.problem(["args"], "an inline container's 'args' must be a list")
+            return None
+        parts = [[self.value(raw, [key, i]) for i, raw in enumerate(items)]
+                 for key, items in (("command", command), ("args", args))]
+        if any(p is None for part in parts for p in part):
+            return None
+        for value in parts[0] + parts[1]:
+            if isinstance(value, OutputRef):
+                self.owner.value_outputs.add((value.task, value.output))
+        return inline_op(self.id, self.body["image"], parts[0], parts[1],  # type: ignore[arg-type]
+                         self.body.get("outputs") or {})
+
+    # -- after / when / loop ----------------------------------------------------------------------
+
+    def parse_after(self) -> None:
+        after = self.body.get("after") or []
+        names = [after] if isinstance(after, str) else after
+        for index, name in enumerate(names):
+            where = ["after"] if isinstance(after, str) else ["after", index]
+            if name not in self.siblings or name == self.id:
+                self.problem(where, f"unknown task '{name}'{did_you_mean(name, self.siblings - {self.id})}")
+            else:
+                self.depend(name)
+
+    def parse_when(self) -> str | None:
+        text = self.body.get("when")
+        if text is None:
+            return None
+        try:
+            return compile_when(text, self.when_reference)
+        except WhenError as exc:
+            self.problem(["when"], f"in when {text!r}: {exc}")
+            return None
+
+    def when_reference(self, word: str) -> str:
+        head, _, rest = word.partition(".")
+        if head == "param":
+            if rest not in self.params:
+                raise WhenError(f"unknown param '{rest}'{did_you_mean(rest, self.params)}")
+            return "{{workflow.parameters.%s}}" % rest
+        if head == "output":
+            ref = self._when_output(rest)
+            self.owner.value_outputs.add((ref.task, ref.output))
+            return "{{tasks.%s.outputs.parameters.%s}}" % (ref.task, argo_name(ref.output))
+        raise WhenError(f"unknown reference {word!r}; use param.NAME, output.TASK or output.TASK.OUTPUT")
+
+    def _when_output(self, text: str) -> OutputRef:
+        problems_before = len(self.owner.problems)
+        ref = self.ref_output(text, ["when"])
+        if not isinstance(ref, OutputRef):
+            reported = self.owner.problems[problems_before:]
+            del self.owner.problems[problems_before:]
+            raise WhenError(reported[0].message if reported else f"unknown output {text!r}")
+        return ref
+
+    def parse_loop(self) -> Loop | None:
+        body = self.body.get("loop")
+        if body is None:
+            return None
+        sources = [k for k in ("items", "param", "output") if k in body]
+        if len(sources) != 1:
+            self.problem(["loop"], "a loop needs exactly one of 'items', 'param' or 'output'")
+            return None
+        loop = Loop(items=body.get("items"), parallelism=body.get("parallelism"))
+        if "param" in body and self.ref_param(body["param"], ["loop"]) is not None:
+            loop.param = body["param"]
+        if "output" in body:
+            ref = self.ref_output(body["output"], ["loop"])
+            if isinstance(ref, OutputRef):
+                loop.output = ref
+                self.owner.value_outputs.add((ref.task, ref.output))
+        return loop
+
+    # -- env / mounts ----------------------------------------------------------------------------------
+
+    def env(self) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for where, env in ((["env"], self.owner.data.get("env") or {}), (None, self.body.get("env") or {})):
+            for name, raw in env.items():
+                merged[name] = self.env_value(raw, where or [self.group, self.id, "env"], name)
+        return merged
+
+    def env_value(self, raw: Any, where: list[PathKey], name: str) -> Any:
+        if isinstance(raw, dict) and "secret" in raw:
+            return {"secret": raw["secret"], "key": raw["key"]}
+        if isinstance(raw, dict) and "param" in raw:
+            if raw["param"] not in self.params:
+                self.owner.problem(where + [name, "param"], f"unknown param '{raw['param']}'"
+                                   f"{did_you_mean(str(raw['param']), self.params)}")
+            return "{{workflow.parameters.%s}}" % raw["param"]
+        if isinstance(raw, dict):
+            self.owner.problem(where + [name], "env values may be constants, {secret, key} or {param}")
+            return ""
+        return serialize(raw)
+
+    def mounts(self) -> dict[str, str]:
+        volumes = self.owner.data.get("volumes") or {}
+        mounts = dict(self.body.get("mounts") or {})
+        for path, volume in mounts.items():
+            if volume not in volumes:
+                self.problem(["mounts", path], f"unknown volume '{volume}'{did_you_mean(volume, volumes)}; "
+                                               f"declared volumes: {one_of(list(volumes))}")
+        return mounts
+
+
+def _retries(raw: Any) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    if isinstance(raw, int):
+        return {"limit": raw}
+    return dict(raw)
+
+
+def param_value(param: Param) -> str | None:
+    return None if param.default is None else serialize(param.default)
