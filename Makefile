@@ -2,8 +2,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench bench-peers clean
 
+# The venv is rebuilt when pyproject.toml changes; a fresh clone needs only python3 and make.
 $(BIN)/creg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -11,13 +12,24 @@ $(BIN)/creg: pyproject.toml
 
 demo: $(BIN)/creg
 	$(BIN)/creg validate components
-	$(BIN)/creg show components/add/1.0.0/component.yaml
+	$(BIN)/creg show add@1
+	$(BIN)/creg compile examples/calculation.yaml -o build/calculation.yaml
+	$(BIN)/creg graph examples/calculation.yaml --format mermaid
 
 test: $(BIN)/creg
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/creg
+	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_spec.py
+	$(BIN)/python bench/bench_registry.py
+	$(BIN)/python bench/bench_publish.py
+	$(BIN)/python bench/bench_compile.py
+
+# Optional: hera 7.1 and kfp 1.8.22 in their own venvs, compiling the same shapes.
+bench-peers: $(BIN)/creg
+	bash bench/peers/setup.sh
+	$(BIN)/python bench/bench_compile.py --peers
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist bench/.venv-hera bench/.venv-kfp
