@@ -15,6 +15,7 @@ demo: $(BIN)/creg
 	$(BIN)/creg show add@1
 	$(BIN)/creg compile examples/calculation.yaml -o build/calculation.yaml
 	$(BIN)/creg graph examples/calculation.yaml --format mermaid
+	$(BIN)/creg run examples/calculation.yaml --workdir build/calculation-run
 
 test: $(BIN)/creg
 	$(BIN)/python -m pytest

@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("publish", "Publish a component version to a registry folder."),
     "deprecate": ("deprecate", "Deprecate a published component version."),
     "index": ("index_cmd", "Build or extend a registry index."),
+    "run": ("run", "Run a pipeline on this machine."),
 }
 
 

@@ -1,0 +1,46 @@
+"""``creg run PIPELINE [--param k=v ...] [--workdir DIR] [--parallelism N]``."""
+
+from __future__ import annotations
+
+import click
+
+from ._output import FORMATS
+from .compile import parse_params
+
+_MARK = {"Succeeded": "ok", "Failed": "FAIL", "Skipped": "skip", "Omitted": "omit"}
+
+
+@click.command("run")
+@click.argument("pipeline", type=click.Path(dir_okay=False))
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Override a param's default; repeatable.")
+@click.option("--workdir", type=click.Path(file_okay=False), default=None,
+              help="Keep the run's files (artifacts, volumes, logs) here; default: a new temp folder.")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Tasks that may run at once.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.pass_context
+def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir: str | None,
+            parallelism: int, fmt: str) -> None:
+    """Run a pipeline (or a compiled Argo Workflow) on this machine.
+
+    Each container's command runs as a local process (the image is not pulled), with its
+    files under the run folder. Secrets come from CREG_SECRET_<SECRET>_<KEY> variables.
+    Exit status 0 when the run succeeded, 1 when it failed.
+    """
+    from ..runner import run_pipeline_file
+
+    def progress(node):  # type: ignore[no-untyped-def]
+        if fmt == "text":
+            shown = " ".join(f"{k}={v}" for k, v in node.parameters.items())
+            detail = shown if node.phase == "Succeeded" else node.message
+            click.echo(f"{_MARK.get(node.phase, node.phase):4}  {node.id}  {node.seconds:.2f}s  {detail}", err=True)
+
+    result = run_pipeline_file(pipeline, ctx.obj, dict(parse_params(params)), workdir, parallelism, progress)
+    if fmt == "text":
+        click.echo(f"{result.name}: {result.phase} (files in {result.folder})")
+    else:
+        from ._output import emit_data
+
+        emit_data(result.as_dict(), fmt)
+    ctx.exit(0 if result.phase == "Succeeded" else 1)
