@@ -5,7 +5,8 @@ registries:
   - https://example.org/creg
   - /srv/team-registry
 ```
-Edits keep every other key, are written atomically and hold a lock against concurrent edits.
+Unknown keys are errors (a typo would otherwise silently drop every registry).  Edits are
+written atomically and hold a lock against concurrent edits.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .errors import CregError
+from .errors import CregError, did_you_mean
 from .fetch import is_remote
+
+KEYS = ("registries",)
 
 
 def config_path() -> Path:
@@ -42,10 +45,15 @@ def read_config(path: Path | None = None) -> dict[str, Any]:
     from .yamlio import load_mapping
 
     doc = load_mapping(raw, str(path))
+    problems = [doc.positions.problem(doc.data, [key], f"unknown key '{key}'{did_you_mean(str(key), KEYS)}; "
+                                      f"expected one of: {', '.join(KEYS)}", key=True)
+                for key in doc.data if key not in KEYS]
     registries = doc.data.get("registries", [])
     if not isinstance(registries, list) or not all(isinstance(r, str) for r in registries):
-        raise CregError(problems=[doc.positions.problem(doc.data, ["registries"],
-                                                        "expected a list of registry URLs or directories")])
+        problems.append(doc.positions.problem(doc.data, ["registries"],
+                                              "expected a list of registry URLs or directories"))
+    if problems:
+        raise CregError(problems=problems)
     return doc.data
 
 
@@ -54,13 +62,25 @@ def configured_registries(path: Path | None = None) -> list[str]:
 
 
 def add_registry(root: str, path: Path | None = None) -> bool:
-    """Append ``root`` to the config; False when it was already there."""
-    return _edit(normalize_root(root), add=True, path=path or config_path())
+    """Append ``root`` to the config; False when it was already there.
+
+    A local folder must hold an ``index.yaml`` now: a typo would otherwise break every later
+    command.  (URLs are not fetched here; ``creg search`` shows whether they answer.)
+    """
+    root = normalize_root(root)
+    if not is_remote(root) and not (Path(root) / "index.yaml").is_file():
+        from .errors import UsageError
+
+        raise UsageError(f"{root}: no index.yaml in this folder; create one with 'creg index build {root}' "
+                         f"or 'creg publish COMPONENT --to {root}' first")
+    return _edit(root, add=True, path=path or config_path())
 
 
 def remove_registry(root: str, path: Path | None = None) -> bool:
     """Remove ``root`` (as given or normalized); False when it was not configured."""
     path = path or config_path()
+    if not path.is_file():
+        return False
     return _edit(root.strip(), add=False, path=path) or _edit(normalize_root(root), add=False, path=path)
 
 

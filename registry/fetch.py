@@ -3,30 +3,22 @@
 HTTP goes through ``requests`` (imported lazily: the only module that uses it) with
 connect/read timeouts, retries with exponential backoff on connection errors, timeouts,
 truncated bodies and 5xx answers, and none on 4xx.  ``file://`` URLs and plain paths are
-read from disk.  Archives (tar.gz, tgz, zip) are checked member by member before anything is
-read from them, and only the requested member is read.
+read from disk.  (Reading members of downloaded archives is ``registry.archive``'s job.)
 """
 
 from __future__ import annotations
 
 import io
 import os
-import posixpath
-import stat
+import re
 import sys
 import time
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterator
+from typing import IO, Any
 
-from .errors import CregError, did_you_mean
+from .errors import CregError
 
-if TYPE_CHECKING:  # tarfile/zipfile cost milliseconds; only archive reads import them
-    import tarfile
-    import zipfile
-
-MAX_MEMBER_BYTES = 256 * 1024 * 1024
-MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
-MAX_ZIP_RATIO = 200  # uncompressed/compressed; real text compresses ~10x, bombs ~1000x
+MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024 * 1024  # as archive.MAX_TOTAL_BYTES: nothing bigger can be used
 
 
 class FetchError(CregError):
@@ -35,10 +27,6 @@ class FetchError(CregError):
 
 class OfflineError(CregError):
     """Offline mode needs something that is not in the cache."""
-
-
-class ArchiveError(CregError):
-    """An archive is unsafe, corrupt or lacks the requested member."""
 
 
 def _env_float(name: str, default: float) -> float:
@@ -97,20 +85,22 @@ class _Retryable(Exception):
     """A failure worth another try (connection, timeout, 5xx, truncated body)."""
 
 
-def download(location: str, sink: IO[bytes], label: str = "") -> None:
+def download(location: str, sink: IO[bytes], label: str = "", limit: int = MAX_DOWNLOAD_BYTES) -> None:
     """Write the bytes at ``location`` (URL or path) into ``sink`` (seekable).
 
-    With a ``label`` and a terminal on stderr, a progress bar shows the download.
+    More than ``limit`` bytes stop the transfer (not retried), so an endless or huge body
+    never fills the memory or the disk.  With a ``label`` and a terminal on stderr, a
+    progress bar shows the download.
     """
     if not is_remote(location):
-        _copy_local(location, sink)
+        _copy_local(location, sink, limit)
         return
     attempts = max(1, retries() + 1)
     for attempt in range(attempts):
         sink.seek(0)
         sink.truncate()
         try:
-            _get(location, sink, label)
+            _get(location, sink, label, limit)
             return
         except _Retryable as exc:
             if attempt == attempts - 1:
@@ -120,9 +110,7 @@ def download(location: str, sink: IO[bytes], label: str = "") -> None:
 
 def download_bytes(location: str, limit: int = 64 * 1024 * 1024) -> bytes:
     sink = io.BytesIO()
-    download(location, sink)
-    if sink.tell() > limit:
-        raise FetchError(f"GET {location}: body is {sink.tell()} bytes; the limit is {limit}")
+    download(location, sink, limit=limit)
     return sink.getvalue()
 
 
@@ -133,25 +121,33 @@ def download_to_file(location: str, path: Path, label: str = "") -> None:
         os.fsync(sink.fileno())
 
 
-def _copy_local(location: str, sink: IO[bytes]) -> None:
+def _too_big(location: str, limit: int) -> FetchError:
+    return FetchError(f"GET {location}: the body is larger than the limit of {limit} bytes")
+
+
+def _copy_local(location: str, sink: IO[bytes], limit: int) -> None:
     import shutil
 
     path = local_path(location)
     try:
         with open(path, "rb") as source:
+            if os.fstat(source.fileno()).st_size > limit:
+                raise _too_big(location, limit)
             shutil.copyfileobj(source, sink)
     except OSError as exc:
         raise FetchError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def _get(url: str, sink: IO[bytes], label: str) -> None:
+def _get(url: str, sink: IO[bytes], label: str, limit: int) -> None:
     import requests
 
     try:
         with _session().get(url, stream=True, timeout=timeouts()) as response:
             _check_status(url, response)
             expected = _content_length(response)
-            received = _stream(response, sink, expected, label)
+            if expected is not None and expected > limit:
+                raise _too_big(url, limit)
+            received = _stream(response, sink, expected, label, limit)
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise _Retryable(_reason(exc)) from None
     except requests.exceptions.ChunkedEncodingError as exc:
@@ -164,7 +160,9 @@ def _reason(exc: Exception) -> str:
     text = str(exc)
     if "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():
         return f"timed out ({type(exc).__name__}; timeouts {timeouts()[0]}s connect, {timeouts()[1]}s read)"
-    return f"{type(exc).__name__}: {text[:200]}"
+    # requests wraps the OS error three levels deep; "[Errno 111] Connection refused" is the news.
+    os_error = re.search(r"\[Errno -?\d+\][^'\")]*", text)
+    return f"{type(exc).__name__}: {os_error.group(0).strip() if os_error else text[:300]}"
 
 
 def _check_status(url: str, response: Any) -> None:
@@ -183,13 +181,15 @@ def _content_length(response: Any) -> int | None:
         return None
 
 
-def _stream(response: Any, sink: IO[bytes], expected: int | None, label: str) -> int:
+def _stream(response: Any, sink: IO[bytes], expected: int | None, label: str, limit: int) -> int:
     # Only labelled downloads (components, archives) show a bar; index fetches stay quiet.
     progress = _Progress(label, expected) if label and sys.stderr.isatty() else None
     received = 0
     for block in response.iter_content(chunk_size=16 * 1024):
-        sink.write(block)
         received += len(block)
+        if received > limit:
+            raise _too_big(response.url, limit)
+        sink.write(block)
         if progress:
             progress.update(received)
     if progress:
@@ -221,159 +221,3 @@ class _Progress:
     def done(self) -> None:
         sys.stderr.write("\r\033[K")
         sys.stderr.flush()
-
-
-# --- archives --------------------------------------------------------------------------------
-
-
-def _caps() -> tuple[int, int]:
-    return (int(_env_float("CREG_ARCHIVE_MAX_MEMBER", MAX_MEMBER_BYTES)),
-            int(_env_float("CREG_ARCHIVE_MAX_TOTAL", MAX_TOTAL_BYTES)))
-
-
-def read_member(archive: Path, member: str, label: str = "") -> bytes:
-    """The bytes of one member of a tar(.gz)/zip archive, after checking every member is safe."""
-    label = label or str(archive)
-    with open(archive, "rb") as handle:
-        magic = handle.read(4)
-    if magic.startswith(b"PK"):
-        return _zip_member(archive, member, label)
-    return _tar_member(archive, member, label)
-
-
-def _unsafe_name(name: str) -> str | None:
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return "absolute path"
-    if ".." in name.replace("\\", "/").split("/"):
-        return "'..' in the path"
-    return None
-
-
-def _link_escapes(member: str, target: str) -> bool:
-    if target.startswith("/") or _unsafe_name(target) == "absolute path":
-        return True
-    joined = posixpath.normpath(posixpath.join(posixpath.dirname(member), target))
-    return joined == ".." or joined.startswith("../")
-
-
-def _refuse(label: str, member: str, why: str) -> ArchiveError:
-    return ArchiveError(f"{label}: refusing unsafe archive member '{member}': {why}")
-
-
-def _tar_member(archive: Path, member: str, label: str) -> bytes:
-    import tarfile
-
-    max_member, max_total = _caps()
-    try:
-        with tarfile.open(archive, "r:*") as tar:
-            names = _check_tar(tar, label, max_member, max_total)
-            info = _find(names, member, label)
-            if not (info.isfile() or info.issym() or info.islnk()):
-                raise ArchiveError(f"{label}: member '{member}' is not a regular file")
-            extracted = tar.extractfile(info)
-            if extracted is None:
-                raise ArchiveError(f"{label}: member '{member}' cannot be read")
-            return extracted.read(max_member + 1)[:max_member]
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        raise ArchiveError(f"{label}: not a readable tar/tar.gz archive ({exc})") from None
-
-
-def _check_tar(tar: "tarfile.TarFile", label: str, max_member: int, max_total: int) -> dict[str, Any]:
-    names: dict[str, Any] = {}
-    total = 0
-    for info in _iter_tar(tar):
-        why = _tar_problem(info, max_member)
-        if why:
-            raise _refuse(label, info.name, why)
-        total += info.size
-        if total > max_total:
-            raise _refuse(label, info.name, f"archive expands to more than {max_total} bytes")
-        names[info.name.removeprefix("./")] = info
-    return names
-
-
-def _iter_tar(tar: "tarfile.TarFile") -> Iterator["tarfile.TarInfo"]:
-    info = tar.next()
-    while info is not None:
-        yield info
-        info = tar.next()
-
-
-def _tar_problem(info: "tarfile.TarInfo", max_member: int) -> str | None:
-    why = _unsafe_name(info.name)
-    if why:
-        return why
-    if info.ischr() or info.isblk():
-        return "device file"
-    if info.isfifo():
-        return "FIFO"
-    if info.issym() and _link_escapes(info.name, info.linkname):
-        return f"symlink to '{info.linkname}' points outside the archive"
-    if info.islnk() and _unsafe_name(info.linkname):
-        return f"hard link to '{info.linkname}' points outside the archive"
-    if not (info.isfile() or info.isdir() or info.issym() or info.islnk()):
-        return "unsupported member type"
-    if info.size > max_member:
-        return f"{info.size} bytes; the cap for one member is {max_member}"
-    return None
-
-
-def _find(names: dict[str, Any], member: str, label: str) -> Any:
-    found = names.get(member.removeprefix("./"))
-    if found is None:
-        raise ArchiveError(f"{label}: no member '{member}'{did_you_mean(member, names)}")
-    return found
-
-
-def _zip_member(archive: Path, member: str, label: str) -> bytes:
-    import zipfile
-
-    max_member, max_total = _caps()
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            names = _check_zip(zf, label, max_member, max_total)
-            info = _find(names, member, label)
-            if stat.S_ISLNK(info.external_attr >> 16):
-                target = zf.read(info).decode("utf-8", "replace")
-                info = _find(names, posixpath.normpath(posixpath.join(posixpath.dirname(member), target)), label)
-            with zf.open(info) as handle:
-                data = handle.read(max_member + 1)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ArchiveError(f"{label}: not a readable zip archive ({exc})") from None
-    if len(data) > max_member:
-        raise _refuse(label, member, f"expands past the cap of {max_member} bytes")
-    return data
-
-
-def _check_zip(zf: "zipfile.ZipFile", label: str, max_member: int, max_total: int) -> dict[str, Any]:
-    names: dict[str, Any] = {}
-    total = 0
-    for info in zf.infolist():
-        why = _zip_problem(zf, info, max_member)
-        if why:
-            raise _refuse(label, info.filename, why)
-        total += info.file_size
-        if total > max_total:
-            raise _refuse(label, info.filename, f"archive expands to more than {max_total} bytes")
-        names[info.filename] = info
-    return names
-
-
-def _zip_problem(zf: "zipfile.ZipFile", info: "zipfile.ZipInfo", max_member: int) -> str | None:
-    why = _unsafe_name(info.filename)
-    if why:
-        return why
-    mode = info.external_attr >> 16
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device file"
-    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
-        return "FIFO or socket"
-    if stat.S_ISLNK(mode):
-        target = zf.read(info)[:4096].decode("utf-8", "replace")
-        if _link_escapes(info.filename, target):
-            return f"symlink to '{target}' points outside the archive"
-    if info.file_size > max_member:
-        return f"{info.file_size} bytes; the cap for one member is {max_member}"
-    if info.compress_size and info.file_size > 1 << 20 and info.file_size / info.compress_size > MAX_ZIP_RATIO:
-        return f"compression ratio over {MAX_ZIP_RATIO}:1 (a zip bomb?)"
-    return None

@@ -427,33 +427,15 @@ def _spec_data(func: ast.FunctionDef, params: list[Param], outputs: Outputs,
     return data
 
 
-def dump_readable(data: dict[str, Any]) -> str:
-    """YAML with multi-line strings (the program) as ``|`` blocks, so the source stays readable.
-
-    The emitter itself picks the block style only when it can represent the text exactly, and
-    falls back to a quoted scalar otherwise.
-    """
-    import yaml
-
-    class Dumper(yaml.SafeDumper):
-        def ignore_aliases(self, data: Any) -> bool:
-            return True
-
-    def text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
-
-    Dumper.add_representer(str, text)
-    return yaml.dump(data, Dumper=Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
-
-
 def write_component(file: Path, func_name: str, out: Path, base_image: str = DEFAULT_IMAGE,
                     packages: list[str] | tuple[str, ...] = ()) -> str:
     """Convert, validate the result as any component.yaml, and write it atomically."""
     from .spec import load_component_from_text
     from .store import atomic_write
+    from .yamlio import dump
 
     data = function_to_spec(file, func_name, base_image, packages)
-    text = dump_readable(data)
+    text = dump(data, literal_blocks=True)  # the program stays readable as a | block
     if load_component_from_text(text, str(out)).to_dict() != data:
         raise FromFuncError(f"{out}: internal error: the written YAML does not read back as the spec")
     atomic_write(out, text.encode("utf-8"))

@@ -22,6 +22,10 @@ SemVer = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
 _PARTIAL = r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?$"
 _COMPARATOR = r"^(>=|<=|>|<|==|=|!=)?\s*(.+)$"
 _DIGEST = r"^sha256:[0-9a-f]{7,64}$"
+# The index schema's componentName and version patterns (a test keeps them equal), for
+# checking names and versions before an index entry exists (publish, new, import).
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
 class IndexFormatError(CregError):
@@ -143,6 +147,9 @@ class Index:
         if not entries:
             raise ResolveError(f"{self.source}: unknown component '{name}'{did_you_mean(name, self.names())}")
         found = select(entries, spec)
+        if found is None and spec and spec[0] in "^~<>=!" and parse_range(spec) is None:
+            raise ResolveError(f"'{name}@{spec}': '{spec}' is not a version range; expected e.g. ^1.2, ~1.2, "
+                               ">=1,<2, an exact version, 'latest' or sha256:<hex>")
         if found is None:
             listed = ", ".join(e.version for e in entries)
             raise ResolveError(f"{self.source}: no version of '{name}' matches '{spec}'; "
@@ -276,6 +283,7 @@ def load_index(raw: bytes | str, source: str = "index.yaml") -> Index:
                        max_bytes=INDEX_MAX_BYTES, max_nodes=INDEX_MAX_NODES)
     problems = [_problem(doc, error) for error in validator("index.schema.json").iter_errors(doc.data)]
     problems += _duplicate_versions(doc)
+    problems += _escaping_sources(doc)
     if problems:
         raise IndexFormatError(problems=_dedupe(problems))
     return Index(doc.data, source)
@@ -314,6 +322,31 @@ def _duplicate_versions(doc: Any) -> list[Problem]:
                 problems.append(doc.positions.problem(doc.data, ["components", name, i, "version"],
                                                       f"duplicate version '{version}' of '{name}'"))
             seen.add(str(version))
+    return problems
+
+
+_RELATIVE = {"path": ("registry", "a path relative to the registry root"),
+             "archive": ("registry", "a URL or a path relative to the registry root"),
+             "member": ("archive", "a member path relative to the archive's root")}
+
+
+def _escaping_sources(doc: Any) -> list[Problem]:
+    """Sources must stay inside the registry: a path or archive member naming '/etc/x' or
+    '../x' would let an index read any file the user can read."""
+    from .archive import unsafe_name
+
+    problems: list[Problem] = []
+    components = doc.data.get("components")
+    for name, items in components.items() if isinstance(components, dict) else ():
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            source = item.get("source") if isinstance(item, dict) else None
+            for key, value in source.items() if isinstance(source, dict) else ():
+                if key in ("path", "archive", "member") and isinstance(value, str) and \
+                        "://" not in value and unsafe_name(value):
+                    left, expected = _RELATIVE[key]
+                    problems.append(doc.positions.problem(
+                        doc.data, ["components", name, i, "source", key],
+                        f"'{value}' leaves the {left} ({unsafe_name(value)}); expected {expected}"))
     return problems
 
 

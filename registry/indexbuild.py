@@ -20,13 +20,13 @@ are reported and skipped; versions already indexed with different content are re
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import CregError, Problem, UsageError
-from .publish import NAME_PATTERN, VERSION_PATTERN, summary_line, today_utc
+from .index import NAME_PATTERN, VERSION_PATTERN
+from .publish import summary_line, today_utc
 
 SPEC_FILE = "component.yaml"
 MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
@@ -47,6 +47,7 @@ class Summary:
     invalid: list[Problem] = field(default_factory=list)
     conflicts: list[Problem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    unsafe: list[str] = field(default_factory=list)  # archive members refused by the safety checks
     invalid_files: int = 0
 
     def line(self) -> str:
@@ -187,14 +188,16 @@ def built_index_bytes(root: str | Path, prefix: str | None = None) -> bytes:
 # --- import-archive --------------------------------------------------------------------------
 
 
-def read_archive(location: str, registry_dir: Path, archive_url: str | None) -> tuple[bytes, str]:
-    """The archive's bytes and how the index refers to it (URL, or a path inside the registry)."""
-    from .fetch import download_bytes, is_remote, local_path
+def archive_reference(location: str, data: bytes, registry_dir: Path, archive_url: str | None) -> str:
+    """How the index refers to the archive: a URL, or a path inside the registry (copied there).
 
-    data = download_bytes(location, limit=MAX_ARCHIVE_BYTES)
+    Called with the index lock held, so two imports cannot race on one ``archives/`` name.
+    """
+    from .fetch import is_remote, local_path
+
     if archive_url or is_remote(location):
-        return data, archive_url or location
-    return data, _keep_local_archive(local_path(location), data, registry_dir)
+        return archive_url or location
+    return _keep_local_archive(local_path(location), data, registry_dir)
 
 
 def _keep_local_archive(path: Path, data: bytes, registry_dir: Path) -> str:
@@ -213,17 +216,25 @@ def _keep_local_archive(path: Path, data: bytes, registry_dir: Path) -> str:
     return f"archives/{path.name}"
 
 
-def archive_components(data: bytes, source: str) -> tuple[list[tuple[str, bytes]], str]:
-    """Every ``component.yaml`` member and the archive's single top-level folder ('' if none)."""
-    from .packing import read_members
+def archive_components(data: bytes, source: str,
+                       unsafe: list[str] | None = None) -> tuple[list[tuple[str, bytes]], str]:
+    """Every ``component.yaml`` member and the archive's single top-level folder ('' if none).
+
+    Unsafe ``component.yaml`` members (links, ``..``, oversize) are listed in ``unsafe``.
+    """
+    from .archive import read_members, unsafe_name
 
     tops: set[str] = set()
+    refused: list[tuple[str, str]] = []
 
     def wanted(name: str) -> bool:
-        tops.add(name.split("/", 1)[0])
+        if not unsafe_name(name):
+            tops.add(name.split("/", 1)[0])
         return PurePosixPath(name).name == SPEC_FILE
 
-    members = list(read_members(data, wanted, source))
+    members = read_members(data, wanted, source, refused)
+    if unsafe is not None:
+        unsafe += [f"{name}: {why}; not indexed" for name, why in refused]
     top = next(iter(tops)) if len(tops) == 1 and all("/" in name for name, _ in members) else ""
     return members, top
 
@@ -241,18 +252,22 @@ def import_archive(location: str, tag: str, registry_dir: str | Path, prefix: st
                    archive_url: str | None = None) -> Summary:
     """Index every valid component.yaml of a tag archive as ``name@tag``."""
     from .indexstore import editing
+    from .store import sha256_digest
 
     if not VERSION_PATTERN.match(tag):
         raise UsageError(f"--tag: '{tag}' is not a valid version (letters, digits, '.', '_', '+', '-')")
+    from .fetch import download_bytes
+
     registry_dir = Path(registry_dir)
-    data, archive_ref = read_archive(location, registry_dir, archive_url)
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    members, top = archive_components(data, location)
+    data = download_bytes(location, limit=MAX_ARCHIVE_BYTES)
     summary = Summary()
+    members, top = archive_components(data, location, summary.unsafe)  # not an archive: nothing is copied
     entries = _valid_entries(members, top, prefix, tag, location, summary)
     with editing(registry_dir) as index:
+        archive = {"archive": archive_reference(location, data, registry_dir, archive_url),
+                   "archiveDigest": sha256_digest(data)}
         for name, member, entry in entries:
-            entry["source"] = {"archive": archive_ref, "archiveDigest": digest, "member": member}
+            entry["source"] = {**archive, "member": member}
             _add(index, name, entry, summary, location)
     return summary
 
@@ -303,7 +318,7 @@ def _add(index: Any, name: str, entry: dict[str, Any], summary: Summary, locatio
     elif existing.get("digest") == entry["digest"]:
         summary.unchanged.append(ref)
     else:
-        summary.conflicts.append(Problem(str(index.path), 0, 0, f"$.components['{name}']",
-                                         f"{ref} is already indexed with digest {existing.get('digest')}; "
-                                         f"{location}!{entry['source']['member']} has {entry['digest']}; "
-                                         "a published version never changes"))
+        summary.conflicts.append(index.problem(index.position(name, entry["version"]) + ["digest"],
+                                               f"{ref} is already indexed with digest {existing.get('digest')}; "
+                                               f"{location}!{entry['source']['member']} has {entry['digest']}; "
+                                               "a published version never changes"))

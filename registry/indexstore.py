@@ -12,9 +12,13 @@ reproducible.
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+if TYPE_CHECKING:
+    from .errors import Problem
 
 INDEX_FILE = "index.yaml"
 LOCK_FILE = ".index.lock"
@@ -39,6 +43,31 @@ class IndexEdit:
 
     def entry(self, name: str, version: str) -> dict[str, Any] | None:
         return next((e for e in self.components.get(name, []) if e.get("version") == version), None)
+
+    def problem(self, path: Sequence[str | int], message: str) -> "Problem":
+        """A problem at ``path`` (e.g. ``['components', 'add', 0]``), positioned in the file as read."""
+        from .errors import Problem
+        from .yamlio import json_path
+
+        if self._document is None:
+            return Problem(str(self.path), 0, 0, json_path(path), message)
+        return self._document.positions.problem(self._document.data, path, message)
+
+    @functools.cached_property
+    def _document(self) -> Any:
+        """The file as read, with positions (parsed again only when a problem needs a place)."""
+        from .index import INDEX_MAX_BYTES, INDEX_MAX_NODES
+        from .yamlio import load_mapping
+
+        if self.original is None:
+            return None
+        return load_mapping(self.original, str(self.path), max_bytes=INDEX_MAX_BYTES, max_nodes=INDEX_MAX_NODES)
+
+    def position(self, name: str, version: str) -> list[str | int]:
+        """The JSON path of ``name@version`` in the file as read (of ``name`` when the version is absent)."""
+        entries = self.components.get(name, [])
+        index = next((i for i, e in enumerate(entries) if e.get("version") == version), None)
+        return ["components", name] + ([index] if index is not None else [])
 
     def put(self, name: str, entry: dict[str, Any]) -> None:
         """Add or replace the entry of ``entry['version']``."""

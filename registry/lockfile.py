@@ -15,6 +15,7 @@ components:
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,39 +102,51 @@ def lock_path_for(pipeline: Path) -> Path:
     return pipeline.resolve().parent / LOCK_NAME
 
 
+Site = tuple[int, int, str]  # line, column and JSON path of a reference in its file
+
+
 def refs_in_file(path: Path) -> list[str]:
     """Component references in a pipeline file (``tasks.*.component``) or a list of refs."""
-    from .yamlio import load_any
+    return list(ref_sites(path))
+
+
+def ref_sites(path: Path) -> dict[str, Site]:
+    """Each reference of ``path`` (in order, once) and where it first appears."""
+    from .yamlio import json_path, load_any
 
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise CregError(f"{path}: cannot read: {exc.strerror}") from None
-    data, _ = load_any(raw, str(path))
-    if isinstance(data, dict):
-        refs = _pipeline_refs(data)
-    elif isinstance(data, list):
-        refs = [str(item) for item in data if isinstance(item, str)]
-    else:
-        refs = [line for line in (raw.decode("utf-8").splitlines()) if line.strip()]
-    refs = [r.strip() for r in refs if r.strip() and not r.strip().startswith("#")]
-    return list(dict.fromkeys(refs))
+    data, positions = load_any(raw, str(path))
+    if isinstance(data, (dict, list)):
+        found = [(ref, (*positions.locate(data, where), json_path(where))) for ref, where in _yaml_refs(data)]
+    else:  # a plain text list: one reference per line
+        found = [(line, (number, 1, "$")) for number, line in enumerate(raw.decode("utf-8").splitlines(), 1)]
+    sites: dict[str, Site] = {}
+    for ref, site in found:
+        if ref.strip() and not ref.strip().startswith("#"):
+            sites.setdefault(ref.strip(), site)
+    return sites
 
 
-def _pipeline_refs(data: dict[str, Any]) -> list[str]:
-    """Every ``component: NAME@REF`` string in the document (tasks, finally, nested groups)."""
-    refs: list[str] = [c for c in data.get("components") or [] if isinstance(c, str)]
-    stack: list[Any] = [data]
-    while stack:
-        node = stack.pop(0)
+def _yaml_refs(data: Any) -> list[tuple[str, list[Any]]]:
+    """``(ref, path)`` of every string of a YAML list, or every ``component: NAME@REF`` (tasks,
+    finally, nested groups) and ``components: [...]`` item of a pipeline."""
+    if isinstance(data, list):
+        return [(item, [i]) for i, item in enumerate(data) if isinstance(item, str)]
+    found = [(c, ["components", i]) for i, c in enumerate(data.get("components") or []) if isinstance(c, str)]
+    pending: deque[tuple[Any, list[Any]]] = deque([(data, [])])
+    while pending:
+        node, where = pending.popleft()
         if isinstance(node, dict):
             value = node.get("component")
             if isinstance(value, str) and not _is_path(value):
-                refs.append(value)
-            stack.extend(node.values())
+                found.append((value, where + ["component"]))
+            pending.extend((child, where + [key]) for key, child in node.items())
         elif isinstance(node, list):
-            stack.extend(node)
-    return refs
+            pending.extend((child, where + [i]) for i, child in enumerate(node))
+    return found
 
 
 def _is_path(text: str) -> bool:
@@ -146,6 +159,7 @@ class LockReport:
     entries: list[LockEntry]
     changed: list[str]  # refs whose pin differs from the old lock (or are new)
     removed: list[str]
+    written: bool = False
 
 
 def lock_file(pipeline: Path, registry: "Registry", frozen: bool = False) -> LockReport:
@@ -155,16 +169,32 @@ def lock_file(pipeline: Path, registry: "Registry", frozen: bool = False) -> Loc
     """
     path = lock_path_for(pipeline)
     old = Lock.load(path, required=frozen)
-    refs = refs_in_file(pipeline)
-    fresh = {ref: LockEntry.of(ref, registry.resolve(ref)) for ref in refs}
+    sites = ref_sites(pipeline)
+    refs = list(sites)
+    fresh = _resolve_all(pipeline, sites, registry)
     changed = [r for r in refs if _pin(old.get(r)) != _pin(fresh[r])]
     removed = sorted(set(old.entries) - set(fresh))
     if frozen and (changed or removed):
         raise LockError(f"{path}: stale (frozen): " + "; ".join(
             [_describe(r, old.get(r), fresh[r]) for r in changed] + [f"{r}: no longer used" for r in removed]))
-    if not frozen and (changed or removed or not path.exists()):
+    written = not frozen and bool(changed or removed or not path.exists())
+    if written:
         Lock(path, fresh).write()
-    return LockReport(path, list(fresh.values()), changed, removed)
+    return LockReport(path, list(fresh.values()), changed, removed, written)
+
+
+def _resolve_all(pipeline: Path, sites: dict[str, Site], registry: "Registry") -> dict[str, LockEntry]:
+    """Every reference resolved, or one error listing each that failed at its place in the file."""
+    fresh: dict[str, LockEntry] = {}
+    problems: list[Problem] = []
+    for ref, (line, column, where) in sites.items():
+        try:
+            fresh[ref] = LockEntry.of(ref, registry.resolve(ref))
+        except CregError as exc:
+            problems.append(Problem(str(pipeline), line, column, where, str(exc)))
+    if problems:
+        raise LockError(problems=problems)
+    return fresh
 
 
 def _pin(entry: LockEntry | None) -> tuple[str, str, str] | None:

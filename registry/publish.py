@@ -20,18 +20,15 @@ least a minor bump; anything else is a patch.  A version that is not semver
 from __future__ import annotations
 
 import datetime
-import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import CregError, Problem, UsageError, did_you_mean
+from .errors import CregError, UsageError, did_you_mean
+from .index import NAME_PATTERN, VERSION_PATTERN
 from .spec import ComponentSpec, thaw
 
 LEVELS = ("patch", "minor", "major")
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
-VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 SPEC_FILE = "component.yaml"
 
 
@@ -64,7 +61,9 @@ class Candidate:
 
     @property
     def archive_digest(self) -> str:
-        return "sha256:" + hashlib.sha256(self.archive).hexdigest()
+        from .store import sha256_digest
+
+        return sha256_digest(self.archive)
 
 
 @dataclass
@@ -261,7 +260,8 @@ def load_entry_spec(registry_dir: Path, name: str, entry: dict[str, Any]) -> Com
 
 
 def _entry_bytes(registry_dir: Path, name: str, entry: dict[str, Any]) -> tuple[bytes, str]:
-    from .packing import read_member
+    from .archive import read_member
+    from .store import sha256_digest
 
     source = entry["source"]
     if "path" in source:
@@ -270,7 +270,7 @@ def _entry_bytes(registry_dir: Path, name: str, entry: dict[str, Any]) -> tuple[
     if "archive" in source and "://" not in source["archive"]:
         path = _inside(registry_dir, source["archive"])
         data = path.read_bytes()
-        if "sha256:" + hashlib.sha256(data).hexdigest() != source["archiveDigest"]:
+        if sha256_digest(data) != source["archiveDigest"]:
             raise PublishError.at(str(path), 0, 0, "", "archive digest does not match the index entry")
         return read_member(data, source["member"], str(path)), f"{path}!{source['member']}"
     return _remote_bytes(registry_dir, name, entry)
@@ -278,11 +278,8 @@ def _entry_bytes(registry_dir: Path, name: str, entry: dict[str, Any]) -> tuple[
 
 def _remote_bytes(registry_dir: Path, name: str, entry: dict[str, Any]) -> tuple[bytes, str]:
     """A remote source, read through the registry resolver (download cache, digest checks)."""
-    try:
-        from .resolve import Registry
-    except ImportError:
-        raise PublishError(f"{name}@{entry['version']} has a remote source; cannot compare interfaces "
-                           "without the resolver; pass --allow-breaking") from None
+    from .resolve import Registry
+
     spec = Registry([str(registry_dir)]).load(f"{name}@{entry['version']}")
     return spec.text.encode("utf-8"), spec.source
 
@@ -374,7 +371,7 @@ def deprecate(registry_dir: str | Path, ref: str, message: str, replacement: str
     with editing(Path(registry_dir)) as index:
         entry = index.entry(name, version)
         if entry is None:
-            raise _unknown(index.components, name, version, Path(registry_dir))
+            raise _unknown(index, name, version)
         if entry.get("deprecated") == wanted:
             return f"{name}@{version} is already deprecated with this message; nothing changed"
         entry["deprecated"] = wanted
@@ -410,11 +407,11 @@ def _check_replacement(replacement: str) -> str:
     return replacement
 
 
-def _unknown(components: dict[str, Any], name: str, version: str, registry_dir: Path) -> PublishError:
-    index_file = str(registry_dir / "index.yaml")
+def _unknown(index: Any, name: str, version: str) -> PublishError:
+    components = index.components
     if name not in components:
-        return PublishError(problems=[Problem(index_file, 0, 0, "$.components",
-                                              f"no component '{name}'{did_you_mean(name, components)}")])
+        return PublishError(problems=[index.problem(["components"],
+                                                    f"no component '{name}'{did_you_mean(name, components)}")])
     versions = ", ".join(str(e["version"]) for e in components[name])
-    return PublishError(problems=[Problem(index_file, 0, 0, f"$.components['{name}']",
-                                          f"no version '{version}' of '{name}'; published: {versions}")])
+    return PublishError(problems=[index.problem(["components", name],
+                                                f"no version '{version}' of '{name}'; published: {versions}")])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .errors import CregWarning, did_you_mean
-from .fetch import OfflineError, download_bytes, download_to_file, is_remote, read_member
+from .fetch import OfflineError, download_bytes, download_to_file, is_remote
 from .index import Index, IndexEntry, ResolveError, load_index, split_ref
 from .store import Store, atomic_write, sha256_hex
 
@@ -90,12 +90,31 @@ class RegistrySource:
         return f"{self.root}/index.yaml" if self.remote else str(Path(self.root) / "index.yaml")
 
     def locate(self, relative: str) -> str:
-        """A source path/archive from the index -> absolute path or URL (relative to the root)."""
-        if is_remote(relative) or relative.startswith("file://"):
+        """A source path/archive/URL from the index -> absolute path or URL, never outside the root.
+
+        (``load_index`` already refuses such sources; this also guards compact copies cached
+        before that check existed.)
+        """
+        if is_remote(relative):
             return relative
+        if relative.startswith("file://"):
+            if self.remote:
+                raise ResolveError(f"{self.index_location}: a remote registry may not point at the local "
+                                   f"file '{relative}'")
+            return relative
+        # A cheap pre-test first: importing the archive module costs a cached pull ~0.5 ms.
+        if relative.startswith(("/", "\\")) or ".." in relative or relative[1:2] == ":":
+            self._refuse_escaping(relative)
         if self.remote:
-            return f"{self.root}/{relative.lstrip('/')}"
+            return f"{self.root}/{relative}"
         return str(Path(self.root) / relative)
+
+    def _refuse_escaping(self, relative: str) -> None:
+        from .archive import unsafe_name
+
+        why = unsafe_name(relative)
+        if why:
+            raise ResolveError(f"{self.index_location}: source '{relative}' leaves the registry {self.root} ({why})")
 
     def index(self) -> Index:
         if self._index is None:
@@ -261,7 +280,7 @@ class Registry:
         src = entry.source
         if "archive" in src:
             return f"{source.locate(src['archive'])}!{src['member']}"
-        return src["url"] if "url" in src else source.locate(src["path"])
+        return source.locate(src["url"] if "url" in src else src["path"])
 
     # -- fetching -----------------------------------------------------------------------------
 
@@ -298,10 +317,14 @@ class Registry:
     def _from_archive(self, resolved: Resolved) -> Path:
         archive_url, member = resolved.source.rsplit("!", 1)
         archive_digest = resolved.entry.source["archiveDigest"]
-        if not self.store.has(archive_digest):
+        # A cached archive is re-hashed: a damaged one must be blamed on the cache, not the registry.
+        archive = self.store.verified_path(archive_digest)
+        if archive is None:
             self._check_online(archive_url, archive_digest, f"the archive of {resolved.ref}")
-        archive = self.store.ensure(archive_digest, lambda tmp: download_to_file(archive_url, tmp, archive_url),
-                                    origin=archive_url)
+            archive = self.store.ensure(archive_digest, lambda tmp: download_to_file(archive_url, tmp, archive_url),
+                                        origin=archive_url)
+        from .archive import read_member
+
         data = read_member(archive, member, label=archive_url)
         return self.store.put(resolved.digest, data, origin=resolved.source)
 

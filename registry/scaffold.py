@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CregError, UsageError
-from .publish import NAME_PATTERN, VERSION_PATTERN
+from .index import NAME_PATTERN, VERSION_PATTERN
 
 DEFAULT_IMAGE = "alpine:3.20"
 DEFAULT_VERSION = "0.1.0"

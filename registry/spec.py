@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -20,7 +19,9 @@ from .yamlio import Document, PathKey, load_mapping
 
 def digest_of(raw: bytes) -> str:
     """KFP's component digest: sha256 of the file bytes with CRLF turned into LF."""
-    return "sha256:" + hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()
+    from .store import sha256_digest
+
+    return sha256_digest(raw.replace(b"\r\n", b"\n"))
 
 
 def freeze(value: Any) -> Any:

@@ -8,8 +8,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
+
+from .errors import CregError
 
 
 def atomic_write(path: str | Path, data: bytes) -> None:
@@ -54,12 +58,6 @@ def file_lock(path: str | Path) -> Iterator[None]:
 
 # --- the content-addressed download cache ---------------------------------------------------
 
-import time
-from dataclasses import dataclass
-from typing import Callable
-
-from .errors import CregError
-
 _HEX = "0123456789abcdef"
 
 
@@ -91,6 +89,11 @@ def sha256_hex(data: bytes) -> str:
     else:
         from hashlib import sha256
     return sha256(data).hexdigest()
+
+
+def sha256_digest(data: bytes) -> str:
+    """``sha256:<hex>`` of the raw bytes (archives; components use ``spec.digest_of``)."""
+    return "sha256:" + sha256_hex(data)
 
 
 def digest_matches(digest: str, data: bytes) -> bool:
@@ -158,14 +161,24 @@ class Store:
         except FileNotFoundError:
             return None
         if not digest_matches(digest, data):
-            raise DigestMismatch(f"{path}: cached object is corrupt (expected {digest}, "
-                                 f"found sha256:{sha256_hex(data)}); run 'creg cache verify --fix'")
+            raise _corrupt(path, digest, sha256_digest(data))
         return data
+
+    def verified_path(self, digest: str) -> Path | None:
+        """The object's path after re-hashing it as a stream (for big objects); None when absent."""
+        path = self.path_for(digest)
+        try:
+            found = file_sha256(path)
+        except FileNotFoundError:
+            return None
+        if found != digest and not digest_matches(digest, path.read_bytes()):
+            raise _corrupt(path, digest, found)
+        return path
 
     def put(self, digest: str, data: bytes, origin: str = "") -> Path:
         """Verify ``data`` against ``digest`` and store it (idempotent)."""
         if not digest_matches(digest, data):
-            raise mismatch(origin, digest, "sha256:" + sha256_hex(data))
+            raise mismatch(origin, digest, sha256_digest(data))
         path = self.path_for(digest)
         if not path.is_file():
             with file_lock(self.lock_path(path.name)):
@@ -253,6 +266,11 @@ class Store:
                     tmp.unlink()
                     removed.append(tmp)
         return removed
+
+
+def _corrupt(path: Path, expected: str, found: str) -> DigestMismatch:
+    return DigestMismatch(f"{path}: cached object is corrupt (expected {expected}, found {found}); "
+                          "run 'creg cache verify --fix'")
 
 
 def mismatch(origin: str, expected: str, found: str) -> DigestMismatch:

@@ -211,12 +211,27 @@ def load_mapping(text: str | bytes, file: str = "", *, max_bytes: int = MAX_BYTE
     return Document(data, positions, source)
 
 
-def dump(data: Any) -> str:
-    """Plain data -> YAML text, key order kept, block style; never emits tags or aliases."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                     allow_unicode=True, width=100)
+def dump(data: Any, literal_blocks: bool = False) -> str:
+    """Plain data -> YAML text, key order kept, block style; never emits tags or aliases.
+
+    ``literal_blocks`` writes multi-line strings (such as a program's source) as ``|`` blocks;
+    the emitter keeps that style only when it represents the text exactly, else it quotes.
+    """
+    return yaml.dump(data, Dumper=_LiteralDumper if literal_blocks else _Dumper, sort_keys=False,
+                     default_flow_style=False, allow_unicode=True, width=100)
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+class _LiteralDumper(_Dumper):
+    pass
+
+
+def _represent_text(dumper: Any, value: str) -> Any:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_LiteralDumper.add_representer(str, _represent_text)

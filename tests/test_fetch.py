@@ -1,4 +1,4 @@
-"""Downloads against a real HTTP server on 127.0.0.1, and archive safety on real archives."""
+"""Downloads against a real HTTP server on 127.0.0.1 (archive safety: test_archive.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers_registry import UNSAFE_ZIP, RegistryServer, tar_gz, unsafe_tar_member, zip_file
-from registry.fetch import ArchiveError, FetchError, download_bytes, download_to_file, read_member
+from helpers_registry import RegistryServer
+from registry.fetch import FetchError, download_bytes, download_to_file
 
 
 @pytest.fixture
@@ -80,8 +80,9 @@ def test_server_that_never_answers_times_out(served: RegistryServer) -> None:
 def test_connection_refused_is_an_error(fast_http: None) -> None:
     with RegistryServer(Path(".")) as server:
         url = server.url
-    with pytest.raises(FetchError, match="ConnectionError"):
+    with pytest.raises(FetchError, match="ConnectionError") as info:
         download_bytes(f"{url}/x")
+    assert "Connection refused (gave up after" in str(info.value)  # the OS reason, not urllib3's wrapping
 
 
 def test_file_urls_and_paths(tmp_path: Path) -> None:
@@ -92,67 +93,11 @@ def test_file_urls_and_paths(tmp_path: Path) -> None:
         download_bytes(str(tmp_path / "absent.yaml"))
 
 
-# --- archives ----------------------------------------------------------------------------------
-
-GOOD = {"pkg/components/a/component.yaml": b"name: a\n", "pkg/README.md": b"hello\n"}
-
-
-@pytest.fixture
-def small_caps(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CREG_ARCHIVE_MAX_MEMBER", "1024")
-
-
-def test_reads_one_member_from_tar_gz_and_zip(tmp_path: Path) -> None:
-    for archive in (tar_gz(tmp_path / "a.tar.gz", GOOD), zip_file(tmp_path / "a.zip", GOOD)):
-        assert read_member(archive, "pkg/components/a/component.yaml") == b"name: a\n"
-
-
-def test_missing_member_suggests(tmp_path: Path) -> None:
-    archive = tar_gz(tmp_path / "a.tgz", GOOD)
-    with pytest.raises(ArchiveError, match="did you mean 'pkg/components/a/component.yaml'"):
-        read_member(archive, "pkg/components/a/component.yml")
-
-
-@pytest.mark.parametrize("kind", ["absolute", "dotdot", "symlink", "hardlink", "device", "fifo", "oversize"])
-def test_tar_refuses_unsafe_members(tmp_path: Path, kind: str, small_caps: None) -> None:
-    archive = tar_gz(tmp_path / "bad.tar.gz", GOOD, [unsafe_tar_member(kind)])
-    with pytest.raises(ArchiveError, match="refusing unsafe archive member"):
-        read_member(archive, "pkg/components/a/component.yaml")
-
-
-@pytest.mark.parametrize("kind", sorted(UNSAFE_ZIP))
-def test_zip_refuses_unsafe_members(tmp_path: Path, kind: str, small_caps: None) -> None:
-    name, data, mode = UNSAFE_ZIP[kind]
-    archive = zip_file(tmp_path / "bad.zip", {**GOOD, name: data}, {name: mode})
-    with pytest.raises(ArchiveError, match="refusing unsafe archive member"):
-        read_member(archive, "pkg/components/a/component.yaml")
-
-
-def test_symlink_inside_the_archive_is_fine(tmp_path: Path) -> None:
-    import tarfile
-
-    link = tarfile.TarInfo("pkg/components/b/component.yaml")
-    link.type, link.linkname = tarfile.SYMTYPE, "../a/component.yaml"
-    archive = tar_gz(tmp_path / "ok.tar.gz", GOOD, [link])
-    assert read_member(archive, "pkg/components/b/component.yaml") == b"name: a\n"
-
-
-def test_total_size_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CREG_ARCHIVE_MAX_TOTAL", "1000")
-    files = {f"pkg/f{i}": b"z" * 300 for i in range(5)}
-    for archive in (tar_gz(tmp_path / "t.tar.gz", files), zip_file(tmp_path / "t.zip", files)):
-        with pytest.raises(ArchiveError, match="expands to more than 1000 bytes"):
-            read_member(archive, "pkg/f0")
-
-
-def test_zip_bomb_ratio(tmp_path: Path) -> None:
-    archive = zip_file(tmp_path / "bomb.zip", {"pkg/zeros": b"\0" * (8 << 20), **GOOD})
-    with pytest.raises(ArchiveError, match="zip bomb"):
-        read_member(archive, "pkg/README.md")
-
-
-def test_corrupt_archive(tmp_path: Path) -> None:
-    bad = tmp_path / "x.tar.gz"
-    bad.write_bytes(b"\x1f\x8b" + b"garbage" * 10)
-    with pytest.raises(ArchiveError, match="not a readable"):
-        read_member(bad, "x")
+def test_body_over_the_limit_stops_early_and_is_not_retried(served: RegistryServer, tmp_path: Path) -> None:
+    with pytest.raises(FetchError, match="larger than the limit of 1000 bytes"):
+        download_bytes(f"{served.url}/file.bin", limit=1000)
+    assert served.count("file.bin") == 1
+    (tmp_path / "big").write_bytes(b"x" * 5000)
+    with pytest.raises(FetchError, match="larger than the limit of 1000 bytes"):
+        download_bytes(str(tmp_path / "big"), limit=1000)
+    assert download_bytes(str(tmp_path / "big"), limit=5000) == b"x" * 5000

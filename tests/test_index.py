@@ -134,3 +134,41 @@ def test_archive_source_and_names_with_slashes_load() -> None:
     index = load_index(yaml.safe_dump(data).encode(), "index.yaml")
     assert index.names() == ["google-cloud/storage/download"]
     assert index.versions("google-cloud/storage/download")[0].source["member"].endswith("component.yaml")
+
+
+@pytest.mark.parametrize("key,value", [("path", "../../etc/passwd"), ("path", "/etc/passwd"),
+                                       ("path", "components/../../x"), ("archive", "/srv/a.tar.gz"),
+                                       ("member", "../outside/component.yaml")])
+def test_sources_that_leave_the_registry_are_refused_with_positions(key: str, value: str) -> None:
+    source = {"path": "c/component.yaml"} if key == "path" else \
+        {"archive": "a.tar.gz", "archiveDigest": DIGEST, "member": "a/component.yaml"}
+    source[key] = value
+    data = {"apiVersion": "creg/v1", "components": {"comp": [{"version": "1.0.0", "digest": DIGEST, "source": source}]}}
+    with pytest.raises(CregError) as info:
+        load_index(yaml.safe_dump(data), "index.yaml")
+    problem = info.value.problems[0]
+    assert problem.path == f"$.components.comp[0].source.{key}" and problem.line > 0
+    assert f"'{value}' leaves the {'archive' if key == 'member' else 'registry'}" in problem.message
+
+
+def test_archive_urls_are_not_paths() -> None:
+    source = {"archive": "https://host/a/../b.tar.gz", "archiveDigest": DIGEST, "member": "b/component.yaml"}
+    data = {"apiVersion": "creg/v1", "components": {"comp": [{"version": "1.0.0", "digest": DIGEST, "source": source}]}}
+    assert load_index(yaml.safe_dump(data), "index.yaml").versions("comp")[0].source == source
+
+
+def test_name_and_version_patterns_are_the_schemas() -> None:
+    from registry.index import NAME_PATTERN, VERSION_PATTERN
+    from registry.resources import load_schema
+
+    defs = load_schema("index.schema.json")["$defs"]
+    assert NAME_PATTERN.pattern == defs["componentName"]["pattern"]
+    assert VERSION_PATTERN.pattern == defs["version"]["properties"]["version"]["pattern"]
+
+
+def test_a_malformed_range_is_named_as_such() -> None:
+    index = make_index(["1.0.0"])
+    with pytest.raises(ResolveError, match=r"'\^x' is not a version range; expected e.g. \^1.2"):
+        index.match("comp", "^x")
+    with pytest.raises(ResolveError, match="available: 1.0.0"):
+        index.match("comp", "^7")

@@ -163,6 +163,7 @@ def test_import_refuses_what_is_not_an_archive(tmp_path: Path) -> None:
     with pytest.raises(CregError, match="not a tar or zip archive"):
         import_archive(str(bogus), "1.0.0", tmp_path / "reg")
     assert not (tmp_path / "reg" / "index.yaml").exists()
+    assert not (tmp_path / "reg" / "archives").exists()  # nothing is copied before the archive is read
 
 
 # --- the 0.2.5 corpus ------------------------------------------------------------------------
@@ -210,3 +211,17 @@ def test_corpus_0_2_5_every_valid_component_indexed_and_loadable(shared_dir: Pat
         for name in sorted(expected):
             spec = loader.load(f"{name}@0.2.5")
             assert spec.digest == index[name][0]["digest"]
+
+
+def test_import_conflict_points_at_the_indexed_digest_and_unsafe_members_are_listed(tmp_path: Path) -> None:
+    registry = tmp_path / "reg"
+    first = import_archive(str(synthetic_archive(tmp_path)), "9.9.9", registry)
+    assert any("pipelines-9.9.9/components/evil/component.yaml" in line and "outside the archive" in line
+               for line in first.unsafe)
+    source = tmp_path / "changed"
+    make_component(source / "components" / "math", "add", ".", component_text(description="Other"))
+    summary = import_archive(str(tar_folder(source, "pipelines-9.9.9", tmp_path / "c.tar.gz")), "9.9.9", registry)
+    problem = summary.conflicts[0]
+    digest_line = next(i for i, line in enumerate((registry / "index.yaml").read_text().splitlines(), 1)
+                       if "digest:" in line)
+    assert (problem.line, problem.path) == (digest_line, "$.components['math/add'][0].digest")

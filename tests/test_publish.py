@@ -275,3 +275,15 @@ def test_deprecate_errors(tmp_path: Path, ref: str, replacement: str | None, err
         deprecate(registry, ref, "old", replacement)
     assert error in str(caught.value)
     assert (registry / "index.yaml").read_bytes() == before
+
+
+def test_deprecate_unknown_names_point_into_index_yaml(tmp_path: Path) -> None:
+    registry = tmp_path / "reg"
+    publish(make_component(tmp_path / "src", "add", "1.0.0"), registry)
+    lines = (registry / "index.yaml").read_text().splitlines()
+    for ref, path, key_line in (("add@9.9.9", "$.components.add", "  add:"), ("ad@1.0.0", "$.components", "components:")):
+        with pytest.raises(PublishError) as caught:
+            deprecate(registry, ref, "old")
+        problem = caught.value.problems[0]
+        assert problem.path == path and problem.file == str(registry / "index.yaml")
+        assert problem.line > lines.index(key_line)  # at the value below that key, not 0:0

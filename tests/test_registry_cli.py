@@ -236,3 +236,23 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
         assert b"index.yaml" not in seen  # small index fetches stay quiet
         quiet = creg("--registry", server.url, "pull", "big2", env=FAST)
         assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_registry_add_refuses_a_folder_without_an_index(tmp_path: Path) -> None:
+    out = creg("registry", "add", str(tmp_path / "typo"))
+    assert out.returncode == 2 and "no index.yaml in this folder" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert creg("pull", "add@1.0.0").returncode == 0  # nothing broken was configured
+
+
+def test_lock_says_written_or_up_to_date_and_warns_when_nothing_is_referenced(tmp_path: Path) -> None:
+    root = local_registry(tmp_path / "reg", {"add": ["1.0.0"]})
+    pipe = tmp_path / "p.yaml"
+    pipe.write_text(yaml.safe_dump({"tasks": {"a": {"component": "add@^1"}}}))
+    assert "creg.lock: written (1 reference(s))" in creg("--registry", str(root), "lock", str(pipe)).stderr
+    assert "creg.lock: up to date" in creg("--registry", str(root), "lock", str(pipe)).stderr
+    empty = tmp_path / "empty" / "p.yaml"
+    empty.parent.mkdir()
+    empty.write_text("name: no-refs\n")
+    assert "warning: no component references found" in creg("lock", str(empty)).stderr
+    assert creg("cache", "clean", "--older-than", "-1").returncode == 2  # a usage error, not "remove all"

@@ -271,3 +271,75 @@ def test_file_url_registry_root(tmp_path: Path) -> None:
     resolved = Registry([root.as_uri()], offline=True).resolve("add")
     assert resolved.registry == str(root) and Path(resolved.source).is_file()
     assert Registry([root.as_uri()], offline=True).load("add").name == "add"
+
+
+def test_a_cached_index_cannot_read_outside_the_registry(tmp_path: Path) -> None:
+    """Even an index validated before sources were checked (its compact copy is cached) cannot
+    point outside its registry, and a remote index cannot point at local files."""
+    from registry.index import Index
+    from registry.resolve import RegistrySource
+
+    secret = tmp_path / "secret.yaml"
+    secret.write_text(component_text("secret"))
+    root = local_registry(tmp_path / "reg", {"add": ["1.0.0"]})
+    local = RegistrySource(str(root), Store(), offline=False)
+    for escaping in ("../secret.yaml", str(secret)):
+        with pytest.raises(ResolveError, match="leaves the registry"):
+            local.locate(escaping)
+    assert local.locate(secret.as_uri()) == secret.as_uri()  # the user's own local index may
+    remote = RegistrySource("https://registry.example", Store(), offline=True)
+    with pytest.raises(ResolveError, match="may not point at the local file"):
+        remote.locate(secret.as_uri())
+    assert remote.locate("a/component.yaml") == "https://registry.example/a/component.yaml"
+    entry = {"version": "1.0.0", "digest": sha(secret.read_bytes()), "source": {"path": "../secret.yaml"}}
+    local._index = Index({"apiVersion": "creg/v1", "components": {"secret": [entry]}}, "index.yaml")
+    registry = Registry([str(root)])
+    registry.sources[0] = local
+    with pytest.raises(ResolveError, match="leaves the registry"):
+        registry.load("secret@1.0.0")
+    assert Store().entries() == []
+
+
+def test_config_typos_are_errors_with_positions_and_remove_writes_nothing(tmp_path: Path) -> None:
+    from registry.config import config_path, configured_registries, remove_registry
+    from registry.errors import CregError
+
+    assert not remove_registry("/nowhere") and not config_path().parent.exists()
+    config_path().parent.mkdir(parents=True)
+    config_path().write_text("registrie:\n- /srv/reg\n")
+    with pytest.raises(CregError) as info:
+        configured_registries()
+    problem = info.value.problems[0]
+    assert (problem.line, problem.column, problem.path) == (1, 1, "$.registrie")
+    assert "did you mean 'registries'" in problem.message
+
+
+def test_lock_reports_every_bad_reference_at_its_place(tmp_path: Path) -> None:
+    root = local_registry(tmp_path / "reg", {"add": ["1.0.0"], "notify": ["1.0.0"]})
+    path = pipeline(tmp_path, ["ad@^1", "add@^7"])
+    with pytest.raises(LockError) as info:
+        lock_file(path, Registry([str(root)]))
+    first, second = info.value.problems
+    lines = path.read_text().splitlines()
+    assert first.path == "$.tasks.t0.component" and "ad@^1" in lines[first.line - 1]
+    assert "did you mean 'add'" in first.message
+    assert second.path == "$.tasks.t1.component" and "available: 1.0.0" in second.message
+    assert not (path.parent / "creg.lock").exists()
+    (tmp_path / "refs.txt").write_text("add@1.0.0\nnope@1\n")
+    with pytest.raises(LockError) as info:
+        lock_file(tmp_path / "refs.txt", Registry([str(root)]))
+    assert [(p.line, p.column) for p in info.value.problems] == [(2, 1)]
+
+
+def test_a_damaged_cached_archive_is_blamed_on_the_cache(tmp_path: Path) -> None:
+    root = http_registry(tmp_path)
+    archive_digest = sha((root / "files" / "bundle.tar.gz").read_bytes())
+    with RegistryServer(root) as server:
+        serve_index(server, root)
+        Registry([server.url]).load("arch/a")
+        Store().path_for(archive_digest).write_bytes(b"damaged")
+        with pytest.raises(DigestMismatch, match=r"cached object is corrupt .* run 'creg cache verify --fix'"):
+            Registry([server.url]).load("arch/b")
+        Store().verify(fix=True)
+        assert Registry([server.url]).load("arch/b").name == "in-archive-b"
+        assert server.count("files/bundle.tar.gz") == 2

@@ -130,3 +130,10 @@ def test_dump_keeps_order_and_never_writes_aliases() -> None:
     assert "&" not in text and "*" not in text
     assert text.splitlines()[0] == "b:"
     assert load_any(text)[0] == {"b": {"x": 1}, "a": {"x": 1}, "s": "yes: no"}
+
+
+def test_dump_literal_blocks_keep_programs_readable_and_exact() -> None:
+    data = {"program": "def f():\n    return 1\n", "odd": "trailing space \nx", "plain": "one line"}
+    text = dump(data, literal_blocks=True)
+    assert "program: |\n  def f():\n      return 1\n" in text
+    assert load_any(text)[0] == data

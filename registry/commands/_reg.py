@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ._output import FORMATS
+
 if TYPE_CHECKING:
     from ..resolve import Registry
 
-FORMATS = click.Choice(["text", "json", "yaml"])
+__all__ = ["FORMATS", "open_registry"]
 
 
 def open_registry(ctx: click.Context, **kwargs: Any) -> "Registry":

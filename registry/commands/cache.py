@@ -49,7 +49,7 @@ def verify(fix: bool) -> None:
 
 
 @command.command("clean")
-@click.option("--older-than", "days", type=float, default=None,
+@click.option("--older-than", "days", type=click.FloatRange(min=0), default=None,
               help="Only remove objects not written for this many days.")
 def clean(days: float | None) -> None:
     """Remove cached objects (all, or old ones) and leftovers of interrupted downloads."""

@@ -30,5 +30,8 @@ def command(ctx: click.Context, file: Path, frozen: bool, fmt: str) -> None:
     for entry in report.entries:
         mark = "*" if entry.ref in report.changed else " "
         click.echo(f"{mark} {entry.ref:<30} {entry.name}@{entry.version} {entry.digest}")
-    state = "up to date" if frozen or not (report.changed or report.removed) else "written"
+    if not report.entries:
+        click.echo(f"{file}: warning: no component references found (expected tasks.*.component: NAME@REF "
+                   "in a pipeline, or a list of NAME@REF)", err=True)
+    state = "written" if report.written else "up to date"
     click.echo(f"{report.path}: {state} ({len(report.entries)} reference(s))", err=True)
