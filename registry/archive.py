@@ -281,23 +281,18 @@ def _find(members: list[Member], name: str, label: str) -> Member:
     return found
 
 
-def read_members(source: ArchiveSource, wanted: Callable[[str], bool], label: str,
-                 skipped: list[tuple[str, str]] | None = None) -> list[tuple[str, bytes]]:
-    """``(name, bytes)`` of every safe regular file ``wanted`` accepts; unsafe ones go to ``skipped``.
+def read_members(source: ArchiveSource, wanted: Callable[[str], bool], label: str) -> list[tuple[str, bytes]]:
+    """``(name, bytes)`` of every regular file ``wanted`` accepts, in archive order.
 
-    ``wanted`` sees every member name (also of folders and unsafe members), in archive order.
+    Like ``read_member``, an archive holding ANY unsafe member is refused whole: indexing
+    the safe part would publish entries that fetching then refuses, and an archive with a
+    hostile member is not one to trust for the rest.
     """
-    skipped = skipped if skipped is not None else []
-
     def use(reader: Any, members: list[Member], cap: Caps) -> list[tuple[str, bytes]]:
-        out: list[tuple[str, bytes]] = []
-        for member in members:
-            if not wanted(member.name):
-                continue
-            if member.problem or member.kind != "file":
-                skipped.append((member.name, member.problem or "not a regular file (a link or special file)"))
-                continue
-            out.append((member.name, _read_capped(reader, member, cap, label)))
-        return out
+        unsafe = next((m for m in members if m.problem), None)
+        if unsafe is not None:
+            raise _refuse(label, unsafe.name, unsafe.problem or "")
+        return [(m.name, _read_capped(reader, m, cap, label)) for m in members
+                if m.kind == "file" and wanted(m.name)]
 
     return _scan(source, label, use)

@@ -47,7 +47,6 @@ class Summary:
     invalid: list[Problem] = field(default_factory=list)
     conflicts: list[Problem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    unsafe: list[str] = field(default_factory=list)  # archive members refused by the safety checks
     invalid_files: int = 0
 
     def line(self) -> str:
@@ -216,25 +215,20 @@ def _keep_local_archive(path: Path, data: bytes, registry_dir: Path) -> str:
     return f"archives/{path.name}"
 
 
-def archive_components(data: bytes, source: str,
-                       unsafe: list[str] | None = None) -> tuple[list[tuple[str, bytes]], str]:
+def archive_components(data: bytes, source: str) -> tuple[list[tuple[str, bytes]], str]:
     """Every ``component.yaml`` member and the archive's single top-level folder ('' if none).
 
-    Unsafe ``component.yaml`` members (links, ``..``, oversize) are listed in ``unsafe``.
+    An archive holding any unsafe member is refused whole (``ArchiveError``).
     """
-    from .archive import read_members, unsafe_name
+    from .archive import read_members
 
     tops: set[str] = set()
-    refused: list[tuple[str, str]] = []
 
     def wanted(name: str) -> bool:
-        if not unsafe_name(name):
-            tops.add(name.split("/", 1)[0])
+        tops.add(name.split("/", 1)[0])
         return PurePosixPath(name).name == SPEC_FILE
 
-    members = read_members(data, wanted, source, refused)
-    if unsafe is not None:
-        unsafe += [f"{name}: {why}; not indexed" for name, why in refused]
+    members = read_members(data, wanted, source)
     top = next(iter(tops)) if len(tops) == 1 and all("/" in name for name, _ in members) else ""
     return members, top
 
@@ -261,7 +255,7 @@ def import_archive(location: str, tag: str, registry_dir: str | Path, prefix: st
     registry_dir = Path(registry_dir)
     data = download_bytes(location, limit=MAX_ARCHIVE_BYTES)
     summary = Summary()
-    members, top = archive_components(data, location, summary.unsafe)  # not an archive: nothing is copied
+    members, top = archive_components(data, location)  # refused archives: nothing is copied
     entries = _valid_entries(members, top, prefix, tag, location, summary)
     with editing(registry_dir) as index:
         archive = {"archive": archive_reference(location, data, registry_dir, archive_url),

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from helpers_publish import component_text, http_server, make_component, tar_folder
+from registry.archive import ArchiveError
 from registry.errors import CregError
 from registry.indexbuild import IndexBuildError, build, built_index_bytes, import_archive
 from registry.publish import deprecate, publish
@@ -101,9 +102,9 @@ def test_tree_layout_problems_are_skipped_with_a_reason(tmp_path: Path) -> None:
 # --- import-archive ------------------------------------------------------------------------
 
 
-def synthetic_archive(tmp_path: Path) -> Path:
-    """A tag archive with good, broken, out-of-prefix and hostile members."""
-    out = tmp_path / "pipelines-9.9.9.tar.gz"
+def synthetic_archive(tmp_path: Path, hostile: bool = False) -> Path:
+    """A tag archive with good, broken and out-of-prefix members (and hostile ones if asked)."""
+    out = tmp_path / ("hostile-9.9.9.tar.gz" if hostile else "pipelines-9.9.9.tar.gz")
     good = component_text().encode()
     with tarfile.open(out, "w:gz") as tar:
         def add(name: str, data: bytes, kind: bytes = tarfile.REGTYPE, link: str = "") -> None:
@@ -113,13 +114,14 @@ def synthetic_archive(tmp_path: Path) -> Path:
         add("pipelines-9.9.9/components/math/add/component.yaml", good)
         add("pipelines-9.9.9/components/math/broken/component.yaml", BROKEN.encode())
         add("pipelines-9.9.9/samples/demo/component.yaml", good)
-        add("pipelines-9.9.9/components/evil/component.yaml", b"", tarfile.SYMTYPE, "/etc/passwd")
-        add("pipelines-9.9.9/components/../../escape/component.yaml", good)
         add("pipelines-9.9.9/components/other.component.yaml", good)
+        if hostile:
+            add("pipelines-9.9.9/components/evil/component.yaml", b"", tarfile.SYMTYPE, "/etc/passwd")
+            add("pipelines-9.9.9/components/../../escape/component.yaml", good)
     return out
 
 
-def test_import_indexes_valid_reports_invalid_and_ignores_hostile_members(tmp_path: Path) -> None:
+def test_import_indexes_valid_and_reports_invalid(tmp_path: Path) -> None:
     registry = tmp_path / "reg"
     summary = import_archive(str(synthetic_archive(tmp_path)), "9.9.9", registry)
     assert summary.added == ["math/add@9.9.9"]
@@ -213,11 +215,17 @@ def test_corpus_0_2_5_every_valid_component_indexed_and_loadable(shared_dir: Pat
             assert spec.digest == index[name][0]["digest"]
 
 
-def test_import_conflict_points_at_the_indexed_digest_and_unsafe_members_are_listed(tmp_path: Path) -> None:
+def test_an_archive_with_hostile_members_is_refused_whole_and_changes_nothing(tmp_path: Path) -> None:
     registry = tmp_path / "reg"
-    first = import_archive(str(synthetic_archive(tmp_path)), "9.9.9", registry)
-    assert any("pipelines-9.9.9/components/evil/component.yaml" in line and "outside the archive" in line
-               for line in first.unsafe)
+    with pytest.raises(ArchiveError, match="refusing unsafe archive member"):
+        import_archive(str(synthetic_archive(tmp_path, hostile=True)), "9.9.9", registry)
+    assert not (registry / "index.yaml").exists() and not (registry / "archives").exists()
+    assert not (tmp_path / "escape").exists()
+
+
+def test_import_conflict_points_at_the_indexed_digest(tmp_path: Path) -> None:
+    registry = tmp_path / "reg"
+    import_archive(str(synthetic_archive(tmp_path)), "9.9.9", registry)
     source = tmp_path / "changed"
     make_component(source / "components" / "math", "add", ".", component_text(description="Other"))
     summary = import_archive(str(tar_folder(source, "pipelines-9.9.9", tmp_path / "c.tar.gz")), "9.9.9", registry)

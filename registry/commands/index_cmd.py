@@ -43,11 +43,6 @@ def import_command(location: str, tag: str, registry_dir: Path, prefix: str, arc
     from ..indexbuild import import_archive
 
     summary = import_archive(location, tag, registry_dir, prefix=prefix, archive_url=archive_url)
-    for line in summary.unsafe:
-        click.echo(f"{location}: warning: unsafe member {line}", err=True)
-    if summary.unsafe and summary.added:
-        click.echo(f"{location}: warning: 'creg pull' refuses archives holding unsafe members, so the "
-                   "entries added from this archive will not load until it is cleaned", err=True)
     for problem in summary.invalid + summary.conflicts:
         click.echo(problem.format(), err=True)
     click.echo(f"{registry_dir / 'index.yaml'}: {summary.line()}")
