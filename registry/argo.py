@@ -15,14 +15,13 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
-from .ops import Const, InputRef, Op, OutputRef, ParamRef, Value, argo_name, input_path, serialize
+from .ops import Const, InputRef, Op, OutputRef, ParamRef, Value, argo_name, input_path, serialize, slug
 from .pipeline import ACCESS_MODES, Pipeline, Task, param_value
 
-KINDS = ("Workflow", "WorkflowTemplate")
 ANNOTATION = "creg.dev/"
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -58,7 +57,8 @@ def environment() -> Any:
 
     env = ImmutableSandboxedEnvironment(
         loader=PackageLoader("registry", "templates/argo"), undefined=StrictUndefined,
-        autoescape=False, finalize=_finalize, trim_blocks=False, keep_trailing_newline=True)
+        autoescape=False, finalize=_finalize, trim_blocks=False, keep_trailing_newline=True,
+        optimized=False)  # the optimizer folds constants our skeletons lack; skipping it saves compile time
     env.filters["q"] = quote
     env.filters["k"] = _key
     return env
@@ -173,14 +173,16 @@ class _Templates:
         return name
 
     def context(self, task: Task) -> dict[str, Any]:
+        """What ``container.yaml.j2`` needs; optional fields as the (key, value) pairs that are set."""
         op = task.op
         return {
-            "annotations": annotations(op), "inputs": _inputs(op), "outputs": self.outputs(task),
-            "image": op.image, "command": list(op.command), "args": list(op.args),
-            "env": _env(task.env), "resources": _resources(task.resources),
-            "mounts": [{"name": v, "mountPath": p} for p, v in task.mounts.items()],
-            "retry": _retry(task.retries), "deadline": task.timeout,
-            "node_selector": task.node_selector, "tolerations": task.tolerations}
+            "annotations": annotations(op), "image": op.image,
+            "io": _set_fields(inputs=_inputs(op), outputs=self.outputs(task)),
+            "container": _set_fields(command=list(op.command), args=list(op.args), env=_env(task.env),
+                                     resources=_resources(task.resources),
+                                     volumeMounts=[{"name": v, "mountPath": p} for p, v in task.mounts.items()]),
+            "settings": _set_fields(retryStrategy=_retry(task.retries), activeDeadlineSeconds=task.timeout,
+                                    nodeSelector=task.node_selector, tolerations=task.tolerations)}
 
     def outputs(self, task: Task) -> dict[str, Any]:
         op, out = task.op, {}
@@ -202,6 +204,11 @@ class _Templates:
 
     def render_all(self) -> list[Any]:
         return self.graphs + [render("container.yaml.j2", **context) for context in self.contexts]
+
+
+def _set_fields(**fields: Any) -> list[tuple[str, Any]]:
+    """The fields that have a value (not None, empty or zero), in the order given."""
+    return [(key, value) for key, value in fields.items() if value]
 
 
 def component_key(task: Task) -> str:
@@ -295,26 +302,26 @@ def _s3(repo: dict[str, Any], name: str) -> dict[str, Any]:
     return out
 
 
-def slug(text: str) -> str:
-    """A name -> an Argo template name (lowercase DNS label)."""
-    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-")
-    return out or "component"
-
-
 # -- DAGs -----------------------------------------------------------------------------------
 
 def dag_task(task: Task, template: str) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": task.id, "template": template,
-                           "depends": " && ".join(task.depends) or None, "when": task.when,
-                           "arguments": task_arguments(task.op) or None,
-                           "with_items": None, "with_param": None}
+    """One DAG row with Argo's key names, in Argo's order; empty settings are left out."""
+    out: dict[str, Any] = {"name": task.id, "template": template}
+    _put(out, "depends", " && ".join(task.depends))
+    _put(out, "when", task.when)
+    _put(out, "arguments", task_arguments(task.op))
     loop = task.loop
     if loop is not None and loop.items is not None:
-        out["with_items"] = loop.items
+        _put(out, "withItems", loop.items)
     elif loop is not None:
-        out["with_param"] = ("{{workflow.parameters.%s}}" % loop.param if loop.param else
-                             "{{tasks.%s.outputs.parameters.%s}}" % (loop.output.task, argo_name(loop.output.output)))  # type: ignore[union-attr]
+        out["withParam"] = ("{{workflow.parameters.%s}}" % loop.param if loop.param else
+                            "{{tasks.%s.outputs.parameters.%s}}" % (loop.output.task, argo_name(loop.output.output)))  # type: ignore[union-attr]
     return out
+
+
+def _put(row: dict[str, Any], key: str, value: Any) -> None:
+    if value:
+        row[key] = value
 
 
 def task_arguments(op: Op) -> dict[str, Any]:
@@ -347,25 +354,30 @@ def _loop_wrapper(task: Task, row: dict[str, Any], templates: _Templates) -> tup
     Task outputs the loop reads are handed to the wrapper as its own inputs, since a nested
     DAG cannot see the outer DAG's tasks.
     """
-    params: dict[str, str] = {}
-    artifacts: dict[str, str] = {}
-
-    def rewrite(text: str) -> str:
-        def swap(match: re.Match[str]) -> str:
-            name = f"{match.group(1)}-{match.group(3)}"
-            (params if match.group(2) == "parameters" else artifacts)[name] = match.group(0)
-            return "{{inputs.%s.%s}}" % (match.group(2), name)
-        return _TASK_REF.sub(swap, text)
-
-    inner = json.loads(rewrite(json.dumps(dict(row, depends=None, when=None))))
+    inner, params, artifacts = _as_wrapper_inputs({k: v for k, v in row.items() if k not in ("depends", "when")})
     wrapper_name = templates.fresh_name(slug(task.id + "-loop"))
-    outer = {"name": task.id, "template": wrapper_name, "depends": row["depends"],
-             "when": row["when"], "arguments": _wrapper_arguments(params, artifacts) or None,
-             "with_items": None, "with_param": None}
+    outer = {"name": task.id, "template": wrapper_name}
+    for key in ("depends", "when"):
+        _put(outer, key, row.get(key))
+    _put(outer, "arguments", _wrapper_arguments(params, artifacts))
     inputs = {k: [{"name": n} for n in v] for k, v in (("parameters", params), ("artifacts", artifacts)) if v}
     wrapper = render("dag.json.j2", name=wrapper_name, inputs=inputs,
                      parallelism=task.loop.parallelism, tasks=[inner])  # type: ignore[union-attr]
     return outer, wrapper
+
+
+def _as_wrapper_inputs(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """``row`` with each task output reference swapped for a wrapper input, and those inputs
+    (name -> the original reference), parameters and artifacts apart."""
+    found: dict[str, dict[str, str]] = {"parameters": {}, "artifacts": {}}
+
+    def swap(match: re.Match[str]) -> str:
+        name = f"{match.group(1)}-{match.group(3)}"
+        found[match.group(2)][name] = match.group(0)
+        return "{{inputs.%s.%s}}" % (match.group(2), name)
+
+    inner = json.loads(_TASK_REF.sub(swap, json.dumps(row)))
+    return inner, found["parameters"], found["artifacts"]
 
 
 def _wrapper_arguments(params: dict[str, str], artifacts: dict[str, str]) -> dict[str, Any]:
@@ -389,12 +401,26 @@ def build_workflow(pipeline: Pipeline, kind: str = "Workflow") -> dict[str, Any]
         dags += _dag(exit_name, pipeline.exit_tasks, templates)
     spec = workflow_spec(pipeline, entry, exit_name)
     document_kind = "CronWorkflow" if pipeline.schedule and kind == "Workflow" else kind
-    doc = render("workflow.yaml.j2", kind=document_kind, name=pipeline.name,
-                 annotations=_workflow_annotations(pipeline), spec=spec,
-                 schedule=pipeline.schedule if document_kind == "CronWorkflow" else None)
+    fields = _cron_fields(pipeline.schedule, spec) if document_kind == "CronWorkflow" else list(spec.items())
+    doc = render("workflow.yaml.j2", kind=document_kind, annotations=_workflow_annotations(pipeline),
+                 name_key="generateName" if document_kind == "Workflow" else "name",
+                 name=pipeline.name + "-" if document_kind == "Workflow" else pipeline.name, spec=fields)
     body = doc["spec"]["workflowSpec"] if document_kind == "CronWorkflow" else doc["spec"]
     body["templates"] = dags + templates.render_all()
     return doc
+
+
+_CRON_OPTIONAL = ("suspend", "startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit")
+
+
+def _cron_fields(schedule: dict[str, Any], spec: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A CronWorkflow's spec: the schedule, Argo's default concurrency policy made explicit."""
+    fields: list[tuple[str, Any]] = [("schedules", [schedule["cron"]])]
+    if "timezone" in schedule:
+        fields.append(("timezone", schedule["timezone"]))
+    fields.append(("concurrencyPolicy", schedule.get("concurrencyPolicy", "Allow")))
+    fields += [(key, schedule[key]) for key in _CRON_OPTIONAL if key in schedule]
+    return fields + [("workflowSpec", spec)]
 
 
 def _workflow_annotations(pipeline: Pipeline) -> dict[str, str]:
@@ -456,7 +482,3 @@ def to_yaml(doc: Any) -> str:
 
     return emit(doc)
 
-
-def iter_template_names(doc: dict[str, Any]) -> Iterable[str]:
-    body = doc["spec"].get("workflowSpec", doc["spec"])
-    return (t["name"] for t in body["templates"])

@@ -9,9 +9,10 @@ task); ``outputValues`` map the graph's outputs to inner task outputs.  Graphs m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from .ops import ComponentInfo, Const, InputRef, Op, OpRequest, OutputRef, Report, Value, make_op
+from .ops import ComponentInfo, Const, InputRef, Op, OpRequest, OutputRef, Report, Value, make_op, slug
 from .spec import ComponentSpec, thaw
 
 MAX_NESTING = 8
@@ -46,12 +47,6 @@ class GraphBody:
     value_outputs: set[tuple[str, str]] = field(default_factory=set)  # inner outputs read as values
 
 
-def task_slug(task_id: str) -> str:
-    import re
-
-    return re.sub(r"[^a-z0-9]+", "-", task_id.lower()).strip("-")[:63] or "task"
-
-
 class _Expander:
     def __init__(self, spec: ComponentSpec, load_ref: RefLoader, report: Report, depth: int) -> None:
         self.spec = spec
@@ -67,7 +62,7 @@ class _Expander:
     def expand(self, present: set[str]) -> GraphBody | None:
         graph = self.spec.graph or {}
         tasks = graph.get("tasks") or {}
-        self.ids = {task_id: task_slug(task_id) for task_id in tasks}
+        self.ids = {task_id: slug(task_id, fallback="task") for task_id in tasks}
         body = GraphBody({}, {})
         for task_id, task in tasks.items():
             inner = self.inner_task(task_id, task, present, body)
@@ -141,14 +136,24 @@ def build_op(request: OpRequest, report: Report, load_ref: RefLoader, depth: int
     if depth >= MAX_NESTING:
         report(["component"], f"graph components nest deeper than {MAX_NESTING} levels")
         return None
-    from .ops import check_arguments, serialize
+    from .ops import check_arguments
 
     check_arguments(request, report)
     present = {i.name for i in request.spec.inputs if i.name in request.arguments or i.default is not None}
     body = _Expander(request.spec, load_ref, report, depth).expand(present)
     if body is None:
         return None
-    op = Op(task_id=request.task_id, component=request.info, image="", command=(), args=(), graph=body)
+    op = Op(task_id=request.task_id, component=request.info, image="", command=(), args=(), graph=body,
+            outputs={name: "" for name in body.outputs},
+            output_types={o.name: o.type for o in request.spec.outputs})
+    _bind_graph_inputs(op, request, body)
+    return op
+
+
+def _bind_graph_inputs(op: Op, request: OpRequest, body: GraphBody) -> None:
+    """The graph's inputs become the op's parameters/artifacts as its inner tasks read them."""
+    from .ops import serialize
+
     as_value = {v.name for t in body.tasks.values() for v in t.op.parameters.values() if isinstance(v, InputRef)}
     as_file = {v.name for t in body.tasks.values() for v in t.op.artifacts.values() if isinstance(v, InputRef)}
     for declared in request.spec.inputs:
@@ -160,6 +165,3 @@ def build_op(request: OpRequest, report: Report, load_ref: RefLoader, depth: int
                 defaults[declared.name] = default
                 if value is not None:
                     values[declared.name] = value
-    op.outputs = {name: "" for name in body.outputs}
-    op.output_types = {o.name: o.type for o in request.spec.outputs}
-    return op

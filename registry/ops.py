@@ -19,7 +19,8 @@ import functools
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from .errors import did_you_mean
 from .spec import ComponentSpec, InputSpec, thaw
@@ -34,17 +35,25 @@ def argo_name(name: str) -> str:
     return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-") or "value"
 
 
+def slug(text: str, fallback: str = "component") -> str:
+    """A name -> a lowercase DNS label (Argo template and task names)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-") or fallback
+
+
 def file_name(name: str) -> str:
     """A KFP input/output name -> a path segment, as KFP v1 sanitizes it (``GCS path`` -> ``GCS_path``)."""
     return re.sub(r"[^-\w.]", "_", name)
 
 
+@functools.lru_cache(maxsize=4096)
 def input_path(name: str) -> str:
     return INPUT_PATH.format(file_name(name))
 
 
+@functools.lru_cache(maxsize=4096)
 def output_path(name: str) -> str:
     return OUTPUT_PATH.format(file_name(name))
+
 
 Report = Callable[[Sequence[str | int], str], None]  # (path below the task, message)
 
@@ -129,18 +138,19 @@ def type_name(kfp_type: Any) -> str | None:
         if len(kfp_type) != 1:
             return json.dumps(thaw(kfp_type), sort_keys=True)
         kfp_type = next(iter(kfp_type))
-    name = str(kfp_type).strip().lower()
+    return _plain_type_name(str(kfp_type))
+
+
+@functools.lru_cache(maxsize=1024)
+def _plain_type_name(text: str) -> str:
+    name = text.strip().lower()
     return _ALIASES.get(name, name)
 
 
 def compatible(given: Any, expected: Any) -> bool:
     """KFP v1's rule: untyped on either side passes; otherwise the types must agree."""
     a, b = type_name(given), type_name(expected)
-    if a is None or b is None or a == b:
-        return True
-    if isinstance(given, Mapping) and isinstance(expected, Mapping):
-        return False
-    return False
+    return a is None or b is None or a == b
 
 
 def constant_fits(value: Any, expected: Any) -> str | None:
@@ -273,11 +283,11 @@ class OpRequest:
 def check_names(spec: ComponentSpec, info: ComponentInfo, given: Sequence[str], report: Report) -> None:
     """Unknown arguments (with did-you-mean) and missing required inputs."""
     names = [i.name for i in spec.inputs]
-    for name in given:
-        if spec.input(name) is None:
-            known = ", ".join(names) or "(none)"
-            report(["args", name], f"unknown input '{name}'{did_you_mean(name, names)}; "
-                                   f"component '{info.name}' takes: {known}")
+    declared_names = set(names)
+    for name in (name for name in given if name not in declared_names):
+        known = ", ".join(names) or "(none)"
+        report(["args", name], f"unknown input '{name}'{did_you_mean(name, names)}; "
+                               f"component '{info.name}' takes: {known}")
     for declared in spec.inputs:
         if declared.required and declared.name not in given:
             report(["args"], f"missing required input '{declared.name}' of component "
@@ -287,8 +297,9 @@ def check_names(spec: ComponentSpec, info: ComponentInfo, given: Sequence[str], 
 def check_arguments(request: OpRequest, report: Report) -> None:
     """Unknown arguments, missing required inputs and incompatible types."""
     check_names(request.spec, request.info, list(request.arguments), report)
+    inputs = {declared.name: declared for declared in request.spec.inputs}
     for name, value in request.arguments.items():
-        declared = request.spec.input(name)
+        declared = inputs.get(name)
         if declared is not None:
             _check_type(declared, value, request, report)
 
@@ -321,76 +332,84 @@ def _describe(value: Value) -> str:
 def make_op(request: OpRequest, report: Report) -> Op | None:
     """The op for one task, or None when the component cannot run as a container."""
     check_arguments(request, report)
-    container = request.spec.container
-    if container is None:
+    if request.spec.container is None:
         report(["component"], f"component '{request.info.name}' has neither a container nor a "
                               "graph implementation")
         return None
     present = frozenset(i.name for i in request.spec.inputs
                         if i.name in request.arguments or i.default is not None)
-    line = _command_line(request.spec, present, report)
-    op = Op(task_id=request.task_id, component=request.info, image=str(container.get("image", "")),
-            command=line.command, args=line.args)
-    _bind_inputs(op, request, line.resolver)
-    _bind_outputs(op, request.spec, line.resolver, container)
-    return op
+    shape = _op_shape(request.spec, present, report)
+    given = request.arguments
+    return Op(task_id=request.task_id, component=request.info, image=shape.image,
+              command=shape.command, args=shape.args,
+              parameters={n: given[n] for n in shape.param_defaults if given.get(n) is not None},
+              artifacts={n: given[n] for n in shape.artifact_defaults if given.get(n) is not None},
+              param_defaults=dict(shape.param_defaults), artifact_defaults=dict(shape.artifact_defaults),
+              outputs=dict(shape.outputs), output_types=dict(shape.output_types))
 
 
 @dataclass(frozen=True)
-class _CommandLine:
+class _OpShape:
+    """What every op of one component with one set of present inputs has in common."""
+
+    image: str
     command: tuple[str, ...]
     args: tuple[str, ...]
-    resolver: _Resolver
+    param_defaults: dict[str, str | None]  # inputs read as values -> serialized default
+    artifact_defaults: dict[str, str | None]  # inputs read as files -> serialized default
+    outputs: dict[str, str]
+    output_types: dict[str, Any]
 
 
-# The command line depends only on the component and on which inputs are present, so a
-# pipeline with thousands of tasks of one component expands its placeholders once.
-_LINES: dict[tuple[str, str, frozenset[str]], _CommandLine] = {}
+# The shape depends only on the component and on which inputs are present, so a pipeline
+# with thousands of tasks of one component expands its placeholders once.
+_SHAPES: dict[tuple[str, str, frozenset[str]], _OpShape] = {}
 
 
-def _command_line(spec: ComponentSpec, present: frozenset[str], report: Report) -> _CommandLine:
+def _op_shape(spec: ComponentSpec, present: frozenset[str], report: Report) -> _OpShape:
     key = (spec.digest, spec.source, present)
-    found = _LINES.get(key)
+    found = _SHAPES.get(key)
     if found is not None:
         return found
     problems: list[tuple[Sequence[str | int], str]] = []
     resolver = _Resolver(spec, set(present), lambda path, message: problems.append((path, message)))
     container = spec.container or {}
-    line = _CommandLine(tuple(resolver.expand_list(container.get("command") or (), ["component", "command"])),
-                        tuple(resolver.expand_list(container.get("args") or (), ["component", "args"])),
-                        resolver)
+    command = tuple(resolver.expand_list(container.get("command") or (), ["component", "command"]))
+    args = tuple(resolver.expand_list(container.get("args") or (), ["component", "args"]))
+    shape = _OpShape(str(container.get("image", "")), command, args, *_input_defaults(spec, resolver),
+                     *_outputs(spec, resolver, container))
     for path, message in problems:
         report(path, message)
     if not problems:
-        if len(_LINES) > 4096:
-            _LINES.clear()
-        _LINES[key] = line
-    return line
+        if len(_SHAPES) > 4096:
+            _SHAPES.clear()
+        _SHAPES[key] = shape
+    return shape
 
 
-def _bind_inputs(op: Op, request: OpRequest, resolver: _Resolver) -> None:
-    for declared in request.spec.inputs:
-        name = declared.name
+def _input_defaults(spec: ComponentSpec, resolver: _Resolver
+                    ) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    params: dict[str, str | None] = {}
+    artifacts: dict[str, str | None] = {}
+    for declared in spec.inputs:
         default = None if declared.default is None else serialize(declared.default)
-        value = request.arguments.get(name)
-        if name in resolver.params:
-            op.param_defaults[name] = default
-            if value is not None:
-                op.parameters[name] = value
-        if name in resolver.in_artifacts:
-            op.artifact_defaults[name] = default
-            if value is not None:
-                op.artifacts[name] = value
+        if declared.name in resolver.params:
+            params[declared.name] = default
+        if declared.name in resolver.in_artifacts:
+            artifacts[declared.name] = default
+    return params, artifacts
 
 
-def _bind_outputs(op: Op, spec: ComponentSpec, resolver: _Resolver, container: Mapping[str, Any]) -> None:
+def _outputs(spec: ComponentSpec, resolver: _Resolver, container: Mapping[str, Any]
+             ) -> tuple[dict[str, str], dict[str, Any]]:
     file_outputs = container.get("fileOutputs") or {}
+    paths: dict[str, str] = {}
     for declared in spec.outputs:
         if declared.name in resolver.out_artifacts:
-            op.outputs[declared.name] = output_path(declared.name)
+            paths[declared.name] = output_path(declared.name)
         elif declared.name in file_outputs:
-            op.outputs[declared.name] = str(file_outputs[declared.name])
-        op.output_types[declared.name] = declared.type
+            paths[declared.name] = str(file_outputs[declared.name])
+    return paths, {declared.name: declared.type for declared in spec.outputs}
 
 
 def inline_op(task_id: str, image: str, command: Sequence[Any], args: Sequence[Any],

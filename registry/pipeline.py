@@ -10,12 +10,11 @@ as a ``PipelineError``, each with ``file:line:col`` and the field path.
 from __future__ import annotations
 
 import functools
-import graphlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from .cycles import find_cycle
 from .errors import CregError, Problem, did_you_mean, one_of
 from .ops import (argo_name, ComponentInfo, Const, FileRef, ItemRef, Op, OpRequest, OutputRef, ParamRef, Value,
                   check_names, constant_fits, inline_op, make_op, serialize)
@@ -107,70 +106,23 @@ def load_pipeline(path: str | Path, loader: Loader | None = None,
 def schema_problems(doc: Document, located: Callable[[], Document] | None = None) -> list[Problem]:
     """Problems the JSON Schema finds, each located in the file, unknown keys with did-you-mean.
 
+    A fast yes/no checker answers for valid files; jsonschema runs only to explain a failure.
     ``located`` gives the document with positions when ``doc`` was loaded without them.
     """
-    errors = list(pipeline_validator().iter_errors(_one_task_per_shape(doc.data)))
-    if errors:  # the slow path: every task, so that every occurrence is reported
-        errors = list(pipeline_validator().iter_errors(doc.data))
-    if errors and located is not None:
+    if pipeline_checker().is_valid(doc.data):
+        return []
+    if located is not None:
         doc = located()
-        errors = list(pipeline_validator().iter_errors(doc.data))
+    errors = pipeline_validator().iter_errors(doc.data)
     return [p for error in errors for p in _schema_problem(doc, error)]
 
 
-# In the task schema, 'args' is unconstrained and 'command' items are arguments whose
-# references are plain strings; within them only the JSON types of values matter.
-_FREE_FIELDS = ("args", "command")
-
-
-def _one_task_per_shape(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` where tasks identical up to the values in args/command are validated once.
-
-    Later tasks of a shape are left out once their id has passed the schema's id pattern.
-    Callers re-validate the full document when this finds anything, so every occurrence of a
-    problem is reported.
-    """
-    out = dict(data)
-    names = _task_name_pattern()
-    for group in ("tasks", "finally"):
-        tasks = data.get(group)
-        if not isinstance(tasks, dict) or len(tasks) < 2 or names is None:
-            continue
-        seen: set[Any] = set()
-        reduced: dict[Any, Any] = {}
-        for task_id, body in tasks.items():
-            shape = _task_shape(body)
-            if shape not in seen or not isinstance(task_id, str) or not names.fullmatch(task_id):
-                reduced[task_id] = body  # a task id the pattern rejects stays, to be reported
-            seen.add(shape)
-        out[group] = reduced
-    return out
-
-
 @functools.cache
-def _task_name_pattern() -> re.Pattern[str] | None:
-    """The schema's own task-id pattern, when task ids are constrained by it alone."""
+def pipeline_checker() -> Any:
     from .resources import load_schema
+    from .schemacheck import SchemaChecker
 
-    schema = load_schema("pipeline.schema.json")
-    groups = [schema["properties"][g].get("propertyNames") for g in ("tasks", "finally")]
-    if any(g != {"$ref": "#/$defs/dnsName"} for g in groups):
-        return None
-    return re.compile(schema["$defs"]["dnsName"]["pattern"])
-
-
-def _task_shape(body: Any) -> Any:
-    if not isinstance(body, dict):
-        return repr(body)
-    return tuple((k, _types(v) if k in _FREE_FIELDS else repr(v)) for k, v in body.items())
-
-
-def _types(value: Any) -> Any:
-    if isinstance(value, dict):
-        return tuple((k, _types(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return tuple(_types(v) for v in value)
-    return type(value).__name__
+    return SchemaChecker(load_schema("pipeline.schema.json"))
 
 
 @functools.cache
@@ -423,11 +375,8 @@ class _Builder:
         return out
 
     def check_cycles(self, group: str, tasks: dict[str, Task]) -> None:
-        sorter = graphlib.TopologicalSorter({t.id: t.depends for t in tasks.values()})
-        try:
-            sorter.prepare()
-        except graphlib.CycleError as exc:
-            cycle = exc.args[1]
+        cycle = find_cycle({t.id: t.depends for t in tasks.values()})
+        if cycle:
             self.problem([group, cycle[0]], "tasks form a cycle: " + " -> ".join(cycle))
 
 
@@ -468,19 +417,22 @@ class _TaskBuilder:
         op = self.make_op()
         self.parse_after()
         when = self.parse_when()
-        defaults = self.owner.data.get("defaults") or {}
         env, mounts = self.env(), self.mounts()
         if op is None:
             return None
-        timeout = self.body.get("timeout", defaults.get("timeout"))
-        return Task(
-            id=self.id, op=op, depends=self.depends, when=when, when_source=self.body.get("when"),
-            loop=self.loop, env=env, mounts=mounts,
-            retries=_retries(self.body.get("retries", defaults.get("retries"))),
-            timeout=None if timeout is None else seconds(timeout),
-            resources=dict(self.body.get("resources", defaults.get("resources")) or {}),
-            node_selector=dict(self.body.get("nodeSelector", defaults.get("nodeSelector")) or {}),
-            tolerations=list(self.body.get("tolerations", defaults.get("tolerations")) or []))
+        return Task(id=self.id, op=op, depends=self.depends, when=when, when_source=self.body.get("when"),
+                    loop=self.loop, env=env, mounts=mounts, **self.settings())
+
+    def settings(self) -> dict[str, Any]:
+        """Retries, timeout, resources, node selector, tolerations: the task's, else the defaults'."""
+        defaults = self.owner.data.get("defaults") or {}
+        if not defaults and self.body.keys().isdisjoint(_SETTINGS):
+            return {"resources": {}, "node_selector": {}, "tolerations": []}  # the usual case, quickly
+        pick = {key: self.body.get(key, defaults.get(key)) for key in _SETTINGS}
+        return {"retries": _retries(pick["retries"]),
+                "timeout": None if pick["timeout"] is None else seconds(pick["timeout"]),
+                "resources": dict(pick["resources"] or {}), "node_selector": dict(pick["nodeSelector"] or {}),
+                "tolerations": list(pick["tolerations"] or [])}
 
     # -- values and references -------------------------------------------------------------
 
@@ -508,18 +460,25 @@ class _TaskBuilder:
         outputs = self.owner.outputs.get(task_id)
         if outputs is None:
             return None  # the producer itself failed to load; reported there
+        output = self.output_name(task_id, output, outputs, where)
+        if output is None:
+            return None
+        self.depend(task_id)
+        return OutputRef(task_id, output)
+
+    def output_name(self, task_id: str, output: str, outputs: dict[str, Any], where: list[PathKey]) -> str | None:
+        """``output`` if the task has it; an omitted name means the task's only output."""
         if not output:
-            if len(outputs) != 1:
-                self.problem(where + ["output"], f"task '{task_id}' has {len(outputs)} outputs "
-                             f"({one_of(list(outputs))}); name one as '{task_id}.OUTPUT'")
-                return None
-            output = next(iter(outputs))
+            if len(outputs) == 1:
+                return next(iter(outputs))
+            self.problem(where + ["output"], f"task '{task_id}' has {len(outputs)} outputs "
+                         f"({one_of(list(outputs))}); name one as '{task_id}.OUTPUT'")
+            return None
         if output not in outputs:
             self.problem(where + ["output"], f"task '{task_id}' has no output '{output}'"
                          f"{did_you_mean(output, outputs)}; it has {one_of(list(outputs))}")
             return None
-        self.depend(task_id)
-        return OutputRef(task_id, output)
+        return output
 
     def ref_file(self, text: Any, where: list[PathKey]) -> Value | None:
         if "image" not in self.body:
@@ -554,6 +513,21 @@ class _TaskBuilder:
     def make_op(self) -> Op | None:
         if "image" in self.body:
             return self.inline()
+        request = self.op_request()
+        if request is None:
+            return None
+        if request.spec.graph is not None:
+            from .graphcomp import build_op
+
+            op = build_op(request, self.problem, self.owner.load_component_ref)
+        else:
+            op = make_op(request, self.problem)
+        if op is not None:
+            self.mark_values(op)
+        return op
+
+    def op_request(self) -> OpRequest | None:
+        """The task's component and its resolved arguments, or None after reporting why not."""
         loaded = self.owner.specs.get(self.id)
         args = self.body.get("args") or {}
         if not isinstance(args, dict):
@@ -564,18 +538,9 @@ class _TaskBuilder:
             return None
         spec, info = loaded
         if any(v is None for v in values.values()):
-            check_names(spec, info, list(values), self.problem)
+            check_names(spec, info, list(values), self.problem)  # still name unknown/missing inputs
             return None
-        request = OpRequest(self.id, spec, info, values, self.type_of)  # type: ignore[arg-type]
-        if spec.graph is not None:
-            from .graphcomp import build_op
-
-            op = build_op(request, self.problem, self.owner.load_component_ref)
-        else:
-            op = make_op(request, self.problem)
-        if op is not None:
-            self.mark_values(op)
-        return op
+        return OpRequest(self.id, spec, info, values, self.type_of)  # type: ignore[arg-type]
 
     def mark_values(self, op: Op) -> None:
         """Outputs consumed through inputValue must also be emitted as Argo parameters."""
@@ -690,6 +655,9 @@ class _TaskBuilder:
                 self.problem(["mounts", path], f"unknown volume '{volume}'{did_you_mean(volume, volumes)}; "
                                                f"declared volumes: {one_of(list(volumes))}")
         return mounts
+
+
+_SETTINGS = ("retries", "timeout", "resources", "nodeSelector", "tolerations")
 
 
 def _retries(raw: Any) -> dict[str, Any] | None:

@@ -156,8 +156,3 @@ def compile_when(text: str, resolve: Resolve) -> str:
     """``output.flip == 'heads' and param.x > 3`` -> Argo's ``"{{...}}" == "heads" && ...``."""
     return _Parser(text, resolve).parse()
 
-
-def references(text: str) -> list[str]:
-    """The reference words of an expression (for the graph and for dependencies)."""
-    words = [t.text for t in tokenize(text) if t.kind == "word"]
-    return [w for w in words if w not in ("and", "or", "not", "true", "false")]

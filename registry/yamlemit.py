@@ -79,33 +79,47 @@ def flow(value: Any, budget: int, depth: int = 1) -> str | None:
     Gives up as soon as the running length passes the budget, so trying a 10,000-item list
     costs a few items, not the whole list.
     """
-    if isinstance(value, (dict, list)) and depth > MAX_FLOW_DEPTH:
-        return None
-    if isinstance(value, dict):
-        return _flow_items([(leaf(str(k)) + ": ", v) for k, v in value.items()], "{", "}", budget, depth)
-    if isinstance(value, list):
-        if sum(isinstance(v, dict) for v in value) > 1:
+    if isinstance(value, str):
+        if "\n" in value or not value.isprintable():
+            return None  # multi-line text reads better as a block
+        text = scalar(value)
+    elif isinstance(value, dict):
+        return _flow_mapping(value, budget, depth) if depth <= MAX_FLOW_DEPTH else None
+    elif isinstance(value, list):
+        if depth > MAX_FLOW_DEPTH or sum(isinstance(v, dict) for v in value) > 1:
             return None  # several records read better one per line
-        return _flow_items([("", v) for v in value], "[", "]", budget, depth)
-    if isinstance(value, str) and ("\n" in value or not value.isprintable()):
-        return None  # multi-line text reads better as a block
-    text = leaf(value)
+        return _flow_sequence(value, budget, depth)
+    else:
+        text = leaf(value)
     return text if len(text) <= budget else None
 
 
-def _flow_items(pairs: list[tuple[str, Any]], opening: str, closing: str, budget: int,
-                depth: int) -> str | None:
-    parts, used = [opening], 2
-    for index, (prefix, item) in enumerate(pairs):
+def _flow_mapping(data: dict[Any, Any], budget: int, depth: int) -> str | None:
+    parts, used = ["{"], 2
+    for key, item in data.items():
         if used > budget:
             return None
+        prefix = (", " if used > 2 else "") + scalar(str(key)) + ": "
         inner = flow(item, budget - used - len(prefix), depth + 1)
         if inner is None:
             return None
-        piece = (", " if index else "") + prefix + inner
-        parts.append(piece)
-        used += len(piece)
-    return "".join(parts) + closing if used <= budget else None
+        parts.append(prefix + inner)
+        used += len(prefix) + len(inner)
+    return "".join(parts) + "}" if used <= budget else None
+
+
+def _flow_sequence(items: list[Any], budget: int, depth: int) -> str | None:
+    parts, used = ["["], 2
+    for item in items:
+        if used > budget:
+            return None
+        prefix = ", " if used > 2 else ""
+        inner = flow(item, budget - used - len(prefix), depth + 1)
+        if inner is None:
+            return None
+        parts.append(prefix + inner)
+        used += len(prefix) + len(inner)
+    return "".join(parts) + "]" if used <= budget else None
 
 
 def _literal(value: str, indent: str) -> str | None:
@@ -153,18 +167,27 @@ def _mapping(data: dict[Any, Any], indent: str, out: list[str]) -> None:
 
 
 def _sequence(items: list[Any], indent: str, out: list[str]) -> None:
+    budget = WIDTH - len(indent) - 2
     for item in items:
-        if isinstance(item, dict) and item and flow(item, WIDTH - len(indent) - 2) is None:
-            out.append(indent + "- ")
-            first = True
-            for key, value in item.items():
-                head = f"{leaf(str(key))}:"
-                out.append(("" if first else indent + "  ") + head)
-                _value(value, indent + "    ", len(indent) + 2 + len(head), out)
-                first = False
+        inline = flow(item, budget) if isinstance(item, (dict, list)) and item else None
+        if inline is not None:  # tried once: the flow form of a DAG row is the costly part
+            out.append(f"{indent}- {inline}\n")
+        elif isinstance(item, dict) and item:
+            _block_item(item, indent, out)
         else:
             out.append(indent + "-")
             _value(item, indent + "  ", len(indent) + 1, out, after_key=False)
+
+
+def _block_item(item: dict[Any, Any], indent: str, out: list[str]) -> None:
+    """A mapping in a list, its first key on the dash's line."""
+    out.append(indent + "- ")
+    first = True
+    for key, value in item.items():
+        head = f"{leaf(str(key))}:"
+        out.append(("" if first else indent + "  ") + head)
+        _value(value, indent + "    ", len(indent) + 2 + len(head), out)
+        first = False
 
 
 def emit(data: dict[str, Any]) -> str:
