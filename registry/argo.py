@@ -184,6 +184,12 @@ class _Templates:
             "settings": _set_fields(retryStrategy=_retry(task.retries), activeDeadlineSeconds=task.timeout,
                                     nodeSelector=task.node_selector, tolerations=task.tolerations)}
 
+    def parameter_outputs(self, task: Task) -> list[str]:
+        """Argo names of the outputs ``task``'s template hands out as parameters."""
+        if task.op.graph is not None:
+            return [argo_name(n) for n in task.op.graph.outputs]
+        return [argo_name(n) for n in task.op.outputs if (component_key(task), n) in self.value_outputs]
+
     def outputs(self, task: Task) -> dict[str, Any]:
         op, out = task.op, {}
         params = [{"name": argo_name(n), "valueFrom": {"path": p}} for n, p in op.outputs.items()
@@ -363,6 +369,13 @@ def _loop_wrapper(task: Task, row: dict[str, Any], templates: _Templates) -> tup
     inputs = {k: [{"name": n} for n in v] for k, v in (("parameters", params), ("artifacts", artifacts)) if v}
     wrapper = render("dag.json.j2", name=wrapper_name, inputs=inputs,
                      parallelism=task.loop.parallelism, tasks=[inner])  # type: ignore[union-attr]
+    # Hand the loop's (aggregated) output parameters out, or later tasks could not read them.
+    outputs = [{"name": n, "valueFrom": {"parameter": "{{tasks.%s.outputs.parameters.%s}}" % (inner["name"], n)}}
+               for n in templates.parameter_outputs(task)]
+    if outputs:
+        wrapper = {"name": wrapper["name"], "inputs": wrapper.get("inputs"), "outputs": {"parameters": outputs},
+                   "parallelism": wrapper["parallelism"], "dag": wrapper["dag"]}
+        wrapper = {k: v for k, v in wrapper.items() if v is not None}
     return outer, wrapper
 
 
