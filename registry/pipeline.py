@@ -21,7 +21,7 @@ from .ops import (argo_name, ComponentInfo, Const, FileRef, ItemRef, Op, OpReque
 from .spec import ComponentSpec
 from .when import WhenError, compile_when
 from .yamlio import Document, PathKey
-from .yamlstream import load_mapping
+from .yamlio import load_mapping
 
 Loader = Callable[[str], Any]  # "name@ref" -> ComponentSpec (or an object with .spec/.version)
 

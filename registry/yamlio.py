@@ -1,22 +1,30 @@
 """Load YAML safely, keeping the line and column of every value.
 
 PyYAML's safe loader silently keeps the last of two duplicate keys, expands aliases
-without limit and accepts any top level.  Here the (C, when available) composer builds the
-node graph and a small walker turns it into plain dicts/lists while
+without limit and accepts any top level.  Here the (C, when available) parser's events are
+turned straight into plain dicts/lists while
 
-* rejecting duplicate keys,
-* counting every node it produces, so an alias bomb fails after a bounded amount of work,
+* rejecting duplicate keys, merge keys and unknown tags,
+* counting every value by its expanded size, so an alias bomb fails after bounded work,
 * bounding nesting depth and input size,
 * recording positions in a ``Positions`` table so that errors found later, against the
   plain data, can still name ``file:line:col``.
+
+Events, not a composed node graph: the composer keeps a node and two marks per value until
+the walk ends (about 1 KB a value), which dominated the memory of a 10,000-task pipeline.
+``value``, ``mapping`` and ``key`` are longer than the rest on purpose: they run once per
+event, and a function call per event is a measurable share of loading a large file.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import yaml
+from yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent,
+                         ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 
 from .errors import Problem, YamlError
 
@@ -25,9 +33,12 @@ MAX_NODES = 200_000
 MAX_DEPTH = 64
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_SCALAR_CONSTRUCTORS = yaml.SafeLoader.yaml_constructors
+_CONSTRUCTORS = yaml.SafeLoader.yaml_constructors
 _STR = "tag:yaml.org,2002:str"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
 
 PathKey = str | int
 
@@ -88,74 +99,170 @@ class Document:
     text: str
 
 
-class _Walker:
-    """Node graph -> plain Python values, with limits and positions."""
+_RESOLVED: dict[tuple[Any, ...], str] = {}
 
-    def __init__(self, loader: Any, positions: Positions, max_nodes: int) -> None:
+
+def _where(event: Any) -> tuple[int, int]:
+    return event.start_mark.line + 1, event.start_mark.column + 1
+
+
+class _Events:
+    """Builds plain values from the loader's event stream, recording positions."""
+
+    def __init__(self, loader: Any, positions: Positions, record: bool = True,
+                 max_nodes: int = MAX_NODES) -> None:
         self.loader = loader
         self.positions = positions
+        self.record = record  # False: skip the position tables (see load_mapping)
         self.max_nodes = max_nodes
         self.count = 0
+        self.anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, expanded size)
 
-    def fail(self, node: yaml.Node, message: str) -> YamlError:
-        mark = node.start_mark
-        return YamlError(problems=[Problem(self.positions.file, mark.line + 1, mark.column + 1, "", message)])
+    def fail(self, event: Any, message: str) -> YamlError:
+        line, column = _where(event)
+        return YamlError(problems=[Problem(self.positions.file, line, column, "", message)])
 
-    def value(self, node: yaml.Node, depth: int) -> Any:
+    def document(self) -> Any:
+        self.loader.get_event()  # StreamStart
+        start = self.loader.get_event()
+        if isinstance(start, StreamEndEvent):
+            raise YamlError.at(self.positions.file, 1, 1, "$", "the file is empty; expected a YAML mapping")
+        self.positions.root = _where(self.loader.peek_event())
+        value = self.value(0)
+        self.loader.get_event()  # DocumentEnd
+        extra = self.loader.get_event()
+        if not isinstance(extra, StreamEndEvent):
+            raise self.fail(extra, "expected a single document in the file, but found another one")
+        return value
+
+    def value(self, depth: int) -> Any:
+        event = self.loader.get_event()
+        kind = type(event)
+        if kind is AliasEvent:
+            return self.alias(event)
+        before = self.count
         self.count += 1
-        if self.count > self.max_nodes:
-            raise self.fail(node, f"document expands to more than {self.max_nodes} values "
-                                  "(an alias/anchor bomb?); refusing to load it")
-        if depth > MAX_DEPTH:
-            raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels; refusing to load it")
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            return self.sequence(node, depth)
-        return self.mapping(node, depth)
+        if self.count > self.max_nodes or depth > MAX_DEPTH:
+            self.tick(event, depth, 0)
+        if kind is ScalarEvent:  # ``scalar()`` inlined for plain strings, most of any file
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = _RESOLVED.get((yaml.ScalarNode, event.value, event.implicit)) or \
+                    self.tag(event, yaml.ScalarNode, event.value)
+            value = event.value if tag == _STR else self.typed_scalar(event, tag)
+        elif kind is SequenceStartEvent:
+            value = self.sequence(event, depth)
+        elif kind is MappingStartEvent:
+            value = self.mapping(event, depth)
+        else:  # pragma: no cover - the parser guarantees one of the above
+            raise self.fail(event, f"unexpected YAML event {kind.__name__}")
+        if event.anchor is not None:
+            self.anchors[event.anchor] = (value, self.count - before)
+        return value
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
-        if node.tag == _STR or node.tag == _TIMESTAMP:
-            return node.value  # timestamps stay text, as Kubernetes and JSON see them
-        constructor = _SCALAR_CONSTRUCTORS.get(node.tag)
-        if constructor is None:
-            raise self.fail(node, f"unsupported YAML tag {node.tag!r}")
+    def tick(self, event: Any, depth: int, size: int = 1) -> None:
+        self.count += size
+        if self.count > self.max_nodes:
+            raise self.fail(event, f"document expands to more than {self.max_nodes} values "
+                                   "(an alias/anchor bomb?); refusing to load it")
+        if depth > MAX_DEPTH:
+            raise self.fail(event, f"nesting deeper than {MAX_DEPTH} levels; refusing to load it")
+
+    def alias(self, event: AliasEvent) -> Any:
+        found = self.anchors.get(event.anchor)
+        if found is None:
+            raise self.fail(event, f"found undefined alias {event.anchor!r}")
+        value, size = found
+        self.tick(event, 0, size)
+        # A copy, so that callers which edit loaded data (index updates) never change two
+        # places at once; aliases are rare, and the size check above already bounds the cost.
+        return copy.deepcopy(value) if isinstance(value, (list, dict)) else value
+
+    def tag(self, event: Any, kind: type, value: Any) -> str:
+        tag = event.tag
+        if tag is None or tag == "!":
+            key = (kind, value, event.implicit)
+            tag = _RESOLVED.get(key)
+            if tag is None:  # PyYAML's resolver runs regexes; keys and values repeat a lot
+                tag = _RESOLVED[key] = self.loader.resolve(kind, value, event.implicit)
+                if len(_RESOLVED) > 65536:
+                    _RESOLVED.clear()
+        return tag
+
+    def scalar(self, event: ScalarEvent) -> Any:
+        return self.typed_scalar(event, self.scalar_tag(event))
+
+    def scalar_tag(self, event: ScalarEvent) -> str:
+        tag = event.tag
+        if tag is None or tag == "!":  # the cache lookup of ``tag()``, inlined: it runs per scalar
+            tag = _RESOLVED.get((yaml.ScalarNode, event.value, event.implicit)) or \
+                self.tag(event, yaml.ScalarNode, event.value)
+        return tag
+
+    def typed_scalar(self, event: ScalarEvent, tag: str) -> Any:
+        if tag == _STR or tag == _TIMESTAMP:
+            return event.value  # timestamps stay text, as Kubernetes and JSON see them
+        constructor = _CONSTRUCTORS.get(tag)
+        if constructor is None or tag == _MERGE:
+            raise self.fail(event, f"unsupported YAML tag {tag!r}")
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         return constructor(self.loader, node)
 
-    def sequence(self, node: yaml.SequenceNode, depth: int) -> list[Any]:
+    def sequence(self, event: SequenceStartEvent, depth: int) -> list[Any]:
+        if self.tag(event, yaml.SequenceNode, None) != _SEQ:
+            raise self.fail(event, f"unsupported YAML tag {event.tag!r}")
         out: list[Any] = []
         marks: dict[PathKey, tuple[int, int]] = {}
-        for index, item in enumerate(node.value):
-            marks[index] = (item.start_mark.line + 1, item.start_mark.column + 1)
-            out.append(self.value(item, depth + 1))
-        self.positions.marks[id(out)] = marks
+        peek = self.loader.peek_event
+        while type(item_event := peek()) is not SequenceEndEvent:
+            if self.record:
+                marks[len(out)] = _where(item_event)
+            out.append(self.value(depth + 1))
+        self.loader.get_event()
+        if self.record:
+            self.positions.marks[id(out)] = marks
         return out
 
-    def mapping(self, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
-        if node.tag not in ("tag:yaml.org,2002:map",):
-            raise self.fail(node, f"unsupported YAML tag {node.tag!r}")
+    def mapping(self, event: MappingStartEvent, depth: int) -> dict[Any, Any]:
+        if self.tag(event, yaml.MappingNode, None) != _MAP:
+            raise self.fail(event, f"unsupported YAML tag {event.tag!r}")
         out: dict[Any, Any] = {}
         marks: dict[PathKey, tuple[int, int]] = {}
         key_marks: dict[PathKey, tuple[int, int]] = {}
-        for key_node, value_node in self._pairs(node):
-            key = self.value(key_node, depth + 1)
-            if isinstance(key, (list, dict)):
-                raise self.fail(key_node, "a mapping key must be a scalar")
+        first_seen: dict[Any, Any] = {}  # key -> its start mark, for the duplicate-key message
+        peek = self.loader.peek_event
+        while type(key_event := peek()) is not MappingEndEvent:
+            key = self.key(key_event, depth)
             if key in out:
-                first = key_marks[key]
-                raise self.fail(key_node, f"duplicate key {key!r} (first defined at line {first[0]})")
-            key_marks[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            marks[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
-            out[key] = self.value(value_node, depth + 1)
-        self.positions.marks[id(out)] = marks
-        self.positions.key_marks[id(out)] = key_marks
+                raise self.fail(key_event, f"duplicate key {key!r} (first defined at line "
+                                           f"{first_seen[key].line + 1})")
+            first_seen[key] = key_event.start_mark
+            if self.record:
+                key_marks[key] = _where(key_event)
+                marks[key] = _where(peek())
+            out[key] = self.value(depth + 1)
+        self.loader.get_event()
+        if self.record:
+            self.positions.marks[id(out)] = marks
+            self.positions.key_marks[id(out)] = key_marks
         return out
 
-    def _pairs(self, node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise self.fail(key_node, "merge keys ('<<') are not supported; write the keys out")
-            yield key_node, value_node
+    def key(self, event: Any, depth: int) -> Any:
+        if type(event) is ScalarEvent and event.anchor is None:  # nearly every key: one tag lookup
+            self.loader.get_event()
+            self.count += 1
+            if self.count > self.max_nodes or depth + 1 > MAX_DEPTH:
+                self.tick(event, depth + 1, 0)
+            tag = self.scalar_tag(event)
+            if tag == _MERGE:
+                raise self.fail(event, "merge keys ('<<') are not supported; write the keys out")
+            return self.typed_scalar(event, tag)
+        if type(event) is ScalarEvent and self.tag(event, yaml.ScalarNode, event.value) == _MERGE:
+            raise self.fail(event, "merge keys ('<<') are not supported; write the keys out")
+        key = self.value(depth + 1)
+        if isinstance(key, (list, dict)):
+            raise self.fail(event, "a mapping key must be a scalar")
+        return key
 
 
 def decode(raw: bytes, file: str, max_bytes: int = MAX_BYTES) -> str:
@@ -171,23 +278,22 @@ def decode(raw: bytes, file: str, max_bytes: int = MAX_BYTES) -> str:
 
 
 def load_any(text: str | bytes, file: str = "", *, max_bytes: int = MAX_BYTES,
-             max_nodes: int = MAX_NODES) -> tuple[Any, Positions]:
+             max_nodes: int = MAX_NODES, positions: bool = True) -> tuple[Any, Positions]:
     """Parse one YAML document into plain data; raise ``YamlError`` with a position.
 
     The limits suit one component or pipeline; a registry index may pass larger ones.
+    ``positions=False`` leaves the position tables empty (every check still runs, and errors
+    found while loading still carry their position): for callers that re-load with positions
+    only when they have a problem to report, which halves the memory of a large pipeline.
     """
     if isinstance(text, bytes):
         text = decode(text, file, max_bytes)
     elif len(text) > max_bytes:
         raise YamlError.at(file, 0, 0, "", f"text is {len(text)} characters; the limit is {max_bytes}")
-    positions = Positions(file=file)
+    table = Positions(file=file)
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise YamlError.at(file, 1, 1, "$", "the file is empty; expected a YAML mapping")
-        positions.root = (node.start_mark.line + 1, node.start_mark.column + 1)
-        return _Walker(loader, positions, max_nodes).value(node, 0), positions
+        return _Events(loader, table, positions, max_nodes).document(), table
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -200,15 +306,15 @@ def load_any(text: str | bytes, file: str = "", *, max_bytes: int = MAX_BYTES,
 
 
 def load_mapping(text: str | bytes, file: str = "", *, max_bytes: int = MAX_BYTES,
-                 max_nodes: int = MAX_NODES) -> Document:
+                 max_nodes: int = MAX_NODES, positions: bool = True) -> Document:
     """Parse a document whose top level must be a mapping."""
     source = decode(text, file, max_bytes) if isinstance(text, bytes) else text
-    data, positions = load_any(source, file, max_bytes=max_bytes, max_nodes=max_nodes)
+    data, table = load_any(source, file, max_bytes=max_bytes, max_nodes=max_nodes, positions=positions)
     if not isinstance(data, dict):
-        line, column = positions.root
+        line, column = table.root
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} scalar"
         raise YamlError.at(file, line, column, "$", f"expected a mapping at the top level, found {kind}")
-    return Document(data, positions, source)
+    return Document(data, table, source)
 
 
 def dump(data: Any, literal_blocks: bool = False) -> str:

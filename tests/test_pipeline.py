@@ -188,28 +188,33 @@ def test_durations() -> None:
      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
      "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e]\n", "alias/anchor bomb"),
 ])
-def test_event_loader_refuses_what_yamlio_refuses(text: str, message: str) -> None:
-    from registry import yamlio, yamlstream
+def test_the_loader_refuses_with_and_without_position_tables(text: str, message: str) -> None:
+    from registry import yamlio
 
-    for module in (yamlio, yamlstream):
+    for positions in (True, False):
         with pytest.raises(YamlError, match=message.replace("(", r"\(")) as info:
-            module.load_mapping(text, "f.yaml")
+            yamlio.load_mapping(text, "f.yaml", positions=positions)
         assert info.value.problems[0].file == "f.yaml"
 
 
-def test_event_loader_gives_the_same_data_and_positions_as_yamlio() -> None:
-    from registry import yamlio, yamlstream
+def test_positions_point_at_each_value_and_can_be_left_out() -> None:
+    import yaml
+
+    from registry import yamlio
 
     root = Path(__file__).parent.parent
     files = sorted(root.glob("examples/*.yaml")) + sorted(DATA.glob("*.yaml"))
     for path in files:
         text = path.read_text(encoding="utf-8")
-        a, b = yamlio.load_mapping(text, str(path)), yamlstream.load_mapping(text, str(path))
-        assert a.data == b.data
-        for trail in _paths(a.data, []):
-            assert a.positions.locate(a.data, trail) == b.positions.locate(b.data, trail), (path, trail)
-            assert a.positions.locate(a.data, trail, key=True) == b.positions.locate(b.data, trail, key=True)
-        assert yamlstream.load_mapping(text, str(path), positions=False).positions.marks == {}
+        doc = yamlio.load_mapping(text, str(path))
+        assert doc.data == yaml.safe_load(text)
+        lines = text.splitlines()
+        for trail in filter(None, _paths(doc.data, [])):
+            line, column = doc.positions.locate(doc.data, trail, key=isinstance(trail[-1], str))
+            if isinstance(trail[-1], str):  # a key's position is where its name is written
+                assert lines[line - 1][column - 1:].lstrip("'\"").startswith(trail[-1]), (path, trail)
+        bare = yamlio.load_mapping(text, str(path), positions=False)
+        assert bare.data == doc.data and bare.positions.marks == {}
 
 
 def _paths(value, trail):
