@@ -275,13 +275,14 @@ INDEX_MAX_NODES = 10_000_000
 
 def load_index(raw: bytes | str, source: str = "index.yaml") -> Index:
     """Parse and schema-validate an index; every problem is reported with its position."""
-    from .resources import validator
+    from .resources import checker, validator
     from .yamlio import load_mapping
 
     # An index grows with its registry: 10,000 versions are about 134,000 values.
     doc = load_mapping(raw.encode("utf-8") if isinstance(raw, str) else raw, source,
                        max_bytes=INDEX_MAX_BYTES, max_nodes=INDEX_MAX_NODES)
-    problems = [_problem(doc, error) for error in validator("index.schema.json").iter_errors(doc.data)]
+    problems = [] if checker("index.schema.json").is_valid(doc.data) else \
+        [_problem(doc, error) for error in validator("index.schema.json").iter_errors(doc.data)]
     problems += _duplicate_versions(doc)
     problems += _escaping_sources(doc)
     if problems:

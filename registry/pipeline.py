@@ -109,20 +109,14 @@ def schema_problems(doc: Document, located: Callable[[], Document] | None = None
     A fast yes/no checker answers for valid files; jsonschema runs only to explain a failure.
     ``located`` gives the document with positions when ``doc`` was loaded without them.
     """
-    if pipeline_checker().is_valid(doc.data):
+    from .resources import checker
+
+    if checker("pipeline.schema.json").is_valid(doc.data):
         return []
     if located is not None:
         doc = located()
     errors = pipeline_validator().iter_errors(doc.data)
     return [p for error in errors for p in _schema_problem(doc, error)]
-
-
-@functools.cache
-def pipeline_checker() -> Any:
-    from .resources import load_schema
-    from .schemacheck import SchemaChecker
-
-    return SchemaChecker(load_schema("pipeline.schema.json"))
 
 
 @functools.cache

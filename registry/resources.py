@@ -39,6 +39,18 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 @functools.cache
+def checker(name: str) -> Any:
+    """A yes/no ``SchemaChecker`` for a vendored schema, built once per process.
+
+    Much faster than jsonschema and needs no import of it; callers ask jsonschema (below)
+    only to explain a document the checker says no to.
+    """
+    from .schemacheck import SchemaChecker
+
+    return SchemaChecker(load_schema(name))
+
+
+@functools.cache
 def validator(name: str) -> Any:
     """A compiled jsonschema validator for a vendored schema, built once per process."""
     import jsonschema  # heavy; only commands that validate pay for it

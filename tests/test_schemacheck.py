@@ -19,7 +19,8 @@ import yaml
 from helpers_pipelines import DATA, EXAMPLES, GOLDEN, builtin_loader
 from registry import argo_check
 from registry.compiler import compile_pipeline
-from registry.pipeline import pipeline_checker, pipeline_validator
+from registry.pipeline import pipeline_validator
+from registry.resources import checker
 from registry.resources import load_schema
 from registry.schemacheck import SchemaChecker, UnsupportedSchema
 
@@ -144,8 +145,8 @@ def pipeline_documents() -> list[tuple[str, Any]]:
 def test_fast_pipeline_checker_agrees_with_jsonschema(tmp_path: Path) -> None:
     docs = pipeline_documents()
     raw = jsonschema.Draft202012Validator(load_schema("pipeline.schema.json"))
-    counts = agreement(docs, pipeline_checker().is_valid, raw.is_valid, seed=7)
-    inlined = agreement(docs, pipeline_checker().is_valid, pipeline_validator().is_valid, seed=8)
+    counts = agreement(docs, checker("pipeline.schema.json").is_valid, raw.is_valid, seed=7)
+    inlined = agreement(docs, checker("pipeline.schema.json").is_valid, pipeline_validator().is_valid, seed=8)
     print(f"pipeline: {len(docs)} documents, {counts} / {inlined}")
     assert counts["valid"] > 100 and counts["invalid"] > 100
 
@@ -248,3 +249,19 @@ def test_strict_only_schema_agrees_on_real_documents_it_rejects(shared_dir: Path
     verdicts = [(fast[d["kind"]].is_valid(d), slow[d["kind"]].is_valid(d)) for _, d in argo_documents(shared_dir)]
     assert all(f == s for f, s in verdicts)
     assert sum(not s for _, s in verdicts) >= 3 and sum(s for _, s in verdicts) >= 3
+
+
+def test_fast_index_checker_agrees_with_jsonschema(tmp_path: Path) -> None:
+    """load_index trusts the fast checker's yes; it must never say yes where jsonschema says no."""
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    built_in = yaml.safe_load((root / "index.yaml").read_text(encoding="utf-8"))
+    archived = {"apiVersion": "creg/v1", "components": {"google-cloud/storage/download": [
+        {"version": "0.2.5", "digest": "sha256:" + "a" * 64, "deprecated": {"message": "old"},
+         "source": {"archive": "a.tar.gz", "archiveDigest": "sha256:" + "b" * 64,
+                    "member": "pipelines-0.2.5/components/x/component.yaml"}}]}}
+    raw = jsonschema.Draft202012Validator(load_schema("index.schema.json"))
+    counts = agreement([("index.yaml", built_in), ("archived", archived)],
+                       checker("index.schema.json").is_valid, raw.is_valid, seed=9)
+    assert counts["valid"] > 10 and counts["invalid"] > 10
