@@ -111,7 +111,8 @@ class Scope:
 class Run:
     def __init__(self, doc: Mapping[str, Any], folder: Path, params: Mapping[str, str] | None = None,
                  parallelism: int = 4, on_node: Callable[[Node], None] | None = None) -> None:
-        self.name = (doc.get("metadata") or {}).get("generateName", "workflow-").rstrip("-")
+        metadata = doc.get("metadata") or {}
+        self.name = metadata.get("name") or metadata.get("generateName", "workflow-").rstrip("-")
         self.spec = doc["spec"].get("workflowSpec", doc["spec"]) if doc.get("kind") == "CronWorkflow" else doc["spec"]
         self.templates = {t["name"]: t for t in self.spec.get("templates") or []}
         self.folder, self.parallelism = folder, max(1, parallelism)

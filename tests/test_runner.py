@@ -244,3 +244,15 @@ def test_runs_a_compiled_workflow_file_and_checks_params(tmp_path: Path) -> None
 def test_python_dash_m_run_help() -> None:
     result = subprocess.run([sys.executable, "-m", "registry", "run", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "CREG_SECRET_" in result.stdout
+
+
+def test_a_scheduled_pipeline_runs_once_under_its_own_name(tmp_path: Path) -> None:
+    result = run(EXAMPLES / "calculation-schedule.yaml", tmp_path)
+    assert result.name == "calculation-schedule" and result.phase == "Succeeded"
+    assert outputs(result)["calculation-schedule.add-2"] == {"sum": "18.0"}
+
+
+def test_a_task_without_a_command_fails_with_the_reason(tmp_path: Path) -> None:
+    result = run(EXAMPLES / "recommender.yaml", tmp_path)
+    first = next(n for n in result.nodes if n.id == "recommender.updatedata")
+    assert first.phase == "Failed" and "no command" in first.message
