@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -60,10 +61,21 @@ def run_one(shape: str, n: int, workdir: Path) -> dict[str, object]:
             "peak_mem_mb": round(peak, 1)}
 
 
-def spawn(python: Path | str, script: Path, shape: str, n: int) -> dict[str, object] | None:
+def bytecode_env(pycache: str) -> dict[str, str]:
+    """Every tool runs with bytecode caching, as an installed package does.
+
+    Here PYTHONDONTWRITEBYTECODE may be set, which would make creg's own modules compile
+    from source in every run while the peers' pip-installed packages have .pyc files.
+    """
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": pycache}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def spawn(python: Path | str, script: Path, shape: str, n: int, env: dict[str, str]) -> dict[str, object] | None:
     with tempfile.TemporaryDirectory() as tmp:
         result = subprocess.run([str(python), str(script), "--one", shape, str(n), tmp],
-                                capture_output=True, text=True, timeout=3600)
+                                capture_output=True, text=True, timeout=3600, env=env)
     if result.returncode != 0:
         print(json.dumps({"tool": script.stem, "shape": shape, "n": n,
                           "error": result.stderr.strip().splitlines()[-1:]}), flush=True)
@@ -77,16 +89,26 @@ def main() -> int:
         print(json.dumps(run_one(args.one[0], int(args.one[1]), Path(args.one[2]))))
         return 0
     summary = []
-    for shape in args.shapes.split(","):
-        for n in map(int, args.sizes.split(",")):
-            for tool, python, script in tools(args.peers and n <= args.peer_max):
-                runs = [row for _ in range(args.repeat) if (row := spawn(python, script, shape, n))]
-                for row in runs:
-                    print(json.dumps(row), flush=True)
-                if runs:
-                    summary.append(median_row(runs))
+    with tempfile.TemporaryDirectory() as pycache:
+        env = bytecode_env(pycache)
+        for tool, python, script in tools(args.peers):
+            spawn(python, script, "chain", 10, env)  # warm-up: writes the .pyc files
+        for shape in args.shapes.split(","):
+            for n in map(int, args.sizes.split(",")):
+                summary += measure(args, shape, n, env)
     report(summary)
     return 0
+
+
+def measure(args: argparse.Namespace, shape: str, n: int, env: dict[str, str]) -> list[dict[str, object]]:
+    summary = []
+    for tool, python, script in tools(args.peers and n <= args.peer_max):
+        runs = [row for _ in range(args.repeat) if (row := spawn(python, script, shape, n, env))]
+        for row in runs:
+            print(json.dumps(row), flush=True)
+        if runs:
+            summary.append(median_row(runs))
+    return summary
 
 
 def parse_args() -> argparse.Namespace:
@@ -133,10 +155,6 @@ def report(rows: list[dict[str, object]]) -> None:
     """Ratios against the peers from this same run, each target with OK/MISSED, to stderr
     (stdout stays one JSON line per run)."""
     by = {(r["tool"], r["shape"], r["n"]): r for r in rows}
-    if sys.flags.dont_write_bytecode:
-        print("note: PYTHONDONTWRITEBYTECODE is set, so creg's modules are compiled from source in every "
-              "run while the peers' installed packages have .pyc files; total_s is pessimistic for creg",
-              file=sys.stderr)
     for shape in ("chain", "fanout"):
         ours = by.get(("creg", shape, 1000))
         if ours is not None:
