@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -53,8 +53,29 @@ def compile_document(pipeline: Pipeline, kind: str = "Workflow") -> dict[str, An
         raise UsageError(f"{pipeline.source}: the pipeline has a schedule, so it compiles to a "
                          f"CronWorkflow; --kind {kind} would drop the schedule")
     doc = build_workflow(pipeline, kind)
-    validate(doc, pipeline.source)
+    try:
+        validate(doc, pipeline.source)
+    except CregError as exc:
+        raise type(exc)(problems=[_locate_schedule(p, pipeline.source) for p in exc.problems]) from None
     return doc
+
+
+def _locate_schedule(problem: Problem, source: str) -> Problem:
+    """A bad cron expression is found in the compiled output; point at it in the pipeline file.
+
+    The Argo checker sees only the output, so its problem has no line; the author needs the
+    line of ``schedule.cron`` in the file they wrote.
+    """
+    if problem.line or not problem.path.startswith("$.spec.schedules"):
+        return problem
+    from .yamlio import load_mapping
+
+    try:
+        doc = load_mapping(Path(source).read_bytes(), source)
+    except (OSError, CregError):
+        return problem
+    located = doc.positions.problem(doc.data, ["schedule", "cron"], problem.message)
+    return replace(problem, line=located.line, column=located.column)
 
 
 def compile_pipeline(path: str | Path, loader: Loader | None = None, kind: str = "Workflow",

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CregError, Problem, did_you_mean
+from .errors import CregError, Problem, UsageError, did_you_mean
 
 DEFAULT_IMAGE = "python:3.11"
 SIMPLE_TYPES = {"int": "Integer", "float": "Float", "str": "String", "bool": "Boolean",
@@ -43,6 +43,10 @@ BUILTIN_NAMES = frozenset(dir(builtins)) | {"__name__", "__file__"}
 
 class FromFuncError(CregError):
     """The function cannot become a component; every problem is listed."""
+
+
+class TargetError(FromFuncError, UsageError):
+    """``FILE.py:FUNCTION`` is malformed on the command line."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,8 @@ def parse_target(target: str) -> tuple[Path, str]:
     """``'file.py:func'`` -> ``(Path('file.py'), 'func')``."""
     file, sep, func = target.rpartition(":")
     if not sep or not file or not func.isidentifier():
-        raise FromFuncError(f"'{target}': expected FILE.py:FUNCTION, e.g. ops.py:add")
+        # the command line is malformed, not the function: a usage error (exit 2)
+        raise TargetError(f"'{target}': expected FILE.py:FUNCTION, e.g. ops.py:add")
     return Path(file), func
 
 
@@ -402,7 +407,8 @@ def _parse_file(file: Path) -> tuple[str, ast.Module]:
     try:
         source = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise FromFuncError(problems=[Problem(str(file), 0, 0, "", f"cannot read: {exc}")]) from None
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise FromFuncError(problems=[Problem(str(file), 0, 0, "", f"cannot read: {why}")]) from None
     try:
         return source, ast.parse(source, filename=str(file))
     except SyntaxError as exc:

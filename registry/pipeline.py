@@ -10,14 +10,15 @@ as a ``PipelineError``, each with ``file:line:col`` and the field path.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from .cycles import find_cycle
-from .errors import CregError, Problem, did_you_mean, one_of
+from .errors import CregError, Problem, UsageError, did_you_mean, one_of
 from .ops import (argo_name, ComponentInfo, Const, FileRef, ItemRef, Op, OpRequest, OutputRef, ParamRef, Value,
-                  check_names, constant_fits, inline_op, make_op, serialize)
+                  check_names, constant_fits, inline_op, make_op, serialize, type_name)
 from .spec import ComponentSpec
 from .when import WhenError, compile_when
 from .yamlio import Document, PathKey
@@ -25,12 +26,17 @@ from .yamlio import load_mapping
 
 Loader = Callable[[str], Any]  # "name@ref" -> ComponentSpec (or an object with .spec/.version)
 
+_QUANTITY = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[mkMGTPE])?\Z")
 ACCESS_MODES = {"RWO": "ReadWriteOnce", "ROX": "ReadOnlyMany", "RWX": "ReadWriteMany"}
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class PipelineError(CregError):
     """A pipeline file has problems; ``problems`` lists all of them."""
+
+
+class ParamUsageError(PipelineError, UsageError):
+    """Only ``--param`` values are wrong: a usage error (exit 2), not an invalid file."""
 
 
 @dataclass(frozen=True)
@@ -161,12 +167,17 @@ def _schema_problem(doc: Document, error: Any) -> list[Problem]:
                 for key in error.instance if key not in known]
     if error.validator in ("oneOf", "anyOf") and error.context:
         return [doc.positions.problem(doc.data, path, _alternatives(error))]
+    if error.validator == "pattern" and "propertyNames" in error.absolute_schema_path:
+        # jsonschema reports a bad key at its parent mapping; point at the key itself
+        what = _PATTERNS.get(error.validator_value, f"must match {error.validator_value!r}")
+        return [doc.positions.problem(doc.data, path + [error.instance], f"{error.instance!r} {what}",
+                                      key=True)]
     if error.validator == "pattern":
         what = _PATTERNS.get(error.validator_value, f"must match {error.validator_value!r}")
         return [doc.positions.problem(doc.data, path, f"{error.instance!r} {what}")]
     if error.validator == "propertyNames":
         return [doc.positions.problem(doc.data, path, f"invalid name: {error.message}")]
-    return [doc.positions.problem(doc.data, path, " ".join(error.message.split()))]
+    return [doc.positions.problem(doc.data, path, _plain(error))]
 
 
 _PATTERNS = {
@@ -174,22 +185,98 @@ _PATTERNS = {
         "is not a valid name: use lowercase letters, digits and '-', starting and ending with "
         "a letter or digit, at most 63 characters",
     "^[0-9]+(s|m|h|d)$": "is not a duration: use seconds (an integer) or e.g. 30s, 5m, 2h, 1d",
+    "^/": "is not an absolute path: mount paths start with '/' (e.g. /data)",
+    "^[A-Za-z_][A-Za-z0-9_.-]*$": "is not a valid environment variable name: use letters, digits, '_', "
+                                  "'.' and '-', not starting with a digit",
+    "^[A-Za-z_][A-Za-z0-9_-]*$": "is not a valid param name: use letters, digits, '_' and '-', "
+                                 "not starting with a digit",
+    "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|K|M|G|T|P)?$": "is not a storage size: use e.g. 5Gi, 500Mi or 1T",
 }
 
 
 def _alternatives(error: Any) -> str:
     """A readable message for a oneOf/anyOf failure: the closest alternative's complaint.
 
-    The alternative whose type matched and which got furthest into the value is the one the
-    author most likely meant.
+    The alternative that knows most of the value's keys is the one the author most likely
+    meant (``{secrte: s, key: k}`` is a secret reference with a typo, not a broken param
+    reference); among equals, the one whose type matched and which got furthest into the value.
     """
-    best = sorted(error.context, key=lambda e: (e.validator == "type", -len(e.relative_path)))[0]
+    if isinstance(error.instance, dict) and not any(_known_keys(error, e) for e in error.context):
+        return _unknown_keys(error.instance, _branch_keys(error.validator_value))
+    best = min(error.context, key=lambda e: (-_known_keys(error, e), e.validator == "type",
+                                              e.validator == "required", -len(e.relative_path)))
     where = "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in best.relative_path)
-    if best.validator == "pattern":
-        detail = f"{best.instance!r} " + _PATTERNS.get(best.validator_value, f"must match {best.validator_value!r}")
-    else:
-        detail = " ".join(best.message.split())
+    detail = _detail(best)
     return f"{detail} (at {where[1:] if where.startswith('.') else where})" if where else detail
+
+
+def _known_keys(error: Any, alternative_error: Any) -> int:
+    """How many of the failing mapping's keys the alternative that produced this error declares."""
+    branches = error.validator_value
+    index = alternative_error.relative_schema_path[0] if alternative_error.relative_schema_path else None
+    if not isinstance(error.instance, dict) or not isinstance(index, int) or index >= len(branches):
+        return 0
+    branch = branches[index]
+    return len(set(error.instance) & set(branch.get("properties", {}))) if isinstance(branch, dict) else 0
+
+
+def _branch_keys(branches: Any) -> list[str]:
+    """Every key any alternative (or alternative of an alternative) declares, in order."""
+    keys: dict[str, None] = {}
+    for branch in branches if isinstance(branches, list) else []:
+        if not isinstance(branch, dict):
+            continue
+        keys.update(dict.fromkeys(branch.get("properties", {})))
+        for nested in ("oneOf", "anyOf"):
+            keys.update(dict.fromkeys(_branch_keys(branch.get(nested))))
+    return list(keys)
+
+
+def _unknown_keys(instance: dict[Any, Any], known: list[str]) -> str:
+    unknown = [str(k) for k in instance if k not in known]
+    return "; ".join(f"unknown key '{k}'{did_you_mean(k, known)}" for k in unknown) + \
+        f"; expected one of {one_of(known)}"
+
+
+def _detail(error: Any) -> str:
+    """jsonschema's message, rewritten where it would not tell the author what to type."""
+    if error.validator == "pattern":
+        return f"{error.instance!r} " + _PATTERNS.get(error.validator_value, f"must match {error.validator_value!r}")
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        return _unknown_keys(error.instance, list(error.schema.get("properties", {})))
+    if error.validator == "enum":
+        choices = [str(c) for c in error.validator_value]
+        return f"{error.instance!r}{did_you_mean(str(error.instance), choices)} is not one of {one_of(choices)}"
+    return _plain(error)
+
+
+_JSON_TYPES = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
+               "number": "a number", "boolean": "true or false", "null": "nothing"}
+
+
+def _plain(error: Any) -> str:
+    """jsonschema's wording for type/required/emptiness, in the terms a YAML author uses."""
+    if error.validator == "type":
+        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return f"expected {' or '.join(_JSON_TYPES.get(t, t) for t in wanted)}, got {_yaml_kind(error.instance)}"
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if k not in (error.instance or {})]
+        return f"missing required key {one_of(missing)}"
+    if error.validator in ("minProperties", "minItems") and not error.instance:
+        return "must not be empty"
+    return " ".join(error.message.split())
+
+
+def _yaml_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"a boolean ({value})"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return f"the number {value}" if value is not None else "nothing (null)"
 
 
 class _Builder:
@@ -219,13 +306,22 @@ class _Builder:
         return self.doc
 
     def fail_if_problems(self) -> None:
+        if self.problems and all(p.path.startswith("--param") for p in self.problems):
+            raise ParamUsageError(problems=self.problems)  # the file is fine; the command line is not
         if self.problems:
             raise PipelineError(problems=self.problems)
 
     def build(self) -> Pipeline:
+        if "implementation" in self.data and "tasks" not in self.data:
+            # a component.yaml given where a pipeline belongs: one clear problem, not a screenful
+            self.problem([], "this is a component spec (it has 'implementation'), not a pipeline; check "
+                             "it with 'creg validate', or use it from a pipeline task as "
+                             "'component: ./path/component.yaml'")
+            self.fail_if_problems()
         self.problems.extend(schema_problems(self.doc, self.located))
         self.fail_if_problems()
         params = self.params()
+        self.check_resources(["defaults", "resources"], (self.data.get("defaults") or {}).get("resources"))
         groups = {"tasks": self.data["tasks"], "finally": self.data.get("finally") or {}}
         self.check_unique_ids(groups)
         for group, tasks in groups.items():
@@ -258,7 +354,8 @@ class _Builder:
             default = body.get("default")
             if name in self.overrides:
                 default = self.overrides[name]
-            if default is not None:
+                self.check_override(name, default, body.get("type"))
+            elif default is not None:
                 why = constant_fits(default, body.get("type"))
                 if why:
                     self.problem(["params", name, "default"], f"param '{name}': {why}")
@@ -269,6 +366,20 @@ class _Builder:
                                              f"unknown param '{name}'{did_you_mean(name, declared)}; "
                                              f"the pipeline declares {one_of(list(declared))}"))
         return out
+
+    def check_override(self, name: str, value: str, kfp_type: Any) -> None:
+        """A ``--param`` value comes from the command line, so say so rather than blame the file."""
+        why = constant_fits(value, kfp_type)
+        if why:
+            self.problems.append(Problem(str(self.path), 0, 0, f"--param {name}={value}", f"param {name!r}: {why}"))
+
+    def check_resources(self, where: list[PathKey], resources: Any) -> None:
+        """Kubernetes rejects a malformed quantity only when the pod is created; catch it here."""
+        for key in ("cpu", "memory"):
+            value = (resources or {}).get(key)
+            if value is not None and not _QUANTITY.match(str(value)):
+                self.problem(where + [key], f"{value!r} is not a Kubernetes quantity; expected e.g. "
+                                            + ("'500m', '2' or 1.5" if key == "cpu" else "'512Mi', '1Gi' or '1G'"))
 
     def check_unique_ids(self, groups: dict[str, dict[str, Any]]) -> None:
         for task_id in groups["finally"]:
@@ -407,6 +518,7 @@ class _TaskBuilder:
             self.depends.append(task_id)
 
     def build(self) -> Task | None:
+        self.owner.check_resources([self.group, self.id, "resources"], self.body.get("resources"))
         self.loop = self.parse_loop()
         op = self.make_op()
         self.parse_after()
@@ -431,9 +543,14 @@ class _TaskBuilder:
     # -- values and references -------------------------------------------------------------
 
     def value(self, raw: Any, where: list[PathKey]) -> Value | None:
-        if isinstance(raw, dict) and len(raw) == 1 and next(iter(raw)) in ("param", "output", "item", "file"):
+        if isinstance(raw, dict) and len(raw) == 1 and next(iter(raw)) in _REFERENCES:
             kind, target = next(iter(raw.items()))
             return getattr(self, "ref_" + kind)(target, where)
+        if _misspelt_reference(raw):
+            key = str(next(iter(raw)))
+            self.problem(where + [key], f"unknown reference '{key}'{did_you_mean(key, _REFERENCES)}; "
+                                        f"a reference is one of {one_of(list(_REFERENCES))}", key=True)
+            return None
         return Const(raw)
 
     def ref_param(self, name: Any, where: list[PathKey]) -> Value | None:
@@ -445,6 +562,10 @@ class _TaskBuilder:
 
     def ref_output(self, text: Any, where: list[PathKey]) -> Value | None:
         task_id, _, output = str(text).partition(".")
+        if task_id == self.id:  # would compile to a task that waits for itself
+            self.problem(where + ["output"], f"task '{task_id}' cannot read its own output; "
+                                             "split it into two tasks")
+            return None
         if task_id not in self.siblings:
             hint = did_you_mean(task_id, self.siblings)
             extra = " (finally tasks cannot read outputs of pipeline tasks)" if (
@@ -462,6 +583,9 @@ class _TaskBuilder:
 
     def output_name(self, task_id: str, output: str, outputs: dict[str, Any], where: list[PathKey]) -> str | None:
         """``output`` if the task has it; an omitted name means the task's only output."""
+        if not outputs:
+            self.problem(where + ["output"], f"task '{task_id}' has no outputs")
+            return None
         if not output:
             if len(outputs) == 1:
                 return next(iter(outputs))
@@ -590,7 +714,8 @@ class _TaskBuilder:
             ref = self._when_output(rest)
             self.owner.value_outputs.add((ref.task, ref.output))
             return "{{tasks.%s.outputs.parameters.%s}}" % (ref.task, argo_name(ref.output))
-        raise WhenError(f"unknown reference {word!r}; use param.NAME, output.TASK or output.TASK.OUTPUT")
+        hint = did_you_mean(head, ("param", "output")) if rest else ""
+        raise WhenError(f"unknown reference {word!r}{hint}; use param.NAME, output.TASK or output.TASK.OUTPUT")
 
     def _when_output(self, text: str) -> OutputRef:
         problems_before = len(self.owner.problems)
@@ -612,12 +737,28 @@ class _TaskBuilder:
         loop = Loop(items=body.get("items"), parallelism=body.get("parallelism"))
         if "param" in body and self.ref_param(body["param"], ["loop"]) is not None:
             loop.param = body["param"]
+            self.check_loop_param(self.params[loop.param])
         if "output" in body:
             ref = self.ref_output(body["output"], ["loop"])
-            if isinstance(ref, OutputRef):
+            if isinstance(ref, OutputRef) and self.check_loop_output(ref):
                 loop.output = ref
                 self.owner.value_outputs.add((ref.task, ref.output))
         return loop
+
+    def check_loop_param(self, param: Param) -> None:
+        """Argo fails at run time on ``withParam`` that is not a JSON list; say so now."""
+        why = _not_a_list_type(param.type)
+        if why is None and param.default is not None and not _is_json_list(param.default):
+            origin = "--param" if param.name in self.owner.overrides else "its default"
+            why = f"{origin} {param.default!r} is not a JSON list"
+        if why:
+            self.problem(["loop", "param"], f"cannot loop over param '{param.name}': {why}")
+
+    def check_loop_output(self, ref: OutputRef) -> bool:
+        why = _not_a_list_type(self.owner.outputs[ref.task].get(ref.output))
+        if why:
+            self.problem(["loop", "output"], f"cannot loop over output '{ref.task}.{ref.output}': {why}")
+        return why is None
 
     # -- env / mounts ----------------------------------------------------------------------------------
 
@@ -628,16 +769,22 @@ class _TaskBuilder:
                 merged[name] = self.env_value(raw, where or [self.group, self.id, "env"], name)
         return merged
 
+    def report_env(self, where: list[PathKey], message: str) -> None:
+        """Report once: the pipeline-wide env is read by every task."""
+        problem = self.owner.located().positions.problem(self.owner.located().data, where, message)
+        if problem not in self.owner.problems:
+            self.owner.problems.append(problem)
+
     def env_value(self, raw: Any, where: list[PathKey], name: str) -> Any:
         if isinstance(raw, dict) and "secret" in raw:
             return {"secret": raw["secret"], "key": raw["key"]}
         if isinstance(raw, dict) and "param" in raw:
             if raw["param"] not in self.params:
-                self.owner.problem(where + [name, "param"], f"unknown param '{raw['param']}'"
+                self.report_env(where + [name, "param"], f"unknown param '{raw['param']}'"
                                    f"{did_you_mean(str(raw['param']), self.params)}")
             return "{{workflow.parameters.%s}}" % raw["param"]
         if isinstance(raw, dict):
-            self.owner.problem(where + [name], "env values may be constants, {secret, key} or {param}")
+            self.report_env(where + [name], "env values may be constants, {secret, key} or {param}")
             return ""
         return serialize(raw)
 
@@ -649,6 +796,39 @@ class _TaskBuilder:
                 self.problem(["mounts", path], f"unknown volume '{volume}'{did_you_mean(volume, volumes)}; "
                                                f"declared volumes: {one_of(list(volumes))}")
         return mounts
+
+
+_REFERENCES = ("param", "output", "item", "file")
+
+
+def _misspelt_reference(raw: Any) -> bool:
+    """``{parm: a}`` is a typo, not a JSON constant: one key close to a reference word, naming
+    something (a string or null), where a real mapping constant would hold data."""
+    if not (isinstance(raw, dict) and len(raw) == 1):
+        return False
+    key, target = next(iter(raw.items()))
+    return isinstance(target, (str, type(None))) and bool(did_you_mean(str(key), _REFERENCES))
+
+
+# Types that can never hold a JSON list; untyped, String and JsonArray values may.
+_NOT_LISTS = {"integer", "float", "boolean", "jsonobject"}
+
+
+def _not_a_list_type(kfp_type: Any) -> str | None:
+    if type_name(kfp_type) in _NOT_LISTS:
+        return f"it has type {kfp_type}, but a loop needs a JSON list (type JsonArray, or untyped)"
+    return None
+
+
+def _is_json_list(value: Any) -> bool:
+    import json
+
+    if isinstance(value, (list, tuple)):
+        return True
+    try:
+        return isinstance(json.loads(str(value)), list)
+    except ValueError:
+        return False
 
 
 _SETTINGS = ("retries", "timeout", "resources", "nodeSelector", "tolerations")

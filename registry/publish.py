@@ -112,8 +112,16 @@ def infer_version(folder: Path, version: str | None) -> str:
 
 
 def infer_name(folder: Path, version: str, name: str | None) -> str:
-    """``--name``, else ``<name>`` of ``<name>/<version>/``, else the folder's own name."""
-    name = name or (folder.resolve().parent.name if folder.name == version else folder.resolve().name)
+    """``--name``, else ``<name>`` of ``<name>/<version>/``, else the folder's own name.
+
+    A folder named like a version (``hello/0.1.0`` published with ``--version 0.2.0``) is still
+    the version level of the layout, never the component's name.
+    """
+    from .index import parse_semver
+
+    if not name:
+        at_version_level = folder.name == version or parse_semver(folder.name) is not None
+        name = folder.resolve().parent.name if at_version_level else folder.resolve().name
     if not NAME_PATTERN.match(name):
         raise UsageError.at(str(folder), 0, 0, "", f"'{name}' is not a valid component name (letters, digits, "
                                                     "'.', '_', '-', parts separated by '/'); pass --name")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from .errors import CregWarning, did_you_mean
+from .errors import CregError, CregWarning, did_you_mean
 from .fetch import OfflineError, download_bytes, download_to_file, is_remote
 from .index import Index, IndexEntry, ResolveError, load_index, split_ref
 from .store import Store, atomic_write, sha256_hex
@@ -71,6 +71,7 @@ class RegistrySource:
         self.store = store
         self.offline = offline
         self._index: Index | None = None
+        self._index_error: CregError | None = None
 
     @property
     def root(self) -> str:
@@ -117,8 +118,16 @@ class RegistrySource:
             raise ResolveError(f"{self.index_location}: source '{relative}' leaves the registry {self.root} ({why})")
 
     def index(self) -> Index:
+        # A registry that failed once fails the same way for every other reference of this run;
+        # retrying it (with backoff) per component made an unreachable registry cost seconds each.
+        if self._index_error is not None:
+            raise self._index_error
         if self._index is None:
-            self._index = self._remote_index() if self.remote else self._local_index()
+            try:
+                self._index = self._remote_index() if self.remote else self._local_index()
+            except CregError as exc:
+                self._index_error = exc
+                raise
         return self._index
 
     def _remote_index(self) -> Index:

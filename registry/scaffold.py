@@ -54,6 +54,7 @@ def scaffold(name: str, base_dir: str | Path = "components", image: str = DEFAUL
     from .store import atomic_write
 
     _check(name, version)
+    _check_image(image)
     folder = Path(base_dir) / name / version
     if (folder / "component.yaml").exists():
         raise ScaffoldError.at(str(folder / "component.yaml"), 0, 0, "", "already exists; not overwriting it")
@@ -62,6 +63,12 @@ def scaffold(name: str, base_dir: str | Path = "components", image: str = DEFAUL
     for target, text in files.items():
         atomic_write(folder / target, text.encode("utf-8"))
     return folder
+
+
+def _check_image(image: str) -> None:
+    """An empty image validates as YAML but no cluster can pull it."""
+    if not image.strip():
+        raise UsageError(f"--image: {image!r} is not an image reference (e.g. alpine:3.20, python:3.11-slim)")
 
 
 def _check(name: str, version: str) -> None:

@@ -123,10 +123,18 @@ def check_document(doc: Document) -> list[Problem]:
     if not findings and not conforms(doc.data):
         from .specschema import schema_findings
 
-        findings = schema_findings(doc.data)
+        findings = schema_findings(doc.data) + _pipeline_hint(doc.data)
     findings += semantic_findings(doc.data)
     positions, data = doc.positions, doc.data
     return sorted(positions.problem(data, path, message, key=at_key) for path, message, at_key in findings)
+
+
+def _pipeline_hint(data: Any) -> list[tuple[list[Any], str, bool]]:
+    """A creg pipeline passed to a component command gets told which command it wants."""
+    if isinstance(data, dict) and "tasks" in data and "implementation" not in data:
+        return [([], "this looks like a creg pipeline (it has 'tasks'), not a component spec; "
+                     "check it with 'creg lint'", False)]
+    return []
 
 
 def _any_non_string_key(value: Any) -> bool:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .errors import CregError
+from .errors import CregError, did_you_mean
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
@@ -28,6 +28,7 @@ _TOKEN = re.compile(r"""
   | (?P<word>[A-Za-z_][A-Za-z0-9_.-]*)
 """, re.VERBOSE)
 
+_JOINERS = ("and", "or")  # what usually belongs where an unexpected word stands
 _COMPARE = {"==", "!=", "<", "<=", ">", ">="}
 
 
@@ -59,7 +60,8 @@ def tokenize(text: str) -> list[Token]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
-            raise WhenError(f"unexpected character {text[position]!r} at offset {position}")
+            hint = " (did you mean '=='?)" if text[position] == "=" else ""
+            raise WhenError(f"unexpected character {text[position]!r} at offset {position}{hint}")
         kind = match.lastgroup or ""
         if kind != "space":
             tokens.append(Token(kind, match.group(), position))
@@ -87,7 +89,9 @@ class _Parser:
         out = self.expr()
         extra = self.peek()
         if extra is not None:
-            raise WhenError(f"unexpected {extra.text!r} at offset {extra.offset}")
+            hint = did_you_mean(extra.text.lower(), _JOINERS) if extra.kind == "word" else ""
+            raise WhenError(f"unexpected {extra.text!r} at offset {extra.offset}{hint}; "
+                            "join comparisons with 'and' or 'or'")
         return out
 
     def expr(self) -> str:

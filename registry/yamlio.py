@@ -19,6 +19,7 @@ event, and a function call per event is a measurable share of loading a large fi
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -79,13 +80,18 @@ class Positions:
         return Problem(self.file, line, column, json_path(path), message)
 
 
+# Task ids and param names are DNS labels such as ``add-1``; ``$.tasks.add-1.args`` reads
+# better than ``$.tasks['add-1'].args`` and is what users type when they search for it.
+_DOTTED_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*\Z")
+
+
 def json_path(path: Sequence[PathKey]) -> str:
-    """``['inputs', 0, 'type']`` -> ``$.inputs[0].type``."""
+    """``['inputs', 0, 'type']`` -> ``$.inputs[0].type``; ``['tasks', 'add-1']`` -> ``$.tasks.add-1``."""
     out = ["$"]
     for step in path:
         if isinstance(step, int):
             out.append(f"[{step}]")
-        elif step.isidentifier():
+        elif isinstance(step, str) and _DOTTED_KEY.match(step):
             out.append(f".{step}")
         else:
             out.append(f"[{step!r}]")

@@ -19,7 +19,7 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command("compile")
-@click.argument("pipeline", type=click.Path(dir_okay=False))
+@click.argument("pipeline", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the Argo YAML here (atomically) instead of stdout.")
 @click.option("--kind", type=click.Choice(["Workflow", "WorkflowTemplate"]), default="Workflow",

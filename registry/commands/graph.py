@@ -6,7 +6,7 @@ import click
 
 
 @click.command("graph")
-@click.argument("pipeline", type=click.Path(dir_okay=False))
+@click.argument("pipeline", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "svg", "png"]), default="dot",
               show_default=True, help="svg and png need Graphviz's 'dot' on PATH.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,

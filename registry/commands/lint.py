@@ -6,7 +6,7 @@ import click
 
 
 @click.command("lint")
-@click.argument("pipelines", nargs=-1, required=True, type=click.Path(dir_okay=False), metavar="PIPELINE...")
+@click.argument("pipelines", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False), metavar="PIPELINE...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: FILE:LINE:COL lines on stderr; json: a list of problems on stdout.")
 @click.pass_context

@@ -42,10 +42,19 @@ def command(ctx: click.Context, target: str, fmt: str) -> None:
 
 
 def _load_reference(ctx: click.Context, target: str) -> "ComponentSpec":
-    """A registry reference NAME@REF; anything that looks like a file path is a usage error."""
+    """A registry reference (NAME, NAME@REF); anything that looks like a file path is a usage error.
+
+    A bare NAME is a reference too (the newest release, as the README promises), so only
+    names that look like files are refused here.
+    """
     from ..errors import UsageError
 
-    if "@" not in target or target.endswith((".yaml", ".yml")):
+    from pathlib import Path
+
+    if Path(target).is_dir():
+        raise UsageError(f"{target}: no component.yaml in this folder (give the folder of one version, "
+                         "e.g. components/add/1.0.0)")
+    if target.endswith((".yaml", ".yml")) or target.startswith(("./", "../", "/")):
         raise UsageError(f"{target}: no such component file (or give a registry reference NAME@VERSION)")
     from ..resolve import Registry
 

@@ -1,0 +1,43 @@
+"""Mistakes a component author makes with new / publish / from-func (user acceptance findings)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from helpers_pipelines import CREG, ROOT
+
+
+def run_creg(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CREG), *args], capture_output=True, text=True, env={**os.environ}, cwd=cwd)
+
+
+def test_publish_with_another_version_keeps_the_component_name(tmp_path: Path) -> None:
+    folder = tmp_path / "src" / "add" / "1.0.0"
+    shutil.copytree(ROOT / "components" / "add" / "1.0.0", folder)
+    result = run_creg("publish", str(folder), "--to", "reg", "--version", "0.9.0", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "published add@0.9.0" in result.stdout
+    index = yaml.safe_load((tmp_path / "reg" / "index.yaml").read_text())
+    assert list(index["components"]) == ["add"]
+
+
+def test_new_refuses_an_image_no_cluster_can_pull(tmp_path: Path) -> None:
+    for image in ("", "  "):
+        result = run_creg("new", "hello", "--image", image, "--dir", "out", cwd=tmp_path)
+        assert result.returncode == 2 and "is not an image reference" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_from_func_target_mistakes(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "tests" / "data" / "publish" / "chapter_functions.py", tmp_path)
+    no_function = run_creg("component", "from-func", "chapter_functions.py", "-o", "x.yaml", cwd=tmp_path)
+    assert no_function.returncode == 2 and "expected FILE.py:FUNCTION" in no_function.stderr
+    missing = run_creg("component", "from-func", "nothere.py:add", "-o", "x.yaml", cwd=tmp_path)
+    assert missing.returncode == 1
+    assert "nothere.py: error: cannot read: No such file or directory" in missing.stderr
+    assert "Errno" not in missing.stderr and not (tmp_path / "x.yaml").exists()
