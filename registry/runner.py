@@ -40,6 +40,18 @@ class Node:
     seconds: float = 0.0
     log: Path | None = None
 
+    def shown_outputs(self, limit: int = 80) -> dict[str, str]:
+        """Output parameters, plus artifacts small enough to read at a glance (else their path).
+
+        The compiler makes a parameter only of outputs another task reads, so a remainder
+        nobody consumes would otherwise never be seen.
+        """
+        shown = dict(self.parameters)
+        for name, path in self.artifacts.items():
+            if name not in shown:
+                shown[name] = _glance(path, limit)
+        return shown
+
 
 @dataclass
 class RunResult:
@@ -312,6 +324,15 @@ class _Dag:
         artifacts = {a["name"]: Path(str(self.scope.lookup(_EXPRESSION.fullmatch(a["from"].strip()).group(1))))  # type: ignore[union-attr]
                      for a in declared.get("artifacts") or []}
         return parameters, artifacts
+
+
+def _glance(path: Path, limit: int) -> str:
+    try:
+        if path.is_file() and path.stat().st_size <= limit:
+            return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        pass
+    return str(path)
 
 
 def _label(item: Any) -> str:

@@ -50,6 +50,8 @@ def test_calculation_example_computes_the_chapter_result(tmp_path: Path) -> None
     assert got["calculation.add-2"] == {"sum": "18.0"}                 # 1 + 17
     remainder = result.folder / "nodes" / "calculation.divmod" / "outputs" / "remainder" / "data"
     assert remainder.read_text() == "3.0"
+    divmod_node = next(n for n in result.nodes if n.id == "calculation.divmod")
+    assert divmod_node.shown_outputs() == {"quotient": "1.0", "remainder": "3.0"}  # unread outputs show too
 
 
 def test_params_override_defaults(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
 
     def progress(node):  # type: ignore[no-untyped-def]
         if fmt == "text":
-            shown = " ".join(f"{k}={v}" for k, v in node.parameters.items())
+            shown = " ".join(f"{k}={v}" for k, v in node.shown_outputs().items())
             detail = shown if node.phase == "Succeeded" else node.message
             click.echo(f"{_MARK.get(node.phase, node.phase):4}  {node.id}  {node.seconds:.2f}s  {detail}", err=True)
 
