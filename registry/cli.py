@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deprecate": ("deprecate", "Deprecate a published component version."),
     "index": ("index_cmd", "Build or extend a registry index."),
     "run": ("run", "Run a pipeline on this machine."),
+    "submit": ("submit", "Create a compiled pipeline on an Argo Server."),
 }
 
 

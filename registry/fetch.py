@@ -221,3 +221,35 @@ class _Progress:
     def done(self) -> None:
         sys.stderr.write("\r\033[K")
         sys.stderr.flush()
+
+
+# --- JSON APIs (the Argo Server) --------------------------------------------------------------
+
+
+def request_json(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+    """One JSON request; the decoded answer, or ``FetchError`` with the server's own message.
+
+    Not retried: a POST that timed out may have been carried out, and sending it again
+    would create a second workflow.
+    """
+    import requests
+
+    try:
+        response = _session().request(method, url, json=body, headers=headers or {}, timeout=timeouts())
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise FetchError(f"{method} {url}: {_reason(exc)}") from None
+    if response.status_code >= 400:
+        raise FetchError(f"{method} {url}: HTTP {response.status_code} {response.reason}: "
+                         f"{_server_message(response)}")
+    try:
+        return response.json()
+    except ValueError:
+        raise FetchError(f"{method} {url}: the answer is not JSON: {response.text[:200]!r}") from None
+
+
+def _server_message(response: Any) -> str:
+    """grpc-gateway errors are ``{"code": N, "message": "..."}``; show the message."""
+    try:
+        return str(response.json().get("message") or response.text[:300])
+    except (ValueError, AttributeError):
+        return response.text[:300] or "(no body)"
