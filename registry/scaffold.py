@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CregError, UsageError
-from .index import NAME_PATTERN, VERSION_PATTERN
+from .index import NAME_PATTERN, VERSION_PATTERN, parse_semver
 
 DEFAULT_IMAGE = "alpine:3.20"
 DEFAULT_VERSION = "0.1.0"
@@ -75,5 +75,6 @@ def _check(name: str, version: str) -> None:
     if not NAME_PATTERN.match(name):
         raise UsageError(f"'{name}' is not a valid component name: letters, digits, '.', '_', '-', "
                          "parts separated by '/' (e.g. text/upper)")
-    if not VERSION_PATTERN.match(version):
-        raise UsageError(f"--version: '{version}' is not a valid version (e.g. 0.1.0)")
+    # A new component starts on semver: publish checks every later version number against it.
+    if not VERSION_PATTERN.match(version) or parse_semver(version) is None:
+        raise UsageError(f"--version: '{version}' is not a semantic version MAJOR.MINOR.PATCH (e.g. 0.1.0)")

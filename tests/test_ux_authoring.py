@@ -33,6 +33,15 @@ def test_new_refuses_an_image_no_cluster_can_pull(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_new_starts_on_a_semantic_version(tmp_path: Path) -> None:
+    # publish compares every later version with this one, which needs MAJOR.MINOR.PATCH
+    for version in ("1.0", "nightly", "v1"):
+        result = run_creg("new", "hello", "--version", version, "--dir", "out", cwd=tmp_path)
+        assert result.returncode == 2 and "not a semantic version" in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
+    assert run_creg("new", "hello", "--version", "1.0.0", "--dir", "out", cwd=tmp_path).returncode == 0
+
+
 def test_from_func_target_mistakes(tmp_path: Path) -> None:
     shutil.copy(ROOT / "tests" / "data" / "publish" / "chapter_functions.py", tmp_path)
     no_function = run_creg("component", "from-func", "chapter_functions.py", "-o", "x.yaml", cwd=tmp_path)
