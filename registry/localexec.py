@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -34,6 +36,16 @@ class Container:
     folder: Path
     volumes: Mapping[str, Path]
     input_artifacts: dict[str, Path] = field(default_factory=dict)
+    workflow_deadline: float | None = None  # time.monotonic() by which the whole run must end
+
+    def seconds_left(self) -> float | None:
+        """The tighter of the template's own deadline and what is left of the workflow's."""
+        limits = []
+        if self.template.get("activeDeadlineSeconds"):
+            limits.append(float(self.template["activeDeadlineSeconds"]))
+        if self.workflow_deadline is not None:
+            limits.append(max(0.0, self.workflow_deadline - time.monotonic()))
+        return min(limits) if limits else None
 
 
 @dataclass
@@ -92,8 +104,11 @@ def stage_inputs(container: Container, paths: list[tuple[str, str]]) -> None:
     for item in (container.template.get("inputs") or {}).get("artifacts") or []:
         target = Path(mapping[item["path"]])
         target.parent.mkdir(parents=True, exist_ok=True)
-        if item["name"] in container.input_artifacts:
-            target.write_bytes(container.input_artifacts[item["name"]].read_bytes())
+        source = container.input_artifacts.get(item["name"])
+        if source is not None and source.is_dir():
+            shutil.copytree(source, target)
+        elif source is not None:
+            shutil.copyfile(source, target)
         elif "raw" in item:
             target.write_text(str(item["raw"]["data"]), encoding="utf-8")
         else:
@@ -134,11 +149,11 @@ def run_container(container: Container) -> Outcome:
     if not argv:
         raise NodeFailed("the container has no command; the local runner cannot use the image's entrypoint")
     env, log = environment(container.template), container.folder / "log.txt"
-    deadline = container.template.get("activeDeadlineSeconds")
     start, attempts = time.monotonic(), attempts_allowed(container.template)
     for attempt in range(1, attempts + 1):
+        _fresh_files(container.folder)
         stage_inputs(container, paths)
-        if _run_once(argv, env, container.folder, log, deadline) == 0:
+        if _run_once(argv, env, container.folder, log, container.seconds_left()) == 0:
             parameters, artifacts = collect_outputs(container, paths)
             return Outcome(parameters, artifacts, log, attempt, time.monotonic() - start)
     raise NodeFailed(f"{argv[0]} failed {attempts} time(s); {log} ends with:\n{_tail(log)}")
@@ -149,16 +164,26 @@ def _tail(log: Path, lines: int = 3) -> str:
     return "\n".join(f"    {line}" for line in text) or "    (no output)"
 
 
-def _run_once(argv: list[str], env: dict[str, str], folder: Path, log: Path, deadline: Any) -> int:
+def _fresh_files(folder: Path) -> None:
+    """An attempt starts without the files of an earlier one, so a stale output never counts."""
+    for part in ("inputs", "outputs"):
+        shutil.rmtree(folder / part, ignore_errors=True)
+
+
+def _run_once(argv: list[str], env: dict[str, str], folder: Path, log: Path, seconds: float | None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         try:
-            return subprocess.run(argv, env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL,
-                                  timeout=float(deadline) if deadline else None).returncode
+            # A session of its own, so a timeout ends the program's children too (sh -c ...).
+            process = subprocess.Popen(argv, env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, start_new_session=True)
         except FileNotFoundError:
             out.write(f"creg run: program {argv[0]!r} is not installed on this machine\n".encode())
             return 127
+        try:
+            return process.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
-            out.write(f"creg run: timed out after {deadline}s\n".encode())
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            out.write(f"creg run: timed out after {seconds:g}s\n".encode())
             return 124

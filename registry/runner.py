@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -26,6 +27,10 @@ _EXPRESSION = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 
 class RunError(CregError):
     """The workflow cannot be run here (unsupported template kind, bad reference, ...)."""
+
+
+# What a malformed template or an unreadable file raises; it fails that node, not the run.
+NODE_ERRORS = (CregError, OSError, LookupError, TypeError, ValueError, AttributeError)
 
 
 @dataclass
@@ -125,13 +130,16 @@ class Run:
                  parallelism: int = 4, on_node: Callable[[Node], None] | None = None) -> None:
         metadata = doc.get("metadata") or {}
         self.name = metadata.get("name") or metadata.get("generateName", "workflow-").rstrip("-")
-        self.spec = doc["spec"].get("workflowSpec", doc["spec"]) if doc.get("kind") == "CronWorkflow" else doc["spec"]
+        spec = doc.get("spec") or {}
+        self.spec = spec.get("workflowSpec") or {} if doc.get("kind") == "CronWorkflow" else spec
         self.templates = {t["name"]: t for t in self.spec.get("templates") or []}
         self.folder, self.parallelism = folder, max(1, parallelism)
         self.on_node = on_node or (lambda node: None)
         self.nodes: list[Node] = []
         self.globals = self._globals(params or {})
         self.volumes = self._volumes()
+        deadline = self.spec.get("activeDeadlineSeconds")
+        self.deadline = time.monotonic() + float(deadline) if deadline else None
 
     def _globals(self, overrides: Mapping[str, str]) -> dict[str, Any]:
         declared = {p["name"]: p.get("value", p.get("default")) for p in
@@ -157,6 +165,8 @@ class Run:
         return self.templates[name]
 
     def run(self) -> RunResult:
+        if not self.spec.get("entrypoint"):
+            raise RunError("$.spec.entrypoint: the Workflow names no entrypoint template, so nothing would run")
         entry = self.execute(self.spec["entrypoint"], self.name, {}, {})
         phase = entry.phase if entry.phase != "Skipped" else "Succeeded"
         if self.spec.get("onExit"):
@@ -177,8 +187,8 @@ class Run:
                 node = self.run_container(template, node_id, scope, artifacts)
             else:
                 raise RunError(f"template {name!r}: only container and dag templates run locally")
-        except (NodeFailed, RunError) as exc:
-            node = Node(node_id, "Failed", str(exc))
+        except NODE_ERRORS as exc:
+            node = Node(node_id, "Failed", _reason(exc))
         node.seconds = time.monotonic() - start
         self.nodes.append(node)
         self.on_node(node)
@@ -199,7 +209,7 @@ class Run:
                       artifacts: dict[str, Path]) -> Node:
         resolved = scope.deep(dict(template))
         folder = self.folder / "nodes" / re.sub(r"[^\w.()-]", "_", node_id)
-        outcome = run_container(Container(resolved, folder, self.volumes, artifacts))
+        outcome = run_container(Container(resolved, folder, self.volumes, artifacts, self.deadline))
         return Node(node_id, "Succeeded", f"{outcome.attempts} attempt(s)", outcome.parameters,
                     outcome.artifacts, log=outcome.log)
 
@@ -275,8 +285,11 @@ class _Dag:
             return self._record(Node(f"{self.node_id}.{task['name']}", "Failed", str(exc)))
         if items is None:
             return self.run_one(task, f"{self.node_id}.{task['name']}", self.scope)
-        children = [self.run_one(task, f"{self.node_id}.{task['name']}({i}:{_label(item)})",
-                                 self.scope.with_values(item=item)) for i, item in enumerate(items)]
+        # Iterations run side by side, as Argo fans them out; the DAG's parallelism bounds them.
+        with ThreadPoolExecutor(max_workers=max(1, min(len(items), self.workers))) as pool:
+            children = list(pool.map(
+                lambda pair: self.run_one(task, f"{self.node_id}.{task['name']}({pair[0]}:{_label(pair[1])})",
+                                          self.scope.with_values(item=pair[1])), enumerate(items)))
         return _aggregate(f"{self.node_id}.{task['name']}", children)
 
     def _items(self, task: Mapping[str, Any]) -> list[Any] | None:
@@ -296,8 +309,8 @@ class _Dag:
     def run_one(self, task: Mapping[str, Any], node_id: str, scope: Scope) -> Node:
         try:
             return self._run_one(task, node_id, scope)
-        except CregError as exc:  # a bad reference or expression fails this task, not the run
-            return self._record(Node(node_id, "Failed", str(exc)))
+        except NODE_ERRORS as exc:  # a bad reference or expression fails this task, not the run
+            return self._record(Node(node_id, "Failed", _reason(exc)))
 
     def _run_one(self, task: Mapping[str, Any], node_id: str, scope: Scope) -> Node:
         if task.get("when") and not evaluate_when(scope.text(task["when"])):
@@ -324,6 +337,10 @@ class _Dag:
         artifacts = {a["name"]: Path(str(self.scope.lookup(_EXPRESSION.fullmatch(a["from"].strip()).group(1))))  # type: ignore[union-attr]
                      for a in declared.get("artifacts") or []}
         return parameters, artifacts
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, CregError) else f"{type(exc).__name__}: {exc}"
 
 
 def _glance(path: Path, limit: int) -> str:
@@ -361,8 +378,24 @@ def run_workflow(doc: Mapping[str, Any], folder: Path, params: Mapping[str, str]
     """Run an Argo Workflow (or a CronWorkflow's workflow once) with its files under ``folder``."""
     if doc.get("kind") not in ("Workflow", "WorkflowTemplate", "CronWorkflow"):
         raise RunError(f"cannot run a {doc.get('kind')!r}; expected an Argo Workflow")
-    folder.mkdir(parents=True, exist_ok=True)
+    prepare_folder(folder)
     return Run(doc, folder, params, parallelism, on_node).run()
+
+
+RUN_MARKER = ".creg-run"
+
+
+def prepare_folder(folder: Path) -> None:
+    """A new or empty folder, or one an earlier run made: its old task files go first.
+
+    Any other non-empty folder is refused, since clearing it could delete the user's files.
+    """
+    if folder.exists() and any(folder.iterdir()) and not (folder / RUN_MARKER).is_file():
+        raise UsageError(f"{folder}: --workdir must be a new or empty folder, or one creg run used before")
+    for part in ("nodes", "volumes"):
+        shutil.rmtree(folder / part, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / RUN_MARKER).write_text("files of a creg run; creg run may clear this folder\n")
 
 
 def run_pipeline_file(path: str | Path, settings: Any, params: Mapping[str, str], workdir: str | Path | None,
@@ -374,6 +407,18 @@ def run_pipeline_file(path: str | Path, settings: Any, params: Mapping[str, str]
     # Absolute: every task runs in its own folder, so a relative path would mean another place.
     folder = Path(workdir).resolve() if workdir else Path(tempfile.mkdtemp(prefix="creg-run-"))
     return run_workflow(doc, folder, overrides, parallelism, on_node)
+
+
+def _check_workflow(doc: Any) -> None:
+    """A hand-written Workflow gets the checks a compiled one gets, located in its file."""
+    from .argo_check import ArgoError, validate
+    from .yamlio import path_steps
+
+    try:
+        validate(doc.data, doc.positions.file)
+    except ArgoError as exc:
+        raise RunError(problems=[doc.positions.problem(doc.data, path_steps(p.path), p.message)
+                                 for p in exc.problems]) from None
 
 
 def _workflow_of(path: Path, settings: Any,
@@ -389,9 +434,10 @@ def _workflow_of(path: Path, settings: Any,
         raw = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
-    data = load_mapping(raw, str(path)).data
-    if str(data.get("apiVersion", "")).startswith("argoproj.io/"):
-        return data, params
+    doc = load_mapping(raw, str(path))
+    if str(doc.data.get("apiVersion", "")).startswith("argoproj.io/"):
+        _check_workflow(doc)
+        return doc.data, params
     from .compiler import compile_document, gc_paused, load_pipeline, registry_loader
 
     with gc_paused():

@@ -98,6 +98,19 @@ def json_path(path: Sequence[PathKey]) -> str:
     return "".join(out)
 
 
+_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\]")
+
+
+def path_steps(text: str) -> list[PathKey]:
+    """``$.tasks.add-1.args[0]`` -> ``['tasks', 'add-1', 'args', 0]`` (the inverse of json_path)."""
+    import ast
+
+    steps: list[PathKey] = []
+    for name, index, quoted in _STEP.findall(text.removeprefix("$")):
+        steps.append(name if name else int(index) if index else ast.literal_eval(quoted))
+    return steps
+
+
 @dataclass
 class Document:
     data: dict[str, Any]

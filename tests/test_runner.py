@@ -258,3 +258,110 @@ def test_a_task_without_a_command_fails_with_the_reason(tmp_path: Path) -> None:
     result = run(EXAMPLES / "recommender.yaml", tmp_path)
     first = next(n for n in result.nodes if n.id == "recommender.updatedata")
     assert first.phase == "Failed" and "no command" in first.message
+
+
+def test_loop_iterations_run_side_by_side(tmp_path: Path) -> None:
+    # Each iteration records when it started and ended; all must start before any ends.
+    path = pipeline(tmp_path, """
+name: fan
+tasks:
+  wait:
+    image: python:3.11
+    loop: {items: [1, 2, 3, 4]}
+    command: [python3, -c, "import os, sys, time; p = sys.argv[1]; os.makedirs(os.path.dirname(p)); s = time.time(); time.sleep(1.5); open(p, 'w').write(f'{s} {time.time()}')"]
+    args: [/tmp/outputs/span/data, {item: null}]
+    outputs: {span: /tmp/outputs/span/data}
+""")
+    result = run_pipeline_file(path, Settings(), {}, tmp_path / "run", parallelism=4)
+    spans = [[float(x) for x in (result.folder / "nodes" / f"fan.wait({i}_{i + 1})" / "outputs" / "span" / "data")
+              .read_text().split()] for i in range(4)]
+    assert max(start for start, _ in spans) < min(end for _, end in spans)
+
+
+def test_the_pipeline_timeout_stops_the_run_and_the_programs_children(tmp_path: Path) -> None:
+    import os
+    import time
+
+    path = pipeline(tmp_path, """
+name: deadline
+timeout: 2s
+volumes:
+  work: {size: 1Gi, accessMode: RWO}
+tasks:
+  slow:
+    image: busybox
+    command: [sh, -c, "sleep 60 & echo $! > /work/pid; wait"]
+    mounts: {/work: work}
+""")
+    result = run(path, tmp_path)
+    slow = next(n for n in result.nodes if n.id == "deadline.slow")
+    assert result.phase == "Failed" and slow.phase == "Failed" and "timed out" in slow.message
+    pid = int((result.folder / "volumes" / "work" / "pid").read_text())
+    for _ in range(50):  # the kernel reaps the killed child shortly after
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the program's child {pid} outlived the timeout")
+
+
+def test_a_reused_workdir_never_counts_an_old_output(tmp_path: Path) -> None:
+    text = """
+name: maybe
+params:
+  write: {type: String, default: 'yes'}
+tasks:
+  out:
+    image: python:3.11
+    command: [python3, -c, "import os, sys; p = sys.argv[1]; os.makedirs(os.path.dirname(p)); sys.argv[2] == 'yes' and open(p, 'w').write('FRESH')"]
+    args: [/tmp/outputs/o/data, {param: write}]
+    outputs: {o: /tmp/outputs/o/data}
+"""
+    path = pipeline(tmp_path, text)
+    assert run(path, tmp_path).phase == "Succeeded"
+    again = run(path, tmp_path, write="no")
+    assert again.phase == "Failed" and "nothing written" in again.nodes[0].message
+
+
+def test_a_workdir_holding_other_files_is_refused(tmp_path: Path) -> None:
+    busy = tmp_path / "mine"
+    busy.mkdir()
+    (busy / "thesis.tex").write_text("precious")
+    result = creg("run", str(EXAMPLES / "calculation.yaml"), "--workdir", str(busy))
+    assert result.returncode == 2 and "--workdir must be a new or empty folder" in result.stderr
+    assert (busy / "thesis.tex").read_text() == "precious" and sorted(p.name for p in busy.iterdir()) == ["thesis.tex"]
+
+
+def test_a_folder_output_passes_as_an_artifact(tmp_path: Path) -> None:
+    path = pipeline(tmp_path, """
+name: folders
+tasks:
+  make:
+    image: python:3.11
+    command: [python3, -c, "import os, sys; d = sys.argv[1]; os.makedirs(d); [open(os.path.join(d, n), 'w').write(n) for n in ('a', 'b')]"]
+    args: [/tmp/outputs/d/data]
+    outputs: {d: /tmp/outputs/d/data}
+  list:
+    image: python:3.11
+    command: [python3, -c, "import os, sys; print(sorted(os.listdir(sys.argv[1])))"]
+    args: [{file: make.d}]
+""")
+    result = run(path, tmp_path)
+    assert result.phase == "Succeeded", [(n.id, n.message) for n in result.nodes]
+    assert "['a', 'b']" in (result.folder / "nodes" / "folders.list" / "log.txt").read_text()
+
+
+def test_a_malformed_workflow_file_is_reported_not_run(tmp_path: Path) -> None:
+    bad = tmp_path / "wf.yaml"
+    bad.write_text("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: x-}\n"
+                   "spec:\n  templates:\n  - name: main\n    container: {image: alpine, command: ['true']}\n")
+    result = creg("run", str(bad))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "$.spec.entrypoint: the Workflow names no entrypoint" in result.stderr, result.stderr
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(bad.read_text().replace("spec:\n", "spec:\n  entrypoint: main\n  templatez: []\n"))
+    result = creg("run", str(typo))
+    assert result.returncode == 1 and "typo.yaml:5:3: error: $.spec" in result.stderr, result.stderr
+    assert "templatez" in result.stderr

@@ -137,3 +137,13 @@ def test_dump_literal_blocks_keep_programs_readable_and_exact() -> None:
     text = dump(data, literal_blocks=True)
     assert "program: |\n  def f():\n      return 1\n" in text
     assert load_any(text)[0] == data
+
+
+@pytest.mark.parametrize("steps", [
+    ["tasks", "add-1", "args", 0], ["components", "google-cloud/storage/download", 0, "digest"],
+    ["a", "it's", 3, "b.c"], ["spec", "templates", 0, "container", "command", 0], [],
+])
+def test_path_steps_inverts_json_path(steps: list) -> None:  # type: ignore[type-arg]
+    from registry.yamlio import json_path, path_steps
+
+    assert path_steps(json_path(steps)) == steps
