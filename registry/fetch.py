@@ -226,7 +226,8 @@ class _Progress:
 # --- JSON APIs (the Argo Server) --------------------------------------------------------------
 
 
-def request_json(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+def request_json(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None,
+                 verify: bool = True) -> Any:
     """One JSON request; the decoded answer, or ``FetchError`` with the server's own message.
 
     Not retried: a POST that timed out may have been carried out, and sending it again
@@ -235,7 +236,8 @@ def request_json(method: str, url: str, body: Any = None, headers: dict[str, str
     import requests
 
     try:
-        response = _session().request(method, url, json=body, headers=headers or {}, timeout=timeouts())
+        response = _session().request(method, url, json=body, headers=headers or {}, timeout=timeouts(),
+                                      verify=verify)
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise FetchError(f"{method} {url}: {_reason(exc)}") from None
     if response.status_code >= 400:

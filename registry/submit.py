@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import quote
 
 from .errors import UsageError
-from .fetch import request_json
+from .fetch import FetchError, request_json, retries
 
 # kind -> (path segment, key of the document in the create request)
 ENDPOINTS = {"Workflow": ("workflows", "workflow"),
@@ -24,22 +24,29 @@ ENDPOINTS = {"Workflow": ("workflows", "workflow"),
 FINISHED = ("Succeeded", "Failed", "Error")
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
+
+
 @dataclass(frozen=True)
 class Server:
     url: str
     namespace: str
     token: str = ""
+    verify: bool = True  # False: accept the self-signed certificate Argo Server starts with
 
     @classmethod
     def from_options(cls, url: str | None, namespace: str | None) -> "Server":
-        """``--server``/``ARGO_SERVER`` (``host:port`` means https), ``ARGO_NAMESPACE``, ``ARGO_TOKEN``."""
+        """The settings Argo's own CLI reads: ``ARGO_SERVER`` (``host:port``; https unless
+        ``ARGO_SECURE=false``), ``ARGO_INSECURE_SKIP_VERIFY``, ``ARGO_NAMESPACE``, ``ARGO_TOKEN``."""
         url = url or os.environ.get("ARGO_SERVER", "")
         if not url:
             raise UsageError("no Argo Server: pass --server URL or set ARGO_SERVER")
         if "://" not in url:
-            url = "https://" + url
+            secure = os.environ.get("ARGO_SECURE", "true").strip().lower() not in ("0", "false", "no")
+            url = ("https://" if secure else "http://") + url
         return cls(url.rstrip("/"), namespace or os.environ.get("ARGO_NAMESPACE", "argo"),
-                   os.environ.get("ARGO_TOKEN", ""))
+                   os.environ.get("ARGO_TOKEN", ""), not _env_flag("ARGO_INSECURE_SKIP_VERIFY"))
 
     def headers(self) -> dict[str, str]:
         if not self.token:
@@ -64,18 +71,24 @@ def submit_document(doc: Mapping[str, Any], server: Server) -> Submitted:
     """Create the Workflow / WorkflowTemplate / CronWorkflow; return what the server named it."""
     collection, key = ENDPOINTS[doc["kind"]]
     created = request_json("POST", server.api(collection), {"namespace": server.namespace, key: doc},
-                           server.headers())
+                           server.headers(), server.verify)
     name = (created.get("metadata") or {}).get("name", "")
     return Submitted(doc["kind"], name, server.namespace, f"{server.url}/{collection}/{server.namespace}/{name}")
 
 
-def wait_for(submitted: Submitted, server: Server, timeout: float, poll: float = 2.0,
+def poll_seconds() -> float:
+    try:
+        return max(0.05, float(os.environ.get("CREG_SUBMIT_POLL", "") or 2.0))
+    except ValueError:
+        return 2.0
+
+
+def wait_for(submitted: Submitted, server: Server, timeout: float,
              on_phase: Callable[[str], None] = lambda phase: None) -> str:
     """Poll a submitted Workflow until it finishes; its final phase."""
-    deadline, last = time.monotonic() + timeout, ""
+    deadline, last, poll = time.monotonic() + timeout, "", poll_seconds()
     while True:
-        status = request_json("GET", server.api("workflows", submitted.name), None, server.headers())
-        phase = (status.get("status") or {}).get("phase") or "Pending"
+        phase = _phase(submitted, server)
         if phase != last:
             on_phase(phase)
             last = phase
@@ -84,3 +97,18 @@ def wait_for(submitted: Submitted, server: Server, timeout: float, poll: float =
         if time.monotonic() > deadline:
             return f"still {phase} after {timeout:g}s"
         time.sleep(poll)
+
+
+def _phase(submitted: Submitted, server: Server) -> str:
+    """The workflow's phase; a failed status request is tried again (a long wait outlives blips)."""
+    for attempt in range(max(0, retries())):
+        try:
+            return _status_phase(submitted, server)
+        except FetchError:
+            time.sleep(poll_seconds() * 2 ** attempt)
+    return _status_phase(submitted, server)
+
+
+def _status_phase(submitted: Submitted, server: Server) -> str:
+    status = request_json("GET", server.api("workflows", submitted.name), None, server.headers(), server.verify)
+    return (status.get("status") or {}).get("phase") or "Pending"

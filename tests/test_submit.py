@@ -76,9 +76,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if not self.authorised():
             return
-        name = self.path.rsplit("/", 1)[1]
+        _, _, _, collection, namespace, name = self.path.split("/")
+        known = {(c["metadata"]["namespace"], c["metadata"]["name"]) for c in self.server.created}
+        if collection != "workflows" or (namespace, name) not in known:
+            return self.answer(404, {"code": 5, "message": f"workflows.argoproj.io {name!r} not found"})
         self.server.polls += 1
-        phase = "Running" if self.server.polls < 3 else "Succeeded"
+        if self.server.polls == 2:  # one passing failure: a long wait must outlive it
+            return self.answer(503, {"code": 14, "message": "server restarting"})
+        phase = "Running" if self.server.polls < 4 else "Succeeded"
         self.answer(200, {"metadata": {"name": name}, "status": {"phase": phase}})
 
 
@@ -121,8 +126,10 @@ def test_submit_creates_each_kind(server: ArgoServer, example: str, kind: str, o
 
 
 def test_submit_wait_follows_the_workflow_to_its_end(server: ArgoServer) -> None:
+    host = server.url.removeprefix("http://")  # host:port, as Argo's CLI takes it
     result = creg("submit", str(EXAMPLES / "calculation.yaml"), "--param", "a=100", "--wait",
-                  env={"ARGO_SERVER": server.url, "ARGO_TOKEN": f"Bearer {TOKEN}", "ARGO_NAMESPACE": "ml"})
+                  env={"ARGO_SERVER": host, "ARGO_SECURE": "false", "ARGO_TOKEN": f"Bearer {TOKEN}",
+                       "ARGO_NAMESPACE": "ml", "CREG_SUBMIT_POLL": "0.1"})
     assert result.returncode == 0, result.stderr
     assert "calculation-x7k2p: Running" in result.stderr and "calculation-x7k2p: Succeeded" in result.stderr
     assert server.created[0]["spec"]["arguments"]["parameters"][0] == {"name": "a", "value": "100"}
@@ -136,6 +143,12 @@ def test_server_errors_are_reported_with_the_servers_message(server: ArgoServer)
     assert creg("submit", *scheduled, env={"ARGO_TOKEN": TOKEN}).returncode == 0
     again = creg("submit", *scheduled, env={"ARGO_TOKEN": TOKEN})
     assert again.returncode == 1 and "HTTP 409" in again.stderr and "already exists" in again.stderr
+
+
+def test_wait_is_for_workflows_only(server: ArgoServer) -> None:
+    template = creg("submit", str(EXAMPLES / "calculation.yaml"), "--server", server.url, "--kind",
+                    "WorkflowTemplate", "--wait", env={"ARGO_TOKEN": TOKEN})
+    assert template.returncode == 2 and "--wait" in template.stderr and server.created == []
 
 
 def test_submit_without_a_server_or_a_reachable_one(tmp_path: Path) -> None:

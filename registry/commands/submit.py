@@ -22,14 +22,19 @@ def command(ctx: click.Context, pipeline: str, server: str | None, namespace: st
             params: tuple[str, ...], wait: bool, timeout: float) -> None:
     """Compile a pipeline and create it on an Argo Server (token from $ARGO_TOKEN)."""
     from ..compiler import compile_document, gc_paused, load_pipeline, registry_loader
+    from ..errors import UsageError
     from ..submit import Server, submit_document, wait_for
 
     target = Server.from_options(server, namespace)
+    if wait and kind != "Workflow":
+        raise UsageError("--wait follows a Workflow's run; a WorkflowTemplate does not run by itself")
     with gc_paused():
         doc = compile_document(load_pipeline(pipeline, loader=registry_loader(ctx.obj, pipeline),
                                              overrides=parse_params(params)), kind)
     submitted = submit_document(doc, target)
     click.echo(f"created {submitted.kind} {submitted.name} in {submitted.namespace}: {submitted.ui}")
-    if wait and submitted.kind == "Workflow":
+    if wait and submitted.kind == "CronWorkflow":
+        click.echo("a scheduled pipeline runs on its schedule; not waiting", err=True)
+    elif wait:
         phase = wait_for(submitted, target, timeout, on_phase=lambda p: click.echo(f"{submitted.name}: {p}", err=True))
         ctx.exit(0 if phase == "Succeeded" else 1)
