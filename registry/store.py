@@ -8,12 +8,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .errors import CregError
+from .errors import CregError, UsageError
 
 
 def atomic_write(path: str | Path, data: bytes) -> None:
@@ -37,6 +38,23 @@ def atomic_write(path: str | Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def write_output(path: str | Path, data: bytes) -> None:
+    """Write a result the user asked for (``-o PATH``).
+
+    A regular file is replaced atomically; a symlink keeps being a link (its target is
+    replaced); a device or FIFO such as ``/dev/stdout`` is written in place, never replaced.
+    """
+    path = Path(path)
+    try:
+        if path.exists() and not stat.S_ISREG(os.stat(path).st_mode):
+            with open(path, "wb") as handle:
+                handle.write(data)
+            return
+        atomic_write(path.resolve() if path.is_symlink() else path, data)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 @contextlib.contextmanager

@@ -111,3 +111,28 @@ def test_clean_removes_objects_and_stale_temps(tmp_path: Path) -> None:
 def test_bad_digest_text_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="not a digest"):
         Store(tmp_path).path_for("sha256:../../etc/passwd")
+
+
+def test_write_output_keeps_links_and_special_files(tmp_path: Path) -> None:
+    import os
+
+    from registry.errors import UsageError
+    from registry.store import write_output
+
+    target = tmp_path / "real.yaml"
+    target.write_text("old")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(target)
+    write_output(link, b"new")
+    assert link.is_symlink() and target.read_text() == "new"  # the link stays a link
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        write_output(fifo, b"through the pipe")
+        assert os.read(reader, 100) == b"through the pipe"
+    finally:
+        os.close(reader)
+    assert fifo.exists() and not fifo.is_file()  # never replaced by a regular file
+    with pytest.raises(UsageError, match="cannot write"):
+        write_output(tmp_path / "real.yaml" / "x", b"")  # a path below a file

@@ -34,10 +34,10 @@ def command(ctx: click.Context, pipeline: str, output: str | None, kind: str,
 
     text = compile_pipeline(pipeline, loader=registry_loader(ctx.obj, pipeline), kind=kind,
                             params=parse_params(params))
-    if output is None:
+    if output is None or output == "-":
         click.echo(text, nl=False)
         return
-    from ..store import atomic_write
+    from ..store import write_output
 
-    atomic_write(output, text.encode("utf-8"))
+    write_output(output, text.encode("utf-8"))
     click.echo(f"wrote {output}", err=True)
