@@ -25,7 +25,7 @@ Check = Callable[[Any], bool]
 ASSERTIONS = frozenset({
     "type", "$ref", "properties", "items", "required", "additionalProperties", "const", "enum",
     "oneOf", "anyOf", "not", "pattern", "propertyNames", "minimum", "minLength", "minItems",
-    "minProperties"})
+    "minProperties", "maxProperties"})
 ANNOTATIONS = frozenset({
     "description", "title", "default", "examples", "format", "$comment", "$id", "$schema",
     "deprecated", "readOnly", "writeOnly", "definitions", "$defs"})
@@ -256,7 +256,7 @@ class SchemaChecker:
         names = schema.get("propertyNames")
         return [_object(props, None if extra is None else self.compile(extra),
                         tuple(schema.get("required", ())), int(schema.get("minProperties", 0)),
-                        None if names is None else self.compile(names), typed)]
+                        schema.get("maxProperties"), None if names is None else self.compile(names), typed)]
 
     def array_checks(self, schema: Mapping[str, Any]) -> list[Check]:
         if "items" not in schema and "minItems" not in schema:
@@ -278,7 +278,7 @@ class SchemaChecker:
 
 
 _OBJECT_KEYS = frozenset({"properties", "additionalProperties", "required", "minProperties",
-                          "propertyNames"})
+                          "maxProperties", "propertyNames"})
 
 
 def _value_checks(schema: Mapping[str, Any]) -> list[Check]:
@@ -302,15 +302,15 @@ def _value_checks(schema: Mapping[str, Any]) -> list[Check]:
 
 
 def _object(props: dict[Any, Check], extra: Check | None, required: tuple[str, ...],
-            fewest: int, names: Check | None, typed: bool) -> Check:
-    """properties/additionalProperties/required/minProperties/propertyNames in one pass.
+            fewest: int, most: int | None, names: Check | None, typed: bool) -> Check:
+    """properties/additionalProperties/required/min-/maxProperties/propertyNames in one pass.
 
     Other values pass, unless ``typed`` (the schema also says ``type: object``).
     """
     def check(value: Any) -> bool:
         if not isinstance(value, dict):
             return not typed
-        if len(value) < fewest:
+        if len(value) < fewest or (most is not None and len(value) > most):
             return False
         for key in required:
             if key not in value:

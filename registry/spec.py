@@ -12,8 +12,8 @@ from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
 from .errors import Problem, SpecError
+from .resources import checker
 from .speccheck import semantic_findings
-from .specfast import conforms
 from .yamlio import Document, PathKey, load_mapping
 
 
@@ -120,7 +120,7 @@ def check_document(doc: Document) -> list[Problem]:
     The fast checker answers for valid files; jsonschema runs only to explain a failure.
     """
     findings = list(_non_string_keys(doc.data, [])) if _any_non_string_key(doc.data) else []
-    if not findings and not conforms(doc.data):
+    if not findings and not checker("component.schema.json").is_valid(doc.data):
         from .specschema import schema_findings
 
         findings = schema_findings(doc.data) + _pipeline_hint(doc.data)

@@ -6,7 +6,7 @@ unknown keys are reported at the key with a did-you-mean, a ``oneOf`` is resolve
 one alternative the value was evidently meant to be (by its single key) and explained from
 there, or to a short list of what was expected.
 
-This module is only imported when the fast checker (``specfast``) has found a problem, so
+This module is only imported when the fast checker (``schemacheck``) has found a problem, so
 its cost is paid by invalid files alone.
 """
 
