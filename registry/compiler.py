@@ -4,44 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from .errors import CregError, Problem, UsageError
-from .pipeline import Loader, Pipeline, load_pipeline
+from .loader import LoadedComponent, Loader, registry_loader
+from .pipeline import Pipeline, load_pipeline
 
-
-@dataclass(frozen=True)
-class LoadedComponent:
-    """A component from a registry with the name and version the reference resolved to."""
-
-    spec: Any
-    name: str
-    version: str
-
-
-def registry_loader(settings: Any, pipeline: str | Path | None = None) -> Loader:
-    """Component references resolved through the configured registries (cached, verified).
-
-    With ``pipeline``, a ``creg.lock`` next to it pins the versions it lists.
-    """
-    from .resolve import Registry
-    from .spec import load_component_from_text
-
-    lock = None
-    if pipeline is not None:
-        from .lockfile import Lock, lock_path_for
-
-        lock = Lock.load(lock_path_for(Path(pipeline)), required=False)
-    registry = Registry.from_settings(settings, lock=lock)
-
-    def load(ref: str) -> LoadedComponent:
-        resolved, data = registry.fetch(ref)
-        spec = load_component_from_text(data, resolved.source)
-        return LoadedComponent(spec, resolved.name, resolved.version)
-
-    return load
+# ``registry_loader`` and ``LoadedComponent`` live in ``loader`` (below ``pipeline``); commands and
+# runner import them from here, so they stay re-exported.
+__all__ = ["LoadedComponent", "Loader", "Pipeline", "compile_document", "compile_pipeline", "gc_paused",
+           "lint_pipeline", "load_pipeline", "registry_loader"]
 
 
 def compile_document(pipeline: Pipeline, kind: str = "Workflow") -> dict[str, Any]:

@@ -22,17 +22,29 @@ RefLoader = Callable[[Mapping[str, Any], Report], "tuple[ComponentSpec, Componen
 
 
 @dataclass
-class InnerTask:
-    """A task inside a graph: the same settings as a pipeline task, all defaults."""
+class Loop:
+    items: list[Any] | None = None
+    param: str | None = None
+    output: OutputRef | None = None
+    parallelism: int | None = None
+
+
+@dataclass
+class Task:
+    """One DAG task: an op plus its scheduling settings.
+
+    Pipeline tasks and a graph component's inner tasks share this type (inner tasks keep every
+    setting at its default); it lives here, below ``pipeline``, so both can build it.
+    """
 
     id: str
     op: Op
-    depends: list[str] = field(default_factory=list)
-    when: str | None = None
+    depends: list[str] = field(default_factory=list)  # upstream task ids, file order
+    when: str | None = None  # Argo expression
     when_source: str | None = None
-    loop: Any = None
-    env: dict[str, Any] = field(default_factory=dict)
-    mounts: dict[str, str] = field(default_factory=dict)
+    loop: Loop | None = None
+    env: dict[str, Any] = field(default_factory=dict)  # name -> str | {secret,key}
+    mounts: dict[str, str] = field(default_factory=dict)  # path -> volume
     retries: dict[str, Any] | None = None
     timeout: int | None = None
     resources: dict[str, Any] = field(default_factory=dict)
@@ -42,7 +54,7 @@ class InnerTask:
 
 @dataclass
 class GraphBody:
-    tasks: dict[str, InnerTask]
+    tasks: dict[str, Task]
     outputs: dict[str, OutputRef]  # graph output -> inner task output
     value_outputs: set[tuple[str, str]] = field(default_factory=set)  # inner outputs read as values
 
@@ -76,7 +88,7 @@ class _Expander:
         return body
 
     def inner_task(self, task_id: str, task: Mapping[str, Any], present: set[str],
-                   body: GraphBody) -> InnerTask | None:
+                   body: GraphBody) -> Task | None:
         loaded = self.load_ref(task.get("componentRef") or {}, lambda p, m: self.report(
             self.where("tasks", task_id, "componentRef", *p), m))
         if loaded is None:
@@ -97,7 +109,7 @@ class _Expander:
         if op is None:
             return None
         body.value_outputs.update((v.task, v.output) for v in op.parameters.values() if isinstance(v, OutputRef))
-        return InnerTask(self.ids[task_id], op, depends)
+        return Task(self.ids[task_id], op, depends)
 
     def argument(self, raw: Any, present: set[str], where: list[Any]) -> Value | None:
         if isinstance(raw, Mapping) and "graphInput" in raw:

@@ -141,7 +141,7 @@ def _yaml_refs(data: Any) -> list[tuple[str, list[Any]]]:
         node, where = pending.popleft()
         if isinstance(node, dict):
             value = node.get("component")
-            if isinstance(value, str) and not _is_path(value):
+            if isinstance(value, str) and not is_component_path(value):
                 found.append((value, where + ["component"]))
             pending.extend((child, where + [key]) for key, child in node.items())
         elif isinstance(node, list):
@@ -149,8 +149,14 @@ def _yaml_refs(data: Any) -> list[tuple[str, list[Any]]]:
     return found
 
 
-def _is_path(text: str) -> bool:
-    return text.startswith((".", "/", "file:", "http:", "https:")) or text.endswith((".yaml", ".yml"))
+def is_component_path(ref: str) -> bool:
+    """Whether a task's ``component:`` value names a file rather than a registry ``NAME@REF``.
+
+    The one rule for the pipeline loader and the lock (docs/pipeline-format.md): a path ends
+    with ``.yaml``/``.yml`` or starts with ``./``, ``../`` or ``/``.  Anything else is a
+    registry reference, so the lock pins (or reports) exactly what ``compile`` would resolve.
+    """
+    return ref.startswith(("./", "../", "/")) or ref.endswith((".yaml", ".yml"))
 
 
 @dataclass

@@ -17,14 +17,15 @@ from typing import Any, Callable, Mapping, Sequence
 
 from .cycles import find_cycle
 from .errors import CregError, Problem, UsageError, did_you_mean, one_of
+from .graphcomp import Loop, Task, build_op
+from .loader import Loader, registry_loader
+from .lockfile import is_component_path
 from .ops import (argo_name, ComponentInfo, Const, FileRef, ItemRef, Op, OpRequest, OutputRef, ParamRef, Value,
                   check_names, constant_fits, inline_op, make_op, serialize, type_name)
 from .spec import ComponentSpec
 from .when import WhenError, compile_when
 from .yamlio import Document, PathKey
 from .yamlio import load_mapping
-
-Loader = Callable[[str], Any]  # "name@ref" -> ComponentSpec (or an object with .spec/.version)
 
 _QUANTITY = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[mkMGTPE])?\Z")
 ACCESS_MODES = {"RWO": "ReadWriteOnce", "ROX": "ReadOnlyMany", "RWX": "ReadWriteMany"}
@@ -45,31 +46,6 @@ class Param:
     type: Any
     default: Any
     description: str | None
-
-
-@dataclass
-class Loop:
-    items: list[Any] | None = None
-    param: str | None = None
-    output: OutputRef | None = None
-    parallelism: int | None = None
-
-
-@dataclass
-class Task:
-    id: str
-    op: Op
-    depends: list[str] = field(default_factory=list)  # upstream task ids, file order
-    when: str | None = None  # Argo expression
-    when_source: str | None = None
-    loop: Loop | None = None
-    env: dict[str, Any] = field(default_factory=dict)  # name -> str | {secret,key}
-    mounts: dict[str, str] = field(default_factory=dict)  # path -> volume
-    retries: dict[str, Any] | None = None
-    timeout: int | None = None
-    resources: dict[str, Any] = field(default_factory=dict)
-    node_selector: dict[str, str] = field(default_factory=dict)
-    tolerations: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -410,7 +386,7 @@ class _Builder:
 
     def load_component(self, where: list[PathKey], ref: str) -> tuple[ComponentSpec, ComponentInfo] | None:
         try:
-            if _is_path(ref):
+            if is_component_path(ref):
                 return self._load_file(ref)
             if "@" not in ref:
                 self.problem(where, f"component reference {ref!r} must be NAME@REF "
@@ -485,14 +461,8 @@ class _Builder:
             self.problem([group, cycle[0]], "tasks form a cycle: " + " -> ".join(cycle))
 
 
-def _is_path(ref: str) -> bool:
-    return ref.startswith(("./", "../", "/")) or ref.endswith((".yaml", ".yml"))
-
-
 def _default_loader() -> Loader:
     """The configured registries, with default settings (the CLI passes its own loader)."""
-    from .compiler import registry_loader
-
     return registry_loader(None)
 
 
@@ -635,8 +605,6 @@ class _TaskBuilder:
         if request is None:
             return None
         if request.spec.graph is not None:
-            from .graphcomp import build_op
-
             op = build_op(request, self.problem, self.owner.load_component_ref)
         else:
             op = make_op(request, self.problem)

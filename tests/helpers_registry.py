@@ -15,7 +15,7 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -40,12 +40,19 @@ def component_text(name: str, version: str = "1.0.0", image: str = "alpine:3.19"
 @dataclass
 class Faults:
     """Per-path queue of faults, consumed one per request: '500', '404', 'truncate', 'hang',
-    'trickle' (body sent slowly).  ``always`` applies when a path's queue is empty."""
+    'trickle' (body sent slowly).  ``always`` applies when a path's queue is empty.
+
+    ``hold_until``: a trickled body goes out one byte per ``trickle_delay`` (so the client never
+    hits its read timeout) until the predicate is true or ``hold_timeout`` seconds have passed;
+    a test uses it to keep a download in flight until other clients have arrived, however slowly
+    they start."""
 
     queue: dict[str, list[str]] = field(default_factory=dict)
     always: dict[str, str] = field(default_factory=dict)
     trickle_delay: float = 0.05
     trickle_chunk: int = 256
+    hold_until: Callable[[], bool] | None = None
+    hold_timeout: float = 90.0
 
     def take(self, path: str) -> str | None:
         pending = self.queue.get(path)
@@ -64,7 +71,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         with self.server.lock:
             self.server.counts[path] += 1
+            self.server.events.append(("start", path))
             fault = self.server.faults.take(path)
+        try:
+            self._answer(path, fault)
+        finally:
+            with self.server.lock:
+                self.server.events.append(("end", path))
+
+    def _answer(self, path: str, fault: str | None) -> None:
         if fault == "hang":
             self.server.stop.wait(30)
             return
@@ -88,15 +103,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if fault == "trickle":
-            step = self.server.faults.trickle_chunk
-            for start in range(0, len(body), step):
-                if self.server.stop.is_set():
-                    return
-                self.wfile.write(body[start:start + step])
-                self.wfile.flush()
-                time.sleep(self.server.faults.trickle_delay)
+            self._trickle(body)
             return
         self.wfile.write(body)
+
+    def _trickle(self, body: bytes) -> None:
+        faults = self.server.faults
+        held_until = time.monotonic() + faults.hold_timeout
+        start = 0
+        while start < len(body) and not self.server.stop.is_set():
+            holding = faults.hold_until is not None and not faults.hold_until() and time.monotonic() < held_until
+            step = 1 if holding else faults.trickle_chunk
+            self.wfile.write(body[start:start + step])
+            self.wfile.flush()
+            start += step
+            time.sleep(faults.trickle_delay)
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -104,6 +125,7 @@ class _Server(http.server.ThreadingHTTPServer):
     root: Path
     faults: Faults
     counts: Counter
+    events: list[tuple[str, str]]  # ("start" | "end", path), in the order requests arrived / finished
     lock: threading.Lock
     stop: threading.Event
 
@@ -116,6 +138,7 @@ class RegistryServer:
         self.httpd.root = root
         self.httpd.faults = Faults()
         self.httpd.counts = Counter()
+        self.httpd.events = []
         self.httpd.lock = threading.Lock()
         self.httpd.stop = threading.Event()
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -130,6 +153,11 @@ class RegistryServer:
 
     def count(self, path: str) -> int:
         return self.httpd.counts["/" + path.lstrip("/")]
+
+    def events(self) -> list[tuple[str, str]]:
+        """``("start" | "end", path)`` of every request so far, in the order they happened."""
+        with self.httpd.lock:
+            return list(self.httpd.events)
 
     def __enter__(self) -> "RegistryServer":
         self.thread.start()

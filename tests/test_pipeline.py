@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers_pipelines import DATA, builtin_loader, write_pipeline
+from helpers_pipelines import DATA, ROOT, builtin_loader, write_pipeline
 from registry.errors import CregError, YamlError
 from registry.ops import Const, ItemRef, OutputRef, ParamRef
 from registry.pipeline import PipelineError, load_pipeline, seconds
@@ -222,3 +222,47 @@ def _paths(value, trail):
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
         yield from _paths(item, trail + [key])
+
+
+@pytest.mark.parametrize("value, is_path", [
+    ("./add/component.yaml", True), ("../shared/add", True), ("/abs/component", True),
+    ("add.yaml", True), ("sub/add.yml", True),
+    ("add@1.0.0", False), ("google-cloud/storage/download@0.2.5", False), ("add", False),
+    (".hidden@1", False), ("https://host/add", False),
+])
+def test_one_rule_decides_whether_a_component_value_is_a_path(value: str, is_path: bool) -> None:
+    from registry.lockfile import is_component_path
+
+    assert is_component_path(value) is is_path
+
+
+def test_pipeline_and_lock_agree_on_which_components_are_files(tmp_path: Path) -> None:
+    """A file without ``./`` is loaded from disk and left out of the lock; a registry reference
+    that the old lock rule skipped (``https:...``) is now locked, as ``compile`` resolves it."""
+    from registry.lockfile import refs_in_file
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "add.yaml").write_bytes((ROOT / "components/add/1.0.0/component.yaml").read_bytes())
+    path = write_pipeline(tmp_path, """
+        name: files
+        tasks:
+          local: {component: sub/add.yaml, args: {a: 1, b: 2}}
+          remote: {component: add@1.0.0, args: {a: 3, b: 4}}
+    """)
+    calls: list[str] = []
+    pipeline = load_pipeline(path, loader=builtin_loader(calls))
+    assert calls == ["add@1.0.0"]
+    assert pipeline.tasks["local"].op.component.ref == "sub/add.yaml"
+    assert refs_in_file(path) == ["add@1.0.0"]
+    odd = write_pipeline(tmp_path, "name: odd\ntasks:\n  t: {component: 'https:add@1'}\n", "odd.yaml")
+    assert refs_in_file(odd) == ["https:add@1"]
+
+
+def test_the_pipeline_builder_does_not_import_the_compiler() -> None:
+    """pipeline -> loader is downward; pipeline -> compiler would be an upward import."""
+    import subprocess
+    import sys
+
+    code = ("import sys, registry.pipeline as p; p._default_loader(); "
+            "sys.exit('registry.compiler' in sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)

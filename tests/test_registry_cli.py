@@ -108,16 +108,25 @@ def test_lock_and_frozen(tmp_path: Path) -> None:
 
 
 def test_eight_processes_pull_one_ref_download_once(tmp_path: Path) -> None:
+    """Eight processes that are all running while the archive downloads get it from one
+    download: the cache lock, not luck in the scheduling, keeps the count at one."""
     members = {"a": b"name: a\n", "b": b"name: b\n"}
     root = archive_registry(tmp_path / "www", members, padding=48 * 1024)
+    archive = "/archive/bundle.tar.gz"
     with RegistryServer(root) as server:
-        # ~1.5 s per download: every process starts while the first one is still downloading
-        server.faults.always["/archive/bundle.tar.gz"] = "trickle"
-        server.faults.trickle_chunk, server.faults.trickle_delay = 1024, 0.03
+        # The archive body trickles, and stays in flight until all 8 processes have fetched the
+        # index (however slowly a loaded machine starts them); a 90 s cap makes a serial run fail
+        # on the ordering below instead of hanging.
+        server.faults.always[archive] = "trickle"
+        server.faults.trickle_chunk, server.faults.trickle_delay = 1024, 0.01
+        server.faults.hold_until, server.faults.hold_timeout = lambda: server.count("index.yaml") >= 8, 90
         procs = [creg_popen("--registry", server.url, "pull", "a", "--format", "json", env=FAST) for _ in range(8)]
-        results = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
+        results = [(p.wait(timeout=240), p.stdout.read(), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
         assert [r[0] for r in results] == [0] * 8, [r[2] for r in results]
         assert {json.loads(r[1])[0]["digest"] for r in results} == {digest_of(members["a"])}
+        events = server.events()
+        archive_done = events.index(("end", archive))
+        assert events[:archive_done].count(("start", "/index.yaml")) == 8, events  # all 8 overlapped
         assert server.count("archive/bundle.tar.gz") == 1
         assert server.count("index.yaml") == 8
     assert Store().temp_files() == []

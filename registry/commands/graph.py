@@ -14,8 +14,8 @@ import click
 @click.pass_context
 def command(ctx: click.Context, pipeline: str, fmt: str, output: str | None) -> None:
     """Draw a pipeline's task graph."""
-    from ..compiler import registry_loader
     from ..graph import render_image, to_dot, to_mermaid
+    from ..loader import registry_loader
     from ..pipeline import load_pipeline
 
     loaded = load_pipeline(pipeline, loader=registry_loader(ctx.obj, pipeline))

@@ -12,7 +12,8 @@ import click
 @click.pass_context
 def command(ctx: click.Context, pipelines: tuple[str, ...], fmt: str) -> None:
     """Check pipelines (and their compiled Argo output) and report every problem."""
-    from ..compiler import lint_pipeline, registry_loader
+    from ..compiler import lint_pipeline
+    from ..loader import registry_loader
     from ._output import emit_problems
 
     problems = [p for path in pipelines for p in lint_pipeline(path, loader=registry_loader(ctx.obj, path))]
