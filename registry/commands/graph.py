@@ -21,10 +21,10 @@ def command(ctx: click.Context, pipeline: str, fmt: str, output: str | None) -> 
     loaded = load_pipeline(pipeline, loader=registry_loader(ctx.obj, pipeline))
     text = to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded)
     data = render_image(text, fmt) if fmt in ("svg", "png") else text.encode("utf-8")
-    if output is not None:
-        from ..store import atomic_write
+    if output is not None and output != "-":
+        from ..store import write_output
 
-        atomic_write(output, data)
+        write_output(output, data)
     elif fmt == "png":
         raise click.UsageError("--format png writes binary data; give -o FILE")
     else:
