@@ -5,9 +5,10 @@ before any is returned: absolute paths, ``..``, links pointing outside the archi
 FIFOs, members over the size cap and zip members with a bomb-like compression ratio are
 unsafe; too many members or too many bytes in total refuse the whole archive.
 
-Two policies share those checks.  ``read_member`` (fetching a published component) refuses
-an archive holding any unsafe member.  ``read_members`` (indexing a whole tag archive) skips
-unsafe members and records why, so one hostile file does not hide a repository's components.
+Two readers share those checks and one policy: ``read_member`` (fetching a published
+component) and ``read_members`` (indexing a whole tag archive) both refuse an archive holding
+ANY unsafe member, naming it; nothing is skipped, since indexing the safe part would publish
+entries that fetching then refuses.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .errors import CregError, did_you_mean
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
 MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
 MAX_MEMBERS = 500_000
+MAX_LINK_BYTES = 4096  # a symlink member's data is its target path (PATH_MAX)
 MAX_ZIP_RATIO = 200  # uncompressed/compressed; real text compresses ~10x, bombs ~1000x
 ArchiveSource = Path | bytes  # a file on disk (a cached object) or bytes already in memory
 
@@ -152,9 +154,22 @@ class _ZipReader:
     def members(self, cap: Caps) -> Iterator[Member]:
         for info in self.zip.infolist():
             mode = info.external_attr >> 16
-            link = self.zip.read(info)[:4096].decode("utf-8", "replace") if stat.S_ISLNK(mode) else None
+            link, too_long = self._link(info) if stat.S_ISLNK(mode) else (None, False)
+            problem = f"symlink target longer than {MAX_LINK_BYTES} bytes" if too_long else None
             yield Member(info.filename, info.file_size, _zip_kind(info, mode, link), link,
-                         _zip_problem(info, link, cap.member), info)
+                         problem or _zip_problem(info, link, cap.member), info)
+
+    def _link(self, info: Any) -> tuple[str, bool]:
+        """A symlink member's target and whether it is too long to be one.
+
+        Only ``MAX_LINK_BYTES + 1`` bytes are ever inflated: the header's size can lie, and a
+        "symlink" whose data is a gigabyte of zeros must not be decompressed to find that out.
+        """
+        if info.file_size > MAX_LINK_BYTES:
+            return "", True
+        with self.zip.open(info) as handle:
+            data = handle.read(MAX_LINK_BYTES + 1)
+        return data[:MAX_LINK_BYTES].decode("utf-8", "replace"), len(data) > MAX_LINK_BYTES
 
     def read(self, member: Member, limit: int) -> bytes:
         with self.zip.open(member.info) as handle:

@@ -307,7 +307,10 @@ def _serialize(kind, value):
 
 
 def _main():
-    parser = _argparse.ArgumentParser(prog=_COMPONENT, description=_DESCRIPTION)
+    # No automatic --help/-h: a parameter may be called 'help' (or 'h'), and the launcher never asks
+    # for help; no abbreviations: '--a' must never be taken for '--alpha'.
+    parser = _argparse.ArgumentParser(prog=_COMPONENT, description=_DESCRIPTION, add_help=False,
+                                      allow_abbrev=False)
     for name, kind, required in _INPUTS:
         parser.add_argument("--" + name, dest=name, type=_READERS[kind], required=required,
                             default=_argparse.SUPPRESS)

@@ -278,9 +278,11 @@ def load_index(raw: bytes | str, source: str = "index.yaml") -> Index:
     from .resources import checker, validator
     from .yamlio import load_mapping
 
-    # An index grows with its registry: 10,000 versions are about 134,000 values.
+    # An index grows with its registry: 10,000 versions are about 134,000 values.  The large
+    # node cap is only safe because aliases are refused: creg never writes them, and without
+    # them a 1 KB remote index could make the loader expand millions of values first.
     doc = load_mapping(raw.encode("utf-8") if isinstance(raw, str) else raw, source,
-                       max_bytes=INDEX_MAX_BYTES, max_nodes=INDEX_MAX_NODES)
+                       max_bytes=INDEX_MAX_BYTES, max_nodes=INDEX_MAX_NODES, aliases=False)
     problems = [] if checker("index.schema.json").is_valid(doc.data) else \
         [_problem(doc, error) for error in validator("index.schema.json").iter_errors(doc.data)]
     problems += _duplicate_versions(doc)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import CregError, Problem, UsageError
+from .errors import CregError, Problem, UsageError, did_you_mean
 from .index import NAME_PATTERN, VERSION_PATTERN
 from .publish import summary_line, today_utc
 
@@ -58,9 +58,14 @@ class Summary:
 
 
 def tree_base(root: Path, prefix: str | None) -> Path:
-    if prefix is not None:
-        return root / prefix
-    return root / "components" if (root / "components").is_dir() else root
+    if prefix is None:
+        return root / "components" if (root / "components").is_dir() else root
+    base = root / prefix
+    if not base.is_dir():
+        folders = [p.name for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
+        raise UsageError.at(str(base), 0, 0, "", f"--prefix: '{prefix}' is not a folder below {root}"
+                                                 f"{did_you_mean(prefix.strip('/'), folders)}")
+    return base
 
 
 def scan_tree(root: Path, base: Path, summary: Summary) -> dict[tuple[str, str], dict[str, Any]]:

@@ -2,13 +2,16 @@
 
 A registry folder holds ``index.yaml`` and, per published version,
 ``<name>/<version>/<leaf>-<version>.tar.gz`` (a reproducible archive of the component
-folder).  Two promises hold:
+folder, or of the spec file alone when a file is published; see ``pack_component``).
+Two promises hold:
 
 * a published version never changes: publishing the same content again is a no-op, different
   content under an existing version is refused (and ``index.yaml`` stays byte-identical);
 * a version number tells the truth: the interface is compared with the newest earlier
   version, and a change the number would hide is refused unless ``--allow-breaking`` is
-  given (which the entry records as ``allowBreaking: true``).
+  given (which the entry records as ``allowBreaking: true``).  A version published out of
+  order (1.1.0 after 1.2.0) is also compared with the next later version, whose number must
+  stay truthful too: 1.1.0 may not add what 1.2.0 lacks, or 1.2.0 would remove it in a minor.
 
 Version rules (strict semver, as the issue states them; the leading number is "major" even
 for 0.x): a removed input/output, a new required input, a changed type, or an optional
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import CregError, UsageError, did_you_mean
@@ -30,6 +33,9 @@ from .spec import ComponentSpec, thaw
 
 LEVELS = ("patch", "minor", "major")
 SPEC_FILE = "component.yaml"
+# A component lives at <registry>/<name>/..., so its first name part must not be one of the
+# registry's own entries (the index, and the folder where import-archive keeps archives).
+RESERVED_NAMES = frozenset({"index.yaml", "archives"})
 
 
 class PublishError(CregError):
@@ -88,7 +94,7 @@ class PublishResult:
 
 
 def locate_component(path: Path) -> tuple[Path, Path]:
-    """``(folder to pack, spec file)`` for a folder holding component.yaml or a spec file."""
+    """``(component folder, spec file)`` for a folder holding component.yaml or a spec file."""
     if path.is_dir():
         spec_file = path / SPEC_FILE
         if not spec_file.is_file():
@@ -125,7 +131,23 @@ def infer_name(folder: Path, version: str, name: str | None) -> str:
     if not NAME_PATTERN.match(name):
         raise UsageError.at(str(folder), 0, 0, "", f"'{name}' is not a valid component name (letters, digits, "
                                                     "'.', '_', '-', parts separated by '/'); pass --name")
+    first = name.split("/", 1)[0]
+    if first.casefold() in RESERVED_NAMES:
+        reserved = ", ".join(sorted(RESERVED_NAMES))
+        raise UsageError.at(str(folder), 0, 0, "", f"'{name}' is not a valid component name: '{first}' is a file "
+                                                    f"or folder of the registry itself ({reserved}); pass another --name")
     return name
+
+
+def check_name_free(registry_dir: Path, candidate: "Candidate") -> None:
+    """Refuse a name whose folder path runs into a file of the registry folder (e.g. its README)."""
+    current = registry_dir
+    for part in PurePosixPath(candidate.archive_path).parent.parts:
+        current = current / part
+        if current.exists() and not current.is_dir():
+            raise UsageError.at(str(candidate.spec_file), 0, 0, "", (
+                f"cannot publish {candidate.name}@{candidate.version} into {registry_dir}: {current} is a file "
+                "of the registry, not a folder; choose another --name"))
 
 
 def check_version_text(version: str) -> str:
@@ -134,9 +156,9 @@ def check_version_text(version: str) -> str:
     return version
 
 
-def prepare(path: Path, version: str | None = None, name: str | None = None) -> Candidate:
-    """Validate the spec and pack the folder; raises before anything is written."""
-    from .packing import pack_folder
+def prepare(path: Path, version: str | None = None, name: str | None = None, *,
+            registry_dir: Path | None = None) -> Candidate:
+    """Validate the spec and pack the component; raises before anything is written."""
     from .spec import load_component_from_file
 
     folder, spec_file = locate_component(Path(path))
@@ -144,8 +166,22 @@ def prepare(path: Path, version: str | None = None, name: str | None = None) -> 
     version = infer_version(folder, version)
     name = infer_name(folder, version, name)
     top = f"{name.rsplit('/', 1)[-1]}-{version}"
-    member = f"{top}/{spec_file.relative_to(folder).as_posix()}"
-    return Candidate(name, version, spec, spec_file, pack_folder(folder, top), member)
+    archive = pack_component(Path(path), folder, spec_file, top, registry_dir)
+    return Candidate(name, version, spec, spec_file, archive, f"{top}/{spec_file.relative_to(folder).as_posix()}")
+
+
+def pack_component(path: Path, folder: Path, spec_file: Path, top: str, registry_dir: Path | None) -> bytes:
+    """A folder is packed whole (minus dotfiles and the registry itself, when it lies inside);
+    a spec FILE is packed alone: its folder may be a whole project (other components, ``.env``,
+    the registry), and a README beside a loose file may describe that project, not this file."""
+    from .packing import pack_files, pack_folder
+
+    if not path.is_dir():
+        return pack_files([spec_file], top)
+    if registry_dir is not None and registry_dir.resolve() == folder.resolve():
+        raise UsageError.at(str(folder), 0, 0, "", "the component folder is the registry folder itself; "
+                                                   "publish from a separate folder (or pass its component.yaml)")
+    return pack_folder(folder, top, exclude=[registry_dir] if registry_dir is not None else [])
 
 
 def new_entry(candidate: Candidate, allow_breaking: bool, today: str) -> dict[str, Any]:
@@ -225,6 +261,16 @@ def newest_earlier(entries: list[dict[str, Any]], version: str) -> dict[str, Any
     earlier = [(parse_semver(str(e["version"])), e) for e in entries]
     earlier = [(v, e) for v, e in earlier if v is not None and target is not None and v < target]
     return max(earlier, key=lambda pair: pair[0])[1] if earlier else None
+
+
+def oldest_later(entries: list[dict[str, Any]], version: str) -> dict[str, Any] | None:
+    """The entry with the smallest semver version above ``version`` (non-semver tags ignored)."""
+    from .index import parse_semver
+
+    target = parse_semver(version)
+    later = [(parse_semver(str(e["version"])), e) for e in entries]
+    later = [(v, e) for v, e in later if v is not None and target is not None and v > target]
+    return min(later, key=lambda pair: pair[0])[1] if later else None
 
 
 def same_version(entries: list[dict[str, Any]], version: str) -> dict[str, Any] | None:
@@ -313,14 +359,17 @@ def publish(path: str | Path, registry_dir: str | Path, version: str | None = No
     from .indexstore import editing
     from .store import atomic_write
 
-    candidate = prepare(Path(path), version, name)
     registry_dir = Path(registry_dir)
+    candidate = prepare(Path(path), version, name, registry_dir=registry_dir)
     _check_semver(candidate, allow_breaking)
     with editing(registry_dir) as index:
         existing = same_version(index.components.get(candidate.name, []), candidate.version)
         if existing is not None:
             return _unchanged_or_refuse(candidate, existing, registry_dir)
-        result = _check_interface(candidate, index.components.get(candidate.name, []), registry_dir, allow_breaking)
+        check_name_free(registry_dir, candidate)
+        entries = index.components.get(candidate.name, [])
+        result = _check_interface(candidate, entries, registry_dir, allow_breaking)
+        _check_later(candidate, entries, registry_dir, allow_breaking)
         atomic_write(registry_dir / candidate.archive_path, candidate.archive)
         index.put(candidate.name, new_entry(candidate, allow_breaking, today or today_utc()))
         return result
@@ -363,6 +412,38 @@ def _check_interface(candidate: Candidate, entries: list[dict[str, Any]], regist
     if LEVELS.index(result.level) > LEVELS.index(got) and not allow_breaking:
         raise refusal(candidate, result.previous, changes, got)
     return result
+
+
+def _check_later(candidate: Candidate, entries: list[dict[str, Any]], registry_dir: Path,
+                 allow_breaking: bool) -> None:
+    """Refuse a version that would make the next later one's number lie (out-of-order publishing)."""
+    later = oldest_later(entries, candidate.version)
+    if later is None or allow_breaking:
+        return
+    later_version = str(later["version"])
+    changes = interface_changes(candidate.spec, load_entry_spec(registry_dir, candidate.name, later))
+    got = version_bump(candidate.version, later_version)
+    hidden = [c for c in changes if LEVELS.index(c.level) > LEVELS.index(got)]
+    if hidden:
+        raise later_refusal(candidate, later_version, hidden, got)
+
+
+def later_refusal(candidate: Candidate, later: str, hidden: list[Change], got: str) -> PublishError:
+    """One problem per change the already published later version would then hide.
+
+    The change paths point into the later spec, so each problem sits at the candidate's
+    ``inputs``/``outputs`` list, where the difference comes from.
+    """
+    from .yamlio import load_mapping
+
+    doc = load_mapping(candidate.spec.text, str(candidate.spec_file))
+    problems = [doc.positions.problem(
+        doc.data, [c.path[0]] if c.path and c.path[0] in doc.data else [],
+        f"{later} is already published; from {candidate.version} to {later} {c.message}, which needs a {c.level} "
+        f"bump, but {later} would be a {got} bump from {candidate.version}; make {candidate.version}'s interface "
+        f"match the versions around it or pass --allow-breaking")
+        for c in hidden]
+    return PublishError(problems=problems)
 
 
 # --- deprecation -------------------------------------------------------------------------------

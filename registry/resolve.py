@@ -227,6 +227,7 @@ class Registry:
         unique = list({s.root: s for s in given}.values())
         # The built-in registry is always searched last (a duplicate of it is harmless).
         self.sources = unique + [RegistrySource(None, self.store, self.offline)]
+        self._skipped: set[str] = set()  # roots of unreadable registries, already warned about
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> "Registry":
@@ -256,13 +257,37 @@ class Registry:
         return self._resolved(source, entry)
 
     def _owner(self, name: str) -> tuple[RegistrySource, Index]:
+        """The first registry that has ``name``.
+
+        A registry that cannot be read (offline without a copy, unreachable, broken index) is
+        skipped with a warning, so one dead registry does not block the names the others have;
+        its error is raised only when no registry has the name.  (A failed registry is asked
+        once per run: ``RegistrySource.index`` remembers the failure.)
+        """
+        readable: list[Index] = []
+        failures: list[CregError] = []
         for source in self.sources:
-            index = source.index()
-            if name in index:
+            index = self._readable(source, failures)
+            if index is not None and name in index:
                 return source, index
-        every = [n for s in self.sources for n in s.index().names()]
+            readable += [index] if index is not None else []
+        if failures:
+            raise failures[0]
+        every = [n for index in readable for n in index.names()]
         searched = ", ".join(s.root for s in self.sources)
         raise ResolveError(f"unknown component '{name}'{did_you_mean(name, every)}; searched {searched}")
+
+    def _readable(self, source: RegistrySource, failures: list[CregError]) -> Index | None:
+        """``source``'s index, or None after warning (once per run) that it cannot be read."""
+        try:
+            return source.index()
+        except CregError as exc:
+            failures.append(exc)
+            if source.root not in self._skipped:
+                self._skipped.add(source.root)
+                warnings.warn(f"registry {source.root} skipped: {' '.join(str(exc).split())}",
+                              CregWarning, stacklevel=4)
+            return None
 
     def _resolved(self, source: RegistrySource, entry: IndexEntry) -> Resolved:
         if entry.deprecated:
@@ -324,7 +349,9 @@ class Registry:
                                  origin=location)
 
     def _from_archive(self, resolved: Resolved) -> Path:
-        archive_url, member = resolved.source.rsplit("!", 1)
+        # From the entry, never by splitting the display string 'ARCHIVE!MEMBER': names may hold '!'.
+        archive_url = self._answering(resolved).locate(resolved.entry.source["archive"])
+        member = resolved.entry.source["member"]
         archive_digest = resolved.entry.source["archiveDigest"]
         # A cached archive is re-hashed: a damaged one must be blamed on the cache, not the registry.
         archive = self.store.verified_path(archive_digest)
@@ -336,6 +363,11 @@ class Registry:
 
         data = read_member(archive, member, label=archive_url)
         return self.store.put(resolved.digest, data, origin=resolved.source)
+
+    def _answering(self, resolved: Resolved) -> RegistrySource:
+        """The registry that resolved ``resolved`` (whose root its relative sources hang off)."""
+        found = next((s for s in self.sources if s.root == resolved.registry), None)
+        return found or RegistrySource(resolved.registry, self.store, self.offline)
 
     def _check_online(self, location: str, digest: str, what: str) -> None:
         if self.offline and is_remote(location):

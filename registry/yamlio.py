@@ -129,8 +129,9 @@ class _Events:
     """Builds plain values from the loader's event stream, recording positions."""
 
     def __init__(self, loader: Any, positions: Positions, record: bool = True,
-                 max_nodes: int = MAX_NODES) -> None:
+                 max_nodes: int = MAX_NODES, aliases: bool = True) -> None:
         self.loader = loader
+        self.aliases = aliases  # False: the first alias is an error (no expansion work at all)
         self.positions = positions
         self.record = record  # False: skip the position tables (see load_mapping)
         self.max_nodes = max_nodes
@@ -188,6 +189,9 @@ class _Events:
             raise self.fail(event, f"nesting deeper than {MAX_DEPTH} levels; refusing to load it")
 
     def alias(self, event: AliasEvent) -> Any:
+        if not self.aliases:
+            raise self.fail(event, f"YAML aliases ('*{event.anchor}') are not allowed in this file; "
+                                   "write the value out")
         found = self.anchors.get(event.anchor)
         if found is None:
             raise self.fail(event, f"found undefined alias {event.anchor!r}")
@@ -297,13 +301,14 @@ def decode(raw: bytes, file: str, max_bytes: int = MAX_BYTES) -> str:
 
 
 def load_any(text: str | bytes, file: str = "", *, max_bytes: int = MAX_BYTES,
-             max_nodes: int = MAX_NODES, positions: bool = True) -> tuple[Any, Positions]:
+             max_nodes: int = MAX_NODES, positions: bool = True, aliases: bool = True) -> tuple[Any, Positions]:
     """Parse one YAML document into plain data; raise ``YamlError`` with a position.
 
     The limits suit one component or pipeline; a registry index may pass larger ones.
     ``positions=False`` leaves the position tables empty (every check still runs, and errors
     found while loading still carry their position): for callers that re-load with positions
     only when they have a problem to report, which halves the memory of a large pipeline.
+    ``aliases=False`` refuses any alias at its position (for files that never need them).
     """
     if isinstance(text, bytes):
         text = decode(text, file, max_bytes)
@@ -312,7 +317,7 @@ def load_any(text: str | bytes, file: str = "", *, max_bytes: int = MAX_BYTES,
     table = Positions(file=file)
     loader = _Loader(text)
     try:
-        return _Events(loader, table, positions, max_nodes).document(), table
+        return _Events(loader, table, positions, max_nodes, aliases).document(), table
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -325,10 +330,11 @@ def load_any(text: str | bytes, file: str = "", *, max_bytes: int = MAX_BYTES,
 
 
 def load_mapping(text: str | bytes, file: str = "", *, max_bytes: int = MAX_BYTES,
-                 max_nodes: int = MAX_NODES, positions: bool = True) -> Document:
-    """Parse a document whose top level must be a mapping."""
+                 max_nodes: int = MAX_NODES, positions: bool = True, aliases: bool = True) -> Document:
+    """Parse a document whose top level must be a mapping (options: see ``load_any``)."""
     source = decode(text, file, max_bytes) if isinstance(text, bytes) else text
-    data, table = load_any(source, file, max_bytes=max_bytes, max_nodes=max_nodes, positions=positions)
+    data, table = load_any(source, file, max_bytes=max_bytes, max_nodes=max_nodes, positions=positions,
+                           aliases=aliases)
     if not isinstance(data, dict):
         line, column = table.root
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} scalar"

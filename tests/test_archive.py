@@ -146,3 +146,35 @@ def test_zip_symlink_inside_the_archive_is_followed(tmp_path: Path) -> None:
     archive = zip_file(tmp_path / "ok.zip", {**GOOD, link: b"../a/component.yaml"}, {link: 0o120777})
     assert read_member(archive, link) == b"name: a\n"
     assert dict(read_members(archive, everything, "ok.zip")) == GOOD  # links are not listed as files
+
+
+def test_zip_symlink_with_an_overlong_target_is_unsafe(tmp_path: Path) -> None:
+    link = "pkg/link"  # 5000 bytes: no path is that long, so this is no symlink but a payload
+    archive = zip_file(tmp_path / "long.zip", {**GOOD, link: b"a" * 5000}, {link: 0o120777})
+    for read in (lambda: read_member(archive, "pkg/README.md"), lambda: read_members(archive, everything, "l")):
+        with pytest.raises(ArchiveError, match="refusing unsafe archive member 'pkg/link'.*longer than 4096"):
+            read()
+
+
+def test_zip_symlink_bomb_is_refused_without_inflating_it(tmp_path: Path) -> None:
+    import stat
+    import tracemalloc
+    import zipfile
+
+    archive = tmp_path / "linkbomb.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("pkg/README.md", b"hello\n")
+        info = zipfile.ZipInfo("pkg/link")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with zf.open(info, "w") as member:
+            for _ in range(64):
+                member.write(b"\0" * (1 << 20))  # 64 MiB of zeros, about 64 KiB compressed
+    tracemalloc.start()
+    try:
+        with pytest.raises(ArchiveError, match="refusing unsafe archive member 'pkg/link'"):
+            read_member(archive, "pkg/README.md")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, f"{peak} bytes allocated to refuse a 64 KiB archive"

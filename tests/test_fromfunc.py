@@ -166,3 +166,11 @@ def test_cli_from_func_writes_a_valid_component(tmp_path: Path) -> None:
     failed = creg("component", "from-func", f"{BAD}:uses_globals", "-o", str(tmp_path / "x.yaml"))
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
     assert "bad_functions.py:19:12" in failed.stderr and not (tmp_path / "x.yaml").exists()
+
+
+def test_parameters_named_like_argparse_options_run(tmp_path: Path) -> None:
+    source = tmp_path / "funcs.py"
+    source.write_text("def shout(help: str, h: int = 2) -> str:\n    return help * h\n")
+    spec_file = convert(tmp_path, source, "shout")
+    assert [i.name for i in load_component_from_file(spec_file).inputs] == ["help", "h"]
+    assert run_component(spec_file, {"help": "ab", "h": "3"}, tmp_path)["Output"] == "ababab"

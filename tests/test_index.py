@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 
 import pytest
@@ -19,7 +20,9 @@ def entry(version: str, digest: str = DIGEST, **extra: object) -> dict[str, obje
 
 def make_index(versions: list[str], **extra_by_version: dict[str, object]) -> Index:
     items = [entry(v, "sha256:" + hashlib.sha256(v.encode()).hexdigest(), **extra_by_version.get(v, {})) for i, v in enumerate(versions)]
-    data = {"apiVersion": "creg/v1", "components": {"comp": items, "google-cloud/storage/download": items}}
+    # Two copies: one shared list would make safe_dump write an anchor and an alias, which indexes refuse.
+    data = {"apiVersion": "creg/v1",
+            "components": {"comp": items, "google-cloud/storage/download": copy.deepcopy(items)}}
     return load_index(yaml.safe_dump(data), "index.yaml")
 
 
@@ -172,3 +175,34 @@ def test_a_malformed_range_is_named_as_such() -> None:
         index.match("comp", "^x")
     with pytest.raises(ResolveError, match="available: 1.0.0"):
         index.match("comp", "^7")
+
+
+def test_aliases_are_refused_in_an_index_at_their_position() -> None:
+    text = ("apiVersion: creg/v1\ncomponents:\n  comp:\n"
+            f"  - {{version: 1.0.0, digest: '{DIGEST}', source: &src {{path: c/component.yaml}}}}\n"
+            f"  - {{version: 1.0.1, digest: '{DIGEST}', source: *src}}\n")
+    assert yaml.safe_load(text)["components"]["comp"][1]["source"] == {"path": "c/component.yaml"}
+    with pytest.raises(CregError) as caught:
+        load_index(text, "index.yaml")
+    problem = caught.value.problems[0]
+    line = text.splitlines()[4]
+    assert (problem.file, problem.line, problem.column) == ("index.yaml", 5, line.index("*src") + 1)
+    assert "aliases ('*src') are not allowed" in problem.message
+
+
+def test_a_small_alias_bomb_index_is_refused_at_the_first_alias() -> None:
+    lines = ["apiVersion: creg/v1", "components: {}", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 7)]
+    text = "\n".join(lines) + "\n"
+    assert len(text) < 1024
+    with pytest.raises(CregError, match=r"index.yaml:4:\d+: error: YAML aliases \('\*a0'\) are not allowed"):
+        load_index(text.encode(), "index.yaml")
+
+
+def test_other_files_still_accept_aliases() -> None:
+    from registry.yamlio import load_mapping
+
+    text = "a: &x [1, 2]\nb: *x\n"
+    assert load_mapping(text, "f.yaml").data == {"a": [1, 2], "b": [1, 2]}
+    with pytest.raises(CregError, match=r"f.yaml:2:4: error: YAML aliases \('\*x'\) are not allowed"):
+        load_mapping(text, "f.yaml", aliases=False)

@@ -17,6 +17,7 @@ from helpers_publish import component_text, make_component
 from registry.errors import SpecError, UsageError
 from registry.packing import ArchiveError, pack_folder
 from registry.publish import PublishError, deprecate, interface_changes, publish
+from registry.resolve import Registry
 from registry.spec import load_component_from_text
 
 A = {"name": "a", "type": "Float"}
@@ -287,3 +288,93 @@ def test_deprecate_unknown_names_point_into_index_yaml(tmp_path: Path) -> None:
         problem = caught.value.problems[0]
         assert problem.path == path and problem.file == str(registry / "index.yaml")
         assert problem.line > lines.index(key_line)  # at the value below that key, not 0:0
+
+
+# --- what gets packed ------------------------------------------------------------------------------
+
+
+def archive_names(registry: Path, name: str, version: str) -> list[str]:
+    leaf = name.rsplit("/", 1)[-1]
+    with tarfile.open(registry / name / version / f"{leaf}-{version}.tar.gz") as tar:
+        return tar.getnames()
+
+
+def test_a_spec_file_is_published_alone(tmp_path: Path) -> None:
+    project = tmp_path / "project"  # a whole project folder: secrets, other files, the registry
+    project.mkdir()
+    (project / "component.yaml").write_text(component_text())
+    (project / ".env").write_text("TOKEN=secret\n")
+    (project / "README.md").write_text("the project, not this component\n")
+    (project / "other.py").write_text("print()\n")
+    registry = project / "reg"
+    publish(project / "component.yaml", registry, version="1.0.0", name="add")
+    assert archive_names(registry, "add", "1.0.0") == ["add-1.0.0", "add-1.0.0/component.yaml"]
+    assert Registry([str(registry)]).load("add@1.0.0").input("a") is not None
+
+
+def test_a_folder_is_packed_without_dotfiles_or_the_registry_inside_it(tmp_path: Path) -> None:
+    folder = make_component(tmp_path, "add", "1.0.0", extra={"README.md": "hi\n", ".env": "TOKEN=x\n",
+                                                             ".netrc": "machine x\n", ".hidden.yaml": "a: 1\n"})
+    (folder / ".secrets").mkdir()
+    (folder / ".secrets" / "key").write_text("k\n")
+    registry = folder / "reg"
+    publish(folder, registry)
+    publish(folder, registry)  # the registry grew inside the folder: still the same content
+    names = archive_names(registry, "add", "1.0.0")
+    assert names == ["add-1.0.0", "add-1.0.0/README.md", "add-1.0.0/component.yaml"]
+    with pytest.raises(UsageError, match="is the registry folder itself"):
+        publish(folder, folder, version="1.0.1")
+    assert not (folder / "index.yaml").exists()
+
+
+# --- names that collide with the registry's own files ---------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["index.yaml", "archives", "archives/x", "Index.yaml/y"])
+def test_names_of_registry_files_are_refused(tmp_path: Path, name: str) -> None:
+    registry = tmp_path / "reg"
+    publish(make_component(tmp_path / "src", "add", "1.0.0"), registry)
+    before = (registry / "index.yaml").read_bytes()
+    with pytest.raises(UsageError, match="not a valid component name: .* of the registry itself"):
+        publish(make_component(tmp_path / "src", "add", "1.0.0"), registry, name=name)
+    assert (registry / "index.yaml").read_bytes() == before
+
+
+def test_a_name_running_into_a_registry_file_is_refused(tmp_path: Path) -> None:
+    registry = tmp_path / "reg"
+    publish(make_component(tmp_path / "src", "add", "1.0.0"), registry)
+    (registry / "README.md").write_text("about this registry\n")
+    before = (registry / "index.yaml").read_bytes()
+    with pytest.raises(UsageError, match="README.md is a file of the registry"):
+        publish(make_component(tmp_path / "src", "add", "1.0.0"), registry, name="README.md/x")
+    assert (registry / "index.yaml").read_bytes() == before
+
+
+# --- versions published out of order ---------------------------------------------------------------
+
+C = {"name": "c", "type": "Float", "optional": True}
+
+
+def test_an_earlier_version_may_not_make_a_later_one_lie(tmp_path: Path) -> None:
+    registry = tmp_path / "reg"
+    publish(make_component(tmp_path / "src", "add", "1.0.0", component_text([A])), registry)
+    publish(make_component(tmp_path / "src", "add", "1.2.0", component_text([A, {**B, "optional": True}])),
+            registry)
+    before = (registry / "index.yaml").read_bytes()
+    folder = make_component(tmp_path / "src", "add", "1.1.0", component_text([A, C]))
+    with pytest.raises(PublishError, match="1.2.0 is already published; from 1.1.0 to 1.2.0 input 'c' was "
+                                           "removed, which needs a major bump") as caught:
+        publish(folder, registry)
+    assert str(folder / "component.yaml") + ":" in str(caught.value)
+    assert (registry / "index.yaml").read_bytes() == before and not (registry / "add/1.1.0").exists()
+    publish(folder, registry, allow_breaking=True)
+    assert versions(registry, "add") == ["1.2.0", "1.1.0", "1.0.0"]
+
+
+def test_an_earlier_version_that_fits_between_is_accepted(tmp_path: Path) -> None:
+    registry = tmp_path / "reg"
+    publish(make_component(tmp_path / "src", "add", "1.0.0", component_text([A])), registry)
+    publish(make_component(tmp_path / "src", "add", "1.2.0", component_text([A, C])), registry)
+    publish(make_component(tmp_path / "src", "add", "1.1.0", component_text([A, C])), registry)
+    publish(make_component(tmp_path / "src", "add", "1.0.1", component_text([A])), registry)
+    assert versions(registry, "add") == ["1.2.0", "1.1.0", "1.0.1", "1.0.0"]

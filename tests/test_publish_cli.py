@@ -95,3 +95,20 @@ def test_index_commands(tmp_path: Path) -> None:
     assert entry["source"]["archive"] == "https://example.com/repo/2.0.0.tar.gz"
     bad_tag = creg("index", "import-archive", str(archive), "--tag", "../x", "--to", str(tmp_path / "reg"))
     assert bad_tag.returncode == 2 and "--tag" in bad_tag.stderr
+
+
+def test_typos_get_clean_errors_not_tracebacks(tmp_path: Path) -> None:
+    make_component(tmp_path / "tree" / "components", "add", "1.0.0")
+    typo = creg("index", "build", str(tmp_path / "tree"), "--prefix", "componets")
+    assert typo.returncode == 2 and "Traceback" not in typo.stderr, typo.stderr
+    assert "--prefix: 'componets' is not a folder" in typo.stderr and "did you mean 'components'" in typo.stderr
+    assert not (tmp_path / "tree" / "index.yaml").exists()
+    registry = tmp_path / "reg"
+    folder = make_component(tmp_path / "src", "add", "1.0.0")
+    assert creg("publish", str(folder), "--to", str(registry)).returncode == 0
+    before = (registry / "index.yaml").read_bytes()
+    for name in ("index.yaml", "archives/add"):
+        result = creg("publish", str(folder), "--to", str(registry), "--name", name)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert f"'{name}' is not a valid component name" in result.stderr
+    assert (registry / "index.yaml").read_bytes() == before

@@ -10,6 +10,7 @@ import yaml
 
 from helpers_registry import (RegistryServer, component_text, local_registry, path_entry, sha, tar_gz,
                               write_index)
+from registry.errors import CregError, CregWarning
 from registry.fetch import OfflineError
 from registry.index import ResolveError
 from registry.lockfile import Lock, LockError, lock_file, refs_in_file
@@ -111,7 +112,8 @@ def test_offline_uses_cache_and_names_what_is_missing(tmp_path: Path) -> None:
     root = http_registry(tmp_path)
     with RegistryServer(root) as server:
         serve_index(server, root)
-        with pytest.raises(OfflineError, match="no cached copy of http://127.0.0.1:\\d+/index.yaml"):
+        with pytest.raises(OfflineError, match="no cached copy of http://127.0.0.1:\\d+/index.yaml"), \
+                pytest.warns(CregWarning, match="skipped: offline"):
             Registry([server.url], offline=True).resolve("direct")
         Registry([server.url]).load("arch/a")
         before = server.count("index.yaml")
@@ -186,7 +188,7 @@ def test_second_load_of_a_big_index_uses_the_validated_copy(tmp_path: Path) -> N
     markers[0].write_bytes(b"damaged")
     assert Registry([str(root)]).resolve("a").version == "1.0.0"  # validated again
     (root / "index.yaml").write_text((root / "index.yaml").read_text() + "bogus: 1\n")
-    with pytest.raises(Exception, match="unknown key 'bogus'"):
+    with pytest.raises(Exception, match="unknown key 'bogus'"), pytest.warns(CregWarning, match="skipped"):
         Registry([str(root)]).resolve("a")  # changed bytes are validated again
 
 
@@ -343,3 +345,57 @@ def test_a_damaged_cached_archive_is_blamed_on_the_cache(tmp_path: Path) -> None
         Store().verify(fix=True)
         assert Registry([server.url]).load("arch/b").name == "in-archive-b"
         assert server.count("files/bundle.tar.gz") == 2
+
+
+def test_an_archive_member_with_a_bang_in_its_name_loads(tmp_path: Path) -> None:
+    root = tmp_path / "reg"
+    text = component_text("bang").encode()
+    member = "top/a!b/component.yaml"  # the display source is ARCHIVE!MEMBER: the '!' must not split it
+    archive = tar_gz(root / "files!" / "a.tar.gz", {member: text})
+    write_index(root, {"bang": [{"version": "1.0.0", "digest": sha(text), "source": {
+        "archive": "files!/a.tar.gz", "archiveDigest": sha(archive.read_bytes()), "member": member}}]})
+    registry = Registry([str(root)])
+    assert registry.resolve("bang").source == f"{archive}!{member}"
+    assert registry.load("bang").name == "bang"
+
+
+def test_an_unreadable_registry_does_not_block_the_others(tmp_path: Path) -> None:
+    local = local_registry(tmp_path / "local", {"mine": ["1.0.0"]})
+    broken = tmp_path / "broken"
+    write_index(broken, {})
+    (broken / "index.yaml").write_text("apiVersion: creg/v1\ncomponents: [oops\n")
+    registry = Registry([str(broken), str(local)])
+    with pytest.warns(UserWarning, match=f"registry {broken} skipped: .*index.yaml:3:1: error: invalid YAML") as caught:
+        assert registry.resolve("mine").registry == str(local) and registry.load("mine").name == "mine"
+        assert registry.resolve("add").registry == str(Path(__file__).resolve().parent.parent)  # built-in
+    assert len([w for w in caught if "skipped" in str(w.message)]) == 1  # warned once per run
+    with pytest.raises(CregError, match="index.yaml:3:1"):  # nobody has it: the broken registry's own error
+        registry.resolve("nobody-has-this")
+
+
+def test_offline_without_a_copy_still_resolves_what_others_have(tmp_path: Path) -> None:
+    root = http_registry(tmp_path)
+    with RegistryServer(root) as server:
+        serve_index(server, root)
+        registry = Registry([server.url], offline=True)
+        with pytest.warns(UserWarning, match="offline: no cached copy"):
+            assert registry.resolve("add").registry != server.url
+            with pytest.raises(OfflineError, match="no cached copy"):
+                registry.resolve("direct")
+        assert server.count("index.yaml") == 0
+
+
+def test_an_unreachable_registry_is_asked_once_per_run(tmp_path: Path) -> None:
+    root = http_registry(tmp_path)
+    with RegistryServer(root) as server:
+        server.faults.always["/index.yaml"] = "500"
+        local = local_registry(tmp_path / "local", {"mine": ["1.0.0"], "yours": ["1.0.0"]})
+        registry = Registry([server.url, str(local)])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert {registry.resolve(n).registry for n in ("mine", "yours", "add")} - {str(local)}
+        asked = server.count("index.yaml")
+        with pytest.raises(CregError):
+            registry.resolve("direct")
+        assert server.count("index.yaml") == asked and asked >= 1
+        assert len([w for w in caught if "skipped" in str(w.message)]) == 1

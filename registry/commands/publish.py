@@ -19,8 +19,9 @@ import click
               help="Publish even if the version number hides an interface change (recorded in the index).")
 def command(path: Path, registry_dir: Path, version: str | None, name: str | None, allow_breaking: bool) -> None:
     """Validate PATH (a component folder or component.yaml), pack it reproducibly and add it to
-    the registry's index.  A published version never changes: the same content again is a no-op,
-    different content is refused."""
+    the registry's index.  A folder is packed without dotfiles (.env, .netrc, ...) and without
+    the registry folder; a component.yaml is packed alone.  A published version never changes:
+    the same content again is a no-op, different content is refused."""
     from ..publish import publish
 
     result = publish(path, registry_dir, version=version, name=name, allow_breaking=allow_breaking)
