@@ -76,19 +76,18 @@ class _Parser:
         return value
 
     def disjunction(self) -> object:
-        value = self.conjunction()
-        while self.peek() == ("op", "||"):
-            self.take()
-            right = self.conjunction()
-            value = bool(value) or bool(right)
-        return value
+        return self._chain("||", self.conjunction)
 
     def conjunction(self) -> object:
-        value = self.unary()
-        while self.peek() == ("op", "&&"):
+        return self._chain("&&", self.unary)
+
+    def _chain(self, op: str, operand: Callable[[], object]) -> object:
+        """``operand (op operand)*``; every operand is parsed (and so checked) even when decided."""
+        value = operand()
+        while self.peek() == ("op", op):
             self.take()
-            right = self.unary()
-            value = bool(value) and bool(right)
+            right = operand()
+            value = (bool(value) or bool(right)) if op == "||" else (bool(value) and bool(right))
         return value
 
     def unary(self) -> object:

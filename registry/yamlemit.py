@@ -19,7 +19,7 @@ import functools
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 
@@ -95,31 +95,26 @@ def flow(value: Any, budget: int, depth: int = 1) -> str | None:
 
 
 def _flow_mapping(data: dict[Any, Any], budget: int, depth: int) -> str | None:
-    parts, used = ["{"], 2
-    for key, item in data.items():
-        if used > budget:
-            return None
-        prefix = (", " if used > 2 else "") + scalar(str(key)) + ": "
-        inner = flow(item, budget - used - len(prefix), depth + 1)
-        if inner is None:
-            return None
-        parts.append(prefix + inner)
-        used += len(prefix) + len(inner)
-    return "".join(parts) + "}" if used <= budget else None
+    return _flow_entries(((scalar(str(key)) + ": ", item) for key, item in data.items()), "{}", budget, depth)
 
 
 def _flow_sequence(items: list[Any], budget: int, depth: int) -> str | None:
-    parts, used = ["["], 2
-    for item in items:
+    return _flow_entries((("", item) for item in items), "[]", budget, depth)
+
+
+def _flow_entries(entries: Iterable[tuple[str, Any]], brackets: str, budget: int, depth: int) -> str | None:
+    """``{k: v, ...}`` or ``[v, ...]`` from (label, value) pairs, or None once past the budget."""
+    parts, used = [brackets[0]], 2
+    for label, item in entries:
         if used > budget:
             return None
-        prefix = ", " if used > 2 else ""
+        prefix = (", " if used > 2 else "") + label
         inner = flow(item, budget - used - len(prefix), depth + 1)
         if inner is None:
             return None
         parts.append(prefix + inner)
         used += len(prefix) + len(inner)
-    return "".join(parts) + "]" if used <= budget else None
+    return "".join(parts) + brackets[1] if used <= budget else None
 
 
 def _literal(value: str, indent: str) -> str | None:
