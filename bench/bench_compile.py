@@ -45,10 +45,10 @@ def run_one(shape: str, n: int, workdir: Path) -> dict[str, object]:
     start = time.perf_counter()
     import jinja2  # noqa: F401  (creg imports it lazily; count it as an import, like the peers')
 
-    import registry.argo  # noqa: F401
-    import registry.argo_check  # noqa: F401
-    from registry.compiler import compile_pipeline
-    from registry.store import atomic_write
+    import registry.argo.emit  # noqa: F401
+    import registry.argo.check  # noqa: F401
+    from registry.argo.compiler import compile_pipeline
+    from registry.sources.store import atomic_write
 
     imported = time.perf_counter()
     text = compile_pipeline(pipeline)

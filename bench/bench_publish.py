@@ -23,8 +23,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from registry.indexbuild import import_archive  # noqa: E402
-from registry.packing import pack_folder  # noqa: E402
+from registry.index.build import import_archive  # noqa: E402
+from registry.sources.packing import pack_folder  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "kfp-components" / "0.2.5"
 

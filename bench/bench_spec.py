@@ -19,7 +19,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from registry.spec import load_component_from_text  # noqa: E402
+from registry.component.model import load_component_from_text  # noqa: E402
 
 TARGET = 2.0
 

@@ -10,16 +10,16 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_component_from_file": "spec",
-    "load_component_from_text": "spec",
-    "ComponentSpec": "spec",
-    "InputSpec": "spec",
-    "OutputSpec": "spec",
+    "load_component_from_file": "component.model",
+    "load_component_from_text": "component.model",
+    "ComponentSpec": "component.model",
+    "InputSpec": "component.model",
+    "OutputSpec": "component.model",
     "CregError": "errors",
     "SpecError": "errors",
     "Problem": "errors",
-    "load_component": "resolve",
-    "Registry": "resolve",
+    "load_component": "index.resolve",
+    "Registry": "index.resolve",
 }
 
 __all__ = sorted(_EXPORTS)

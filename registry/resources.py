@@ -45,7 +45,7 @@ def checker(name: str) -> Any:
     Much faster than jsonschema and needs no import of it; callers ask jsonschema (below)
     only to explain a document the checker says no to.
     """
-    from .schemacheck import SchemaChecker
+    from registry.schemacheck import SchemaChecker
 
     return SchemaChecker(load_schema(name))
 

@@ -10,7 +10,7 @@ messages.  That split is only sound if both agree, hence:
 * every assertion follows jsonschema's Draft 2020-12 behaviour in Python terms (``bool`` is
   not a number, ``3.0`` is an integer, ``1 == 1.0`` but ``True != 1`` for const/enum,
   ``pattern`` is ``re.search``, ``format`` is an annotation);
-* ``tests/test_schemacheck.py`` compares both on real documents and seeded mutations.
+* ``tests/test_base_schemacheck.py`` compares both on real documents and seeded mutations.
 
 ``$ref`` targets are compiled on first use: a workflow touches a small part of Argo's schema.
 """

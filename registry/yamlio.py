@@ -27,7 +27,7 @@ import yaml
 from yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent,
                          ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 
-from .errors import Problem, YamlError
+from registry.errors import Problem, YamlError
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_NODES = 200_000

@@ -21,7 +21,7 @@ GCS_MEMBER = "pipelines-0.2.5/components/google-cloud/storage/download/component
 
 def builtin_loader(calls: list[str] | None = None) -> Callable[[str], Any]:
     """``name@version`` -> the spec under ``components/name/version/component.yaml``."""
-    from registry.spec import load_component_from_file
+    from registry.component.model import load_component_from_file
 
     def load(ref: str) -> Any:
         if calls is not None:

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 import click
 
-from ..errors import Problem
+from registry.errors import Problem
 
 FORMATS = click.Choice(["text", "json", "yaml"])
 
@@ -17,7 +17,7 @@ def emit_data(data: Any, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, sort_keys=False))
     else:
-        from ..yamlio import dump
+        from registry.yamlio import dump
 
         click.echo(dump(data), nl=False)
 

@@ -6,15 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._output import FORMATS
+from registry.commands._output import FORMATS
 
 if TYPE_CHECKING:
-    from ..resolve import Registry
+    from registry.index.resolve import Registry
 
 __all__ = ["FORMATS", "open_registry"]
 
 
 def open_registry(ctx: click.Context, **kwargs: Any) -> "Registry":
-    from ..resolve import Registry
+    from registry.index.resolve import Registry
 
     return Registry.from_settings(ctx.obj, **kwargs)

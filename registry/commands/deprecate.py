@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import UsageError
+from registry.errors import UsageError
 
 
 @click.command("deprecate")
@@ -19,7 +19,7 @@ from ..errors import UsageError
 def command(ctx: click.Context, ref: str, message: str, replacement: str | None, registry_dir: Path | None) -> None:
     """Mark a published version deprecated.  Nothing is deleted: lockfiles that pin the
     version keep resolving it; new resolutions of ranges prefer other versions."""
-    from ..publish import deprecate
+    from registry.index.publish import deprecate
 
     target = registry_dir or _only_local_registry(ctx)
     click.echo(deprecate(target, ref, message, replacement))

@@ -14,15 +14,15 @@ import click
 @click.pass_context
 def command(ctx: click.Context, pipeline: str, fmt: str, output: str | None) -> None:
     """Draw a pipeline's task graph."""
-    from ..graph import render_image, to_dot, to_mermaid
-    from ..loader import registry_loader
-    from ..pipeline import load_pipeline
+    from registry.argo.draw import render_image, to_dot, to_mermaid
+    from registry.pipeline.components import registry_loader
+    from registry.pipeline.load import load_pipeline
 
     loaded = load_pipeline(pipeline, loader=registry_loader(ctx.obj, pipeline))
     text = to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded)
     data = render_image(text, fmt) if fmt in ("svg", "png") else text.encode("utf-8")
     if output is not None and output != "-":
-        from ..store import write_output
+        from registry.sources.store import write_output
 
         write_output(output, data)
     elif fmt == "png":

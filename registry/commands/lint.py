@@ -12,9 +12,9 @@ import click
 @click.pass_context
 def command(ctx: click.Context, pipelines: tuple[str, ...], fmt: str) -> None:
     """Check pipelines (and their compiled Argo output) and report every problem."""
-    from ..compiler import lint_pipeline
-    from ..loader import registry_loader
-    from ._output import emit_problems
+    from registry.argo.compiler import lint_pipeline
+    from registry.pipeline.components import registry_loader
+    from registry.commands._output import emit_problems
 
     problems = [p for path in pipelines for p in lint_pipeline(path, loader=registry_loader(ctx.obj, path))]
     emit_problems(problems, fmt)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._reg import FORMATS, open_registry
+from registry.commands._reg import FORMATS, open_registry
 
 
 @click.command("lock")
@@ -16,13 +16,13 @@ from ._reg import FORMATS, open_registry
 @click.pass_context
 def command(ctx: click.Context, file: Path, frozen: bool, fmt: str) -> None:
     """Resolve every NAME@REF in FILE (a pipeline or a list of refs) into creg.lock next to it."""
-    from ..lockfile import lock_file
+    from registry.index.pinning import lock_file
 
     report = lock_file(file, open_registry(ctx), frozen=frozen)
     if fmt != "text":
         from dataclasses import asdict
 
-        from ._output import emit_data
+        from registry.commands._output import emit_data
 
         emit_data({"lock": str(report.path), "changed": report.changed, "removed": report.removed,
                    "components": [asdict(e) for e in report.entries]}, fmt)

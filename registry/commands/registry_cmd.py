@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._reg import FORMATS
+from registry.commands._reg import FORMATS
 
 
 @click.group("registry")
@@ -19,7 +19,7 @@ def list_(ctx: click.Context, fmt: str) -> None:
     """The registries in search order, and where each comes from."""
     rows = _rows(ctx)
     if fmt != "text":
-        from ._output import emit_data
+        from registry.commands._output import emit_data
 
         emit_data(rows, fmt)
         return
@@ -28,9 +28,9 @@ def list_(ctx: click.Context, fmt: str) -> None:
 
 
 def _rows(ctx: click.Context) -> list[dict[str, str]]:
-    from ..config import config_path, configured_registries, normalize_root
-    from ..resolve import env_registries
-    from ..resources import builtin_root
+    from registry.index.config import config_path, configured_registries, normalize_root
+    from registry.index.resolve import env_registries
+    from registry.resources import builtin_root
 
     groups = [("--registry", ctx.obj.registries if ctx.obj else []),
               ("CREG_REGISTRIES", env_registries()),
@@ -51,7 +51,7 @@ def _rows(ctx: click.Context) -> list[dict[str, str]]:
 @click.argument("root")
 def add(root: str) -> None:
     """Add ROOT (a folder with index.yaml or a base URL) to the user config."""
-    from ..config import add_registry, config_path, normalize_root
+    from registry.index.config import add_registry, config_path, normalize_root
 
     if add_registry(root):
         click.echo(f"added {normalize_root(root)} to {config_path()}")
@@ -63,8 +63,8 @@ def add(root: str) -> None:
 @click.argument("root")
 def remove(root: str) -> None:
     """Remove ROOT from the user config."""
-    from ..config import config_path, configured_registries, remove_registry
-    from ..errors import CregError, did_you_mean
+    from registry.index.config import config_path, configured_registries, remove_registry
+    from registry.errors import CregError, did_you_mean
 
     if not remove_registry(root):
         known = configured_registries()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ._output import FORMATS
-from .compile import parse_params
+from registry.commands._output import FORMATS
+from registry.commands.compile import parse_params
 
 _MARK = {"Succeeded": "ok", "Failed": "FAIL", "Skipped": "skip", "Omitted": "omit"}
 
@@ -28,7 +28,7 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
     files under the run folder. Secrets come from CREG_SECRET_<SECRET>_<KEY> variables.
     Exit status 0 when the run succeeded, 1 when it failed.
     """
-    from ..runner import run_pipeline_file
+    from registry.local.runner import run_pipeline_file
 
     def progress(node):  # type: ignore[no-untyped-def]
         if fmt == "text":
@@ -40,7 +40,7 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
     if fmt == "text":
         click.echo(f"{result.name}: {result.phase} (files in {result.folder})")
     else:
-        from ._output import emit_data
+        from registry.commands._output import emit_data
 
         emit_data(result.as_dict(), fmt)
     ctx.exit(0 if result.phase == "Succeeded" else 1)

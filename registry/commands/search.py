@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._reg import FORMATS, open_registry
+from registry.commands._reg import FORMATS, open_registry
 
 
 @click.command("search")
@@ -17,7 +17,7 @@ def command(ctx: click.Context, text: str, fmt: str) -> None:
     rows = [{"name": e.name, "version": e.version, "description": e.description, "registry": root}
             for e, root in hits]
     if fmt != "text":
-        from ._output import emit_data
+        from registry.commands._output import emit_data
 
         emit_data(rows, fmt)
         return

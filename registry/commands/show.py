@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._output import FORMATS, emit_data
+from registry.commands._output import FORMATS, emit_data
 
 if TYPE_CHECKING:
-    from ..spec import ComponentSpec
+    from registry.component.model import ComponentSpec
 
 
 @click.command("show")
@@ -23,13 +23,13 @@ def command(ctx: click.Context, target: str, fmt: str) -> None:
     """
     from pathlib import Path
 
-    from ..specview import describe, render_text
+    from registry.component.view import describe, render_text
 
     path = Path(target)
     if path.is_dir() and (path / "component.yaml").is_file():
         path = path / "component.yaml"
     if path.is_file():
-        from ..spec import load_component_from_file
+        from registry.component.model import load_component_from_file
 
         spec = load_component_from_file(path)
     else:
@@ -47,7 +47,7 @@ def _load_reference(ctx: click.Context, target: str) -> "ComponentSpec":
     A bare NAME is a reference too (the newest release, as the README promises), so only
     names that look like files are refused here.
     """
-    from ..errors import UsageError
+    from registry.errors import UsageError
 
     from pathlib import Path
 
@@ -56,6 +56,6 @@ def _load_reference(ctx: click.Context, target: str) -> "ComponentSpec":
                          "e.g. components/add/1.0.0)")
     if target.endswith((".yaml", ".yml")) or target.startswith(("./", "../", "/")):
         raise UsageError(f"{target}: no such component file (or give a registry reference NAME@VERSION)")
-    from ..resolve import Registry
+    from registry.index.resolve import Registry
 
     return Registry.from_settings(ctx.obj).load(target)

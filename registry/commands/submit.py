@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .compile import parse_params
+from registry.commands.compile import parse_params
 
 
 @click.command("submit")
@@ -21,9 +21,9 @@ from .compile import parse_params
 def command(ctx: click.Context, pipeline: str, server: str | None, namespace: str | None, kind: str,
             params: tuple[str, ...], wait: bool, timeout: float) -> None:
     """Compile a pipeline and create it on an Argo Server (token from $ARGO_TOKEN)."""
-    from ..compiler import compile_document, gc_paused, load_pipeline, registry_loader
-    from ..errors import UsageError
-    from ..submit import Server, submit_document, wait_for
+    from registry.argo.compiler import compile_document, gc_paused, load_pipeline, registry_loader
+    from registry.errors import UsageError
+    from registry.argo.server import Server, submit_document, wait_for
 
     target = Server.from_options(server, namespace)
     if wait and kind != "Workflow":

@@ -17,7 +17,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> None:
     """
     import json
 
-    from ..specview import validate_paths
+    from registry.component.view import validate_paths
 
     results = validate_paths(paths)
     invalid = [r for r in results if not r.valid]

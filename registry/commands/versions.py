@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._reg import FORMATS, open_registry
+from registry.commands._reg import FORMATS, open_registry
 
 
 @click.command("versions")
@@ -15,7 +15,7 @@ def command(ctx: click.Context, name: str, fmt: str) -> None:
     """List the versions of NAME (newest first), with digests and deprecations."""
     entries = open_registry(ctx).versions(name)
     if fmt != "text":
-        from ._output import emit_data
+        from registry.commands._output import emit_data
 
         emit_data([e.to_dict() for e in entries], fmt)
         return

@@ -1,0 +1,41 @@
+"""Process entry point of ``creg``.
+
+``creg --help`` is answered from ``help.txt``, the group's help as click
+renders it, so that the most common first command never pays for importing click (about
+two thirds of a bare start-up).  ``tests/test_commands_group.py`` keeps the text identical to click's
+rendering; ``CREG_REGEN_GOLDEN=1`` rewrites it.  Everything else goes to ``registry.commands.group``.
+"""
+
+import os
+import sys
+
+HELP_WIDTH = 80  # click renders at min(terminal, 80) columns; below that the text would differ
+
+
+def _columns() -> int:
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or HELP_WIDTH
+    except (AttributeError, ValueError, OSError):
+        return HELP_WIDTH
+
+
+def _wants_bare_help(argv: list[str]) -> bool:
+    return argv in (["--help"], ["-h"]) and _columns() >= HELP_WIDTH
+
+
+def main() -> None:
+    if _wants_bare_help(sys.argv[1:]) and os.path.basename(sys.argv[0]) == "creg":
+        # Next to this file, not through importlib.resources: that import alone costs more
+        # than the rest of this path, and creg is always installed as plain files.
+        with open(os.path.join(os.path.dirname(__file__), "help.txt"), encoding="utf-8") as text:
+            sys.stdout.write(text.read())
+        sys.exit(0)
+    from registry.commands.group import main as cli_main
+
+    cli_main()

@@ -1,0 +1,117 @@
+"""The ``creg`` command: parse arguments, call one library function, report, exit.
+
+Sub-commands live one per module in ``registry.commands`` and are imported only when
+used, so ``creg --help`` never pays for jsonschema, jinja2 or requests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import warnings
+from typing import Any
+
+import click
+
+from registry.errors import CregError, CregWarning
+
+# name -> (module in registry.commands, short help).  Keep the help here so that
+# `creg --help` can list commands without importing them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("validate", "Validate component.yaml files (or folders of them)."),
+    "show": ("show", "Show a component's interface, image and digest."),
+    "search": ("search", "Search the registries for components."),
+    "versions": ("versions", "List the versions of a component."),
+    "pull": ("pull", "Fetch components into the cache and verify them."),
+    "registry": ("registry_cmd", "List, add or remove registries."),
+    "cache": ("cache", "List, verify or clean the download cache."),
+    "lock": ("lock", "Pin every component reference in creg.lock."),
+    "compile": ("compile", "Compile a pipeline into an Argo Workflow."),
+    "lint": ("lint", "Check a pipeline and report every problem."),
+    "graph": ("graph", "Draw a pipeline's task graph (dot, mermaid, svg, png)."),
+    "new": ("new", "Scaffold a new component."),
+    "component": ("component", "Build components from other sources (Python functions)."),
+    "publish": ("publish", "Publish a component version to a registry folder."),
+    "deprecate": ("deprecate", "Deprecate a published component version."),
+    "index": ("index_cmd", "Build or extend a registry index."),
+    "run": ("run", "Run a pipeline on this machine."),
+    "submit": ("submit", "Create a compiled pipeline on an Argo Server."),
+}
+
+
+class Settings:
+    """Global options, handed to every command as ``ctx.obj``.
+
+    A plain class rather than a dataclass: importing dataclasses is a visible share of
+    the CLI's start-up time.
+    """
+
+    def __init__(self, registries: list[str] | None = None, offline: bool = False,
+                 traceback: bool = False) -> None:
+        self.registries = list(registries or [])
+        self.offline = offline
+        self.traceback = traceback
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self._available())
+
+    def _available(self) -> dict[str, tuple[str, str]]:
+        return {name: entry for name, entry in COMMANDS.items()
+                if importlib.util.find_spec(f"registry.commands.{entry[0]}") is not None}
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        entry = self._available().get(name)
+        if entry is None:
+            return None
+        module = importlib.import_module(f"registry.commands.{entry[0]}")
+        return getattr(module, "command")
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, entry[1]) for name, entry in sorted(self._available().items())]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", CregWarning)
+                try:
+                    return super().invoke(ctx)
+                finally:
+                    _report_warnings(caught)
+        except CregError as exc:
+            settings = ctx.find_object(Settings)
+            if settings is not None and settings.traceback:
+                raise
+            click.echo(str(exc), err=True)
+            ctx.exit(exc.exit_code)
+
+
+def _report_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """creg's own warnings become 'warning: ...' lines; others keep Python's format."""
+    for item in caught:
+        if issubclass(item.category, CregWarning):
+            click.echo(f"warning: {item.message}", err=True)
+        else:
+            warnings.showwarning(item.message, item.category, item.filename, item.lineno)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--registry", "registries", multiple=True, metavar="DIR_OR_URL",
+              help="Search this registry (before the configured ones); repeatable.")
+@click.option("--offline", is_flag=True, envvar="CREG_OFFLINE",
+              help="Use the cache only; never touch the network.")
+@click.option("--traceback", is_flag=True, help="Show a Python traceback for errors.")
+@click.version_option(package_name="creg")
+@click.pass_context
+def main(ctx: click.Context, registries: tuple[str, ...], offline: bool, traceback: bool) -> None:
+    """creg: a registry of Kubeflow Pipelines components, compiled to Argo Workflows."""
+    ctx.obj = Settings(list(registries), offline, traceback)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""The Kubeflow Pipelines v1 component spec: model, schema validation, semantic checks.
+
+``load_component_from_text`` / ``load_component_from_file`` return an immutable
+``ComponentSpec`` or raise ``SpecError`` carrying every problem of the file at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterator, Mapping
+
+from registry.errors import Problem, SpecError
+from registry.resources import checker
+from registry.component.checks import semantic_findings
+from registry.yamlio import Document, PathKey, load_mapping
+
+
+def digest_of(raw: bytes) -> str:
+    """KFP's component digest: sha256 of the file bytes with CRLF turned into LF."""
+    from registry.sources.store import sha256_digest
+
+    return sha256_digest(raw.replace(b"\r\n", b"\n"))
+
+
+def freeze(value: Any) -> Any:
+    """Plain data -> read-only data (mappings become MappingProxyType, lists tuples)."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """Read-only data -> plain, JSON/YAML-serialisable data."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    name: str
+    type: Any = None  # a string such as 'Integer', or a mapping such as {GCSPath: {data_type: CSV}}
+    description: str | None = None
+    default: Any = None  # None when no default is declared
+    optional: bool = False
+    annotations: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def required(self) -> bool:
+        return not self.optional and self.default is None
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    name: str
+    type: Any = None
+    description: str | None = None
+    annotations: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """A validated component.  ``implementation`` and ``metadata`` are read-only mappings."""
+
+    name: str | None
+    description: str | None
+    inputs: tuple[InputSpec, ...]
+    outputs: tuple[OutputSpec, ...]
+    implementation: Mapping[str, Any]
+    metadata: Mapping[str, Any]
+    digest: str
+    source: str = ""  # file path or URL it was loaded from, for messages
+    text: str = field(default="", repr=False)
+
+    @property
+    def container(self) -> Mapping[str, Any] | None:
+        return self.implementation.get("container")
+
+    @property
+    def graph(self) -> Mapping[str, Any] | None:
+        return self.implementation.get("graph")
+
+    def input(self, name: str) -> InputSpec | None:
+        return next((i for i in self.inputs if i.name == name), None)
+
+    def output(self, name: str) -> OutputSpec | None:
+        return next((o for o in self.outputs if o.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as plain data, in the component.yaml layout."""
+        from registry.yamlio import load_any
+
+        return load_any(self.text, self.source)[0]
+
+
+def _build(data: dict[str, Any], digest: str, source: str, text: str) -> ComponentSpec:
+    def io_common(item: dict[str, Any]) -> dict[str, Any]:
+        return {"name": item["name"], "type": freeze(item.get("type")),
+                "description": item.get("description"),
+                "annotations": freeze(item.get("annotations") or {})}
+
+    inputs = tuple(InputSpec(default=item.get("default"), optional=bool(item.get("optional", False)),
+                             **io_common(item)) for item in data.get("inputs") or [])
+    outputs = tuple(OutputSpec(**io_common(item)) for item in data.get("outputs") or [])
+    return ComponentSpec(
+        name=data.get("name"), description=data.get("description"), inputs=inputs, outputs=outputs,
+        implementation=freeze(data.get("implementation") or {}),
+        metadata=freeze(data.get("metadata") or {}), digest=digest, source=source, text=text)
+
+
+def check_document(doc: Document) -> list[Problem]:
+    """Every problem of a parsed component document (schema + semantic checks), sorted.
+
+    The fast checker answers for valid files; jsonschema runs only to explain a failure.
+    """
+    findings = list(_non_string_keys(doc.data, [])) if _any_non_string_key(doc.data) else []
+    if not findings and not checker("component.schema.json").is_valid(doc.data):
+        from registry.component.schema import schema_findings
+
+        findings = schema_findings(doc.data) + _pipeline_hint(doc.data)
+    findings += semantic_findings(doc.data)
+    positions, data = doc.positions, doc.data
+    return sorted(positions.problem(data, path, message, key=at_key) for path, message, at_key in findings)
+
+
+def _pipeline_hint(data: Any) -> list[tuple[list[Any], str, bool]]:
+    """A creg pipeline passed to a component command gets told which command it wants."""
+    if isinstance(data, dict) and "tasks" in data and "implementation" not in data:
+        return [([], "this looks like a creg pipeline (it has 'tasks'), not a component spec; "
+                     "check it with 'creg lint'", False)]
+    return []
+
+
+def _any_non_string_key(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(not isinstance(k, str) or _any_non_string_key(v) for k, v in value.items())
+    return isinstance(value, list) and any(_any_non_string_key(v) for v in value)
+
+
+def _non_string_keys(value: Any, path: list[PathKey]) -> Iterator[tuple[list[PathKey], str, bool]]:
+    """JSON Schema (and KFP) only know text keys; YAML also allows `1:` or `true:`."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                yield path + [key], f"keys must be text; found {type(key).__name__} key {key!r} (quote it)", True
+            else:
+                yield from _non_string_keys(item, path + [key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_string_keys(item, path + [index])
+
+
+def load_component_from_text(text: str | bytes, source: str = "") -> ComponentSpec:
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    doc = load_mapping(raw, source)
+    problems = check_document(doc)
+    if problems:
+        raise SpecError(problems=problems)
+    return _build(doc.data, digest_of(raw), source, doc.text)
+
+
+def load_component_from_file(path: str | Path) -> ComponentSpec:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SpecError.at(str(path), 0, 0, "", f"cannot read: {exc.strerror}") from None
+    return load_component_from_text(raw, str(path))

@@ -1,0 +1,323 @@
+"""Index what already exists: a folder tree of components, or a whole tagged archive.
+
+``build`` (``creg index build DIR``) walks ``<name>/<version>/component.yaml`` (below
+``DIR/components/`` when that folder exists, as in creg's own tree; else below ``DIR``) and
+writes ``DIR/index.yaml`` with ``source: {path: ...}`` entries, like ``helm repo index``.
+The result depends only on the files, never on the clock, so rebuilding the built-in index
+is reproducible: a new path entry has no ``created``; an entry already in the index keeps its
+``created``, ``deprecated`` and ``allowBreaking``.  Without ``--merge`` the index holds
+exactly the tree (path entries whose file is gone are dropped; published archives or URL
+entries are never dropped silently: the build refuses); with ``--merge`` entries the tree
+lacks (published archives, imports) stay.
+An invalid spec in the tree fails the build and leaves the index untouched.
+
+``import_archive`` (``creg index import-archive``) reads a tag archive (such as GitHub's
+``pipelines-0.2.5.tar.gz``) in memory, finds every file named ``component.yaml`` (KFP's
+convention; ``*.component.yaml`` files are not components of a folder and are ignored) below
+the prefix, and adds ``name@tag`` entries whose source is the archive member.  Invalid specs
+are reported and skipped; versions already indexed with different content are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from registry.errors import CregError, Problem, UsageError, did_you_mean
+from registry.component.version import NAME_PATTERN, VERSION_PATTERN
+from registry.index.publish import summary_line, today_utc
+
+SPEC_FILE = "component.yaml"
+MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
+CARRIED_KEYS = ("created", "deprecated", "allowBreaking")
+SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
+
+
+class IndexBuildError(CregError):
+    """The tree or archive cannot be indexed as asked."""
+
+
+@dataclass
+class Summary:
+    """What an import or build did, for the report and the exit code."""
+
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    invalid: list[Problem] = field(default_factory=list)
+    conflicts: list[Problem] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    invalid_files: int = 0
+
+    def line(self) -> str:
+        return (f"{len(self.added)} added, {len(self.unchanged)} unchanged, {self.invalid_files} invalid "
+                f"(skipped), {len(self.conflicts)} conflicting")
+
+
+# --- index build -----------------------------------------------------------------------------
+
+
+def tree_base(root: Path, prefix: str | None) -> Path:
+    if prefix is None:
+        return root / "components" if (root / "components").is_dir() else root
+    base = root / prefix
+    if not base.is_dir():
+        folders = [p.name for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
+        raise UsageError.at(str(base), 0, 0, "", f"--prefix: '{prefix}' is not a folder below {root}"
+                                                 f"{did_you_mean(prefix.strip('/'), folders)}")
+    return base
+
+
+def scan_tree(root: Path, base: Path, summary: Summary) -> dict[tuple[str, str], dict[str, Any]]:
+    """``{(name, version): entry}`` for every valid ``<name>/<version>/component.yaml`` below ``base``."""
+    from registry.component.model import load_component_from_file
+
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in sorted(_spec_files(base)):
+        name_version = _name_version(path.relative_to(base), summary, path)
+        if name_version is None:
+            continue
+        try:
+            spec = load_component_from_file(path)
+        except CregError as exc:
+            summary.invalid += exc.problems or [Problem(str(path), 0, 0, "", str(exc))]
+            summary.invalid_files += 1
+            continue
+        found[name_version] = _path_entry(name_version[1], spec, path.relative_to(root).as_posix())
+    return found
+
+
+def _spec_files(base: Path) -> list[Path]:
+    files: list[Path] = []
+    pending = [base]
+    while pending:
+        folder = pending.pop()
+        for path in folder.iterdir():
+            if path.is_dir() and not path.is_symlink() and not path.name.startswith(".") \
+                    and path.name not in SKIPPED_DIRS:
+                pending.append(path)
+            elif path.name == SPEC_FILE and path.is_file():
+                files.append(path)
+    return files
+
+
+def _name_version(relative: Path, summary: Summary, path: Path) -> tuple[str, str] | None:
+    parts = relative.parts[:-1]
+    if len(parts) < 2:
+        summary.skipped.append(f"{path}: not in a <name>/<version>/ folder")
+        return None
+    name, version = "/".join(parts[:-1]), parts[-1]
+    if not NAME_PATTERN.match(name) or not VERSION_PATTERN.match(version):
+        summary.skipped.append(f"{path}: '{name}'/'{version}' is not a valid component name/version")
+        return None
+    return name, version
+
+
+def _path_entry(version: str, spec: Any, path: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"version": version, "digest": spec.digest}
+    summary = summary_line(spec.description)
+    if summary:
+        entry["description"] = summary
+    entry["source"] = {"path": path}
+    return entry
+
+
+def merge_entries(existing: dict[str, list[dict[str, Any]]], built: dict[tuple[str, str], dict[str, Any]],
+                  keep_others: bool) -> dict[str, list[dict[str, Any]]]:
+    """Built entries (carrying the existing entry's created/deprecated/allowBreaking) plus, when
+    ``keep_others``, the existing entries the tree does not have."""
+    old = {(name, str(e["version"])): e for name, entries in existing.items() for e in entries}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for (name, version), entry in built.items():
+        carried = {k: old[(name, version)][k] for k in CARRIED_KEYS if k in old.get((name, version), {})}
+        out.setdefault(name, []).append({**entry, **carried})
+    if keep_others:
+        for (name, version), entry in old.items():
+            if (name, version) not in built:
+                out.setdefault(name, []).append(entry)
+    return out
+
+
+def scan_valid_tree(root: Path, prefix: str | None, summary: Summary) -> dict[tuple[str, str], dict[str, Any]]:
+    """``scan_tree`` that refuses a tree holding an invalid spec (every problem listed)."""
+    built = scan_tree(root, tree_base(root, prefix), summary)
+    if summary.invalid:
+        raise IndexBuildError(problems=summary.invalid)
+    return built
+
+
+def refuse_dropping_packages(existing: dict[str, list[dict[str, Any]]],
+                             built: dict[tuple[str, str], dict[str, Any]], index_file: Path) -> None:
+    """Without --merge, stale ``path`` entries go; published archives and URLs are never dropped silently."""
+    lost = [f"{name}@{e['version']}" for name, entries in existing.items() for e in entries
+            if "path" not in e.get("source", {}) and (name, str(e["version"])) not in built]
+    if lost:
+        listed = ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
+        raise IndexBuildError.at(str(index_file), 0, 0, "$.components",
+                                 f"{len(lost)} entries are not from this tree ({listed}: published archives or "
+                                 "URLs); pass --merge to keep them, or remove them from index.yaml by hand")
+
+
+def build(root: str | Path, merge: bool = False, prefix: str | None = None) -> Summary:
+    """Regenerate ``root/index.yaml`` from the tree (see the module docstring)."""
+    from registry.index.edit import editing
+
+    root = Path(root)
+    if not root.is_dir():
+        raise UsageError(f"{root}: not a folder")
+    summary = Summary()
+    built = scan_valid_tree(root, prefix, summary)
+    with editing(root) as index:
+        before = {(n, str(e["version"])): e.get("digest") for n, es in index.components.items() for e in es}
+        if not merge:
+            refuse_dropping_packages(index.components, built, index.path)
+        index.data["components"] = merge_entries(index.components, built, merge)
+        index.changed = True
+    for key, entry in sorted(built.items()):
+        (summary.unchanged if before.get(key) == entry["digest"] else summary.added).append("@".join(key))
+    return summary
+
+
+def built_index_bytes(root: str | Path, prefix: str | None = None) -> bytes:
+    """What ``build(root)`` would write, without writing it (for staleness checks)."""
+    from registry.index.edit import read_index, render
+
+    root = Path(root)
+    built = scan_valid_tree(root, prefix, Summary())
+    data, _raw = read_index(root)
+    data["components"] = merge_entries(data["components"], built, keep_others=False)
+    return render(data, str(root / "index.yaml"))
+
+
+# --- import-archive --------------------------------------------------------------------------
+
+
+def archive_reference(location: str, data: bytes, registry_dir: Path, archive_url: str | None) -> str:
+    """How the index refers to the archive: a URL, or a path inside the registry (copied there).
+
+    Called with the index lock held, so two imports cannot race on one ``archives/`` name.
+    """
+    from registry.sources.fetch import is_remote, local_path
+
+    if archive_url or is_remote(location):
+        return archive_url or location
+    return _keep_local_archive(local_path(location), data, registry_dir)
+
+
+def _keep_local_archive(path: Path, data: bytes, registry_dir: Path) -> str:
+    """A local archive outside the registry is copied into ``archives/`` so the registry stays whole."""
+    from registry.sources.store import atomic_write
+
+    root = registry_dir.resolve()
+    if root in path.resolve().parents:
+        return path.resolve().relative_to(root).as_posix()
+    target = root / "archives" / path.name
+    if target.exists() and target.read_bytes() != data:
+        raise IndexBuildError(f"{target} already exists with other content; rename the archive "
+                              "or pass --archive-url")
+    if not target.exists():
+        atomic_write(target, data)
+    return f"archives/{path.name}"
+
+
+def archive_components(data: bytes, source: str) -> tuple[list[tuple[str, bytes]], str]:
+    """Every ``component.yaml`` member and the archive's single top-level folder ('' if none).
+
+    An archive holding any unsafe member is refused whole (``ArchiveError``).
+    """
+    from registry.sources.archives import read_members
+
+    tops: set[str] = set()
+
+    def wanted(name: str) -> bool:
+        tops.add(name.split("/", 1)[0])
+        return PurePosixPath(name).name == SPEC_FILE
+
+    members = read_members(data, wanted, source)
+    top = next(iter(tops)) if len(tops) == 1 and all("/" in name for name, _ in members) else ""
+    return members, top
+
+
+def component_name(member: str, top: str, prefix: str) -> str | None:
+    """``pipelines-0.2.5/components/a/b/component.yaml`` -> ``a/b`` (None outside the prefix)."""
+    relative = member[len(top) + 1:] if top else member
+    prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+    if not relative.startswith(prefix):
+        return None
+    return str(PurePosixPath(relative[len(prefix):]).parent)
+
+
+def import_archive(location: str, tag: str, registry_dir: str | Path, prefix: str = "components/",
+                   archive_url: str | None = None) -> Summary:
+    """Index every valid component.yaml of a tag archive as ``name@tag``."""
+    from registry.index.edit import editing
+    from registry.sources.store import sha256_digest
+
+    if not VERSION_PATTERN.match(tag):
+        raise UsageError(f"--tag: '{tag}' is not a valid version (letters, digits, '.', '_', '+', '-')")
+    from registry.sources.fetch import download_bytes
+
+    registry_dir = Path(registry_dir)
+    data = download_bytes(location, limit=MAX_ARCHIVE_BYTES)
+    summary = Summary()
+    members, top = archive_components(data, location)  # refused archives: nothing is copied
+    entries = _valid_entries(members, top, prefix, tag, location, summary)
+    with editing(registry_dir) as index:
+        archive = {"archive": archive_reference(location, data, registry_dir, archive_url),
+                   "archiveDigest": sha256_digest(data)}
+        for name, member, entry in entries:
+            entry["source"] = {**archive, "member": member}
+            _add(index, name, entry, summary, location)
+    return summary
+
+
+def _valid_entries(members: list[tuple[str, bytes]], top: str, prefix: str, tag: str, location: str,
+                   summary: Summary) -> list[tuple[str, str, dict[str, Any]]]:
+    from registry.component.model import load_component_from_text
+
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    for member, raw in sorted(members):
+        name = _member_name(member, top, prefix, summary)
+        try:
+            spec = load_component_from_text(raw, f"{location}!{member}") if name else None
+        except CregError as exc:
+            summary.invalid += exc.problems or [Problem(f"{location}!{member}", 0, 0, "", str(exc))]
+            summary.invalid_files += 1
+            continue
+        if name and spec:
+            out.append((name, member, _archive_entry(tag, spec)))
+    return out
+
+
+def _member_name(member: str, top: str, prefix: str, summary: Summary) -> str | None:
+    name = component_name(member, top, prefix)
+    if name is None or name == ".":
+        summary.skipped.append(f"{member}: not in a folder below '{prefix}'")
+        return None
+    if not NAME_PATTERN.match(name):
+        summary.skipped.append(f"{member}: '{name}' is not a valid component name")
+        return None
+    return name
+
+
+def _archive_entry(tag: str, spec: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"version": tag, "digest": spec.digest}
+    if summary_line(spec.description):
+        entry["description"] = summary_line(spec.description)
+    entry["created"] = today_utc()
+    return entry
+
+
+def _add(index: Any, name: str, entry: dict[str, Any], summary: Summary, location: str) -> None:
+    ref = f"{name}@{entry['version']}"
+    existing = index.entry(name, entry["version"])
+    if existing is None:
+        index.put(name, entry)
+        summary.added.append(ref)
+    elif existing.get("digest") == entry["digest"]:
+        summary.unchanged.append(ref)
+    else:
+        summary.conflicts.append(index.problem(index.position(name, entry["version"]) + ["digest"],
+                                               f"{ref} is already indexed with digest {existing.get('digest')}; "
+                                               f"{location}!{entry['source']['member']} has {entry['digest']}; "
+                                               "a published version never changes"))

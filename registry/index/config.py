@@ -1,0 +1,98 @@
+"""The user config file (``$XDG_CONFIG_HOME/creg/config.yaml``): which registries to search.
+
+```yaml
+registries:
+  - https://example.org/creg
+  - /srv/team-registry
+```
+Unknown keys are errors (a typo would otherwise silently drop every registry).  Edits are
+written atomically and hold a lock against concurrent edits.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from registry.errors import CregError, did_you_mean
+from registry.sources.fetch import is_remote
+
+KEYS = ("registries",)
+
+
+def config_path() -> Path:
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".config") / "creg" / "config.yaml"
+
+
+def normalize_root(root: str) -> str:
+    """URLs lose a trailing '/', ``file://`` URLs and paths become absolute paths."""
+    root = root.strip()
+    if is_remote(root):
+        return root.rstrip("/")
+    from registry.sources.fetch import local_path
+
+    return str(local_path(root).expanduser().resolve())
+
+
+def read_config(path: Path | None = None) -> dict[str, Any]:
+    path = path or config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    from registry.yamlio import load_mapping
+
+    doc = load_mapping(raw, str(path))
+    problems = [doc.positions.problem(doc.data, [key], f"unknown key '{key}'{did_you_mean(str(key), KEYS)}; "
+                                      f"expected one of: {', '.join(KEYS)}", key=True)
+                for key in doc.data if key not in KEYS]
+    registries = doc.data.get("registries", [])
+    if not isinstance(registries, list) or not all(isinstance(r, str) for r in registries):
+        problems.append(doc.positions.problem(doc.data, ["registries"],
+                                              "expected a list of registry URLs or directories"))
+    if problems:
+        raise CregError(problems=problems)
+    return doc.data
+
+
+def configured_registries(path: Path | None = None) -> list[str]:
+    return list(read_config(path).get("registries", []))
+
+
+def add_registry(root: str, path: Path | None = None) -> bool:
+    """Append ``root`` to the config; False when it was already there.
+
+    A local folder must hold an ``index.yaml`` now: a typo would otherwise break every later
+    command.  (URLs are not fetched here; ``creg search`` shows whether they answer.)
+    """
+    root = normalize_root(root)
+    if not is_remote(root) and not (Path(root) / "index.yaml").is_file():
+        from registry.errors import UsageError
+
+        raise UsageError(f"{root}: no index.yaml in this folder; create one with 'creg index build {root}' "
+                         f"or 'creg publish COMPONENT --to {root}' first")
+    return _edit(root, add=True, path=path or config_path())
+
+
+def remove_registry(root: str, path: Path | None = None) -> bool:
+    """Remove ``root`` (as given or normalized); False when it was not configured."""
+    path = path or config_path()
+    if not path.is_file():
+        return False
+    return _edit(root.strip(), add=False, path=path) or _edit(normalize_root(root), add=False, path=path)
+
+
+def _edit(root: str, add: bool, path: Path) -> bool:
+    from registry.sources.store import atomic_write, file_lock
+    from registry.yamlio import dump
+
+    with file_lock(path.with_name(path.name + ".lock")):
+        data = read_config(path)
+        registries = list(data.get("registries", []))
+        if (root in registries) == add:
+            return False
+        data["registries"] = registries + [root] if add else [r for r in registries if r != root]
+        atomic_write(path, dump(data).encode("utf-8"))
+    return True

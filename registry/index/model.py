@@ -1,0 +1,305 @@
+"""The registry index (``index.yaml``): model, validation, version ordering and matching.
+
+A reference is ``name`` or ``name@spec`` where spec is an exact tag (``1.2.3``, ``0.2.5``,
+``nightly``), a range (``^1.2``, ``~1.2``, ``>=1,<2``), ``latest`` or ``sha256:<hex>``.
+Semver releases sort newest first; tags that are not semver sort after them, in index
+order, and only ever match exactly.
+"""
+
+from __future__ import annotations
+
+import marshal
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from registry.component.version import SemVer, is_release, parse_range, parse_semver
+from registry.errors import CregError, Problem, did_you_mean
+
+_DIGEST = r"^sha256:[0-9a-f]{7,64}$"
+
+
+class IndexFormatError(CregError):
+    """An index.yaml is malformed."""
+
+
+class ResolveError(CregError):
+    """A reference names no component or no version."""
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    name: str
+    version: str
+    digest: str
+    description: str = ""
+    created: str = ""
+    deprecated: Mapping[str, str] | None = None
+    source: Mapping[str, str] = field(default_factory=dict)
+    allow_breaking: bool = False
+
+    @property
+    def semver(self) -> SemVer | None:
+        return parse_semver(self.version)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "version": self.version, "digest": self.digest,
+                               "description": self.description, "created": self.created,
+                               "source": dict(self.source)}
+        if self.deprecated:
+            out["deprecated"] = dict(self.deprecated)
+        return out
+
+
+def _entry(name: str, raw: Mapping[str, Any]) -> IndexEntry:
+    return IndexEntry(name=name, version=str(raw["version"]), digest=raw["digest"],
+                      description=raw.get("description", ""), created=raw.get("created", ""),
+                      deprecated=raw.get("deprecated"), source=raw["source"],
+                      allow_breaking=bool(raw.get("allowBreaking", False)))
+
+
+def order_versions(entries: Iterable[IndexEntry]) -> list[IndexEntry]:
+    """Semver newest first, then the non-semver tags in their index order."""
+    entries = list(entries)
+    semver = sorted((e for e in entries if e.semver is not None), key=lambda e: e.semver, reverse=True)
+    return semver + [e for e in entries if e.semver is None]
+
+
+class Index:
+    """A parsed index; entries are built per name, on demand (indexes can be large)."""
+
+    def __init__(self, data: Mapping[str, Any], source: str = "") -> None:
+        self.data = data
+        self.source = source
+        self._components: Mapping[str, list[Any]] = data.get("components") or {}
+        self._cache: dict[str, list[IndexEntry]] = {}
+
+    @property
+    def registry_name(self) -> str:
+        return str((self.data.get("registry") or {}).get("name", ""))
+
+    def names(self) -> list[str]:
+        return sorted(self._components)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._components
+
+    def versions(self, name: str) -> list[IndexEntry]:
+        """Entries of ``name``, newest first; ``[]`` for an unknown name."""
+        if name not in self._cache:
+            raw = self._components.get(name) or []
+            self._cache[name] = order_versions(_entry(name, item) for item in raw)
+        return self._cache[name]
+
+    def match(self, name: str, spec: str | None) -> IndexEntry:
+        """The entry ``name@spec`` resolves to, or ``ResolveError`` saying what exists."""
+        entries = self.versions(name)
+        if not entries:
+            raise ResolveError(f"{self.source}: unknown component '{name}'{did_you_mean(name, self.names())}")
+        found = select(entries, spec)
+        if found is None and spec and spec[0] in "^~<>=!" and parse_range(spec) is None:
+            raise ResolveError(f"'{name}@{spec}': '{spec}' is not a version range; expected e.g. ^1.2, ~1.2, "
+                               ">=1,<2, an exact version, 'latest' or sha256:<hex>")
+        if found is None:
+            listed = ", ".join(e.version for e in entries)
+            raise ResolveError(f"{self.source}: no version of '{name}' matches '{spec}'; "
+                               f"available: {listed}")
+        return found
+
+
+def split_ref(ref: str) -> tuple[str, str | None]:
+    """``'a/b@^1'`` -> ``('a/b', '^1')``; ``'a'`` -> ``('a', None)``."""
+    name, sep, spec = ref.strip().partition("@")
+    if not name:
+        raise ResolveError(f"'{ref}' is not a component reference; expected NAME or NAME@VERSION")
+    if sep and not spec.strip():
+        raise ResolveError(f"'{ref}': nothing after '@'; expected a version, a range, 'latest' or sha256:<hex>")
+    return name, (spec.strip() if sep else None)
+
+
+def select(entries: list[IndexEntry], spec: str | None) -> IndexEntry | None:
+    """The best entry for ``spec`` from ``entries`` (newest first)."""
+    if spec is None or spec == "latest":
+        exact = _exact(entries, spec) if spec else None
+        return exact or _newest(entries)
+    if spec.startswith("sha256:"):
+        return _by_digest(entries, spec)
+    exact = _exact(entries, spec)
+    if exact is not None:
+        return exact
+    accepts = parse_range(spec)
+    if accepts is None:
+        return None
+    return next((e for e in entries if e.semver and is_release(e.semver) and accepts(e.semver)), None)
+
+
+def _exact(entries: list[IndexEntry], spec: str) -> IndexEntry | None:
+    wanted = parse_semver(spec)
+    for entry in entries:
+        if entry.version == spec or (wanted is not None and entry.semver == wanted):
+            return entry
+    return None
+
+
+def _newest(entries: list[IndexEntry]) -> IndexEntry | None:
+    """Newest non-deprecated release; else newest release; else the first tag listed."""
+    releases = [e for e in entries if e.semver and is_release(e.semver)]
+    live = [e for e in releases if not e.deprecated]
+    return (live or releases or [e for e in entries if not e.deprecated] or entries or [None])[0]
+
+
+def _by_digest(entries: list[IndexEntry], spec: str) -> IndexEntry | None:
+    if not re.match(_DIGEST, spec):
+        raise ResolveError(f"'{spec}' is not a digest; expected sha256: and 7 to 64 lowercase hex digits")
+    hits = [e for e in entries if e.digest.startswith(spec)]
+    if len({e.digest for e in hits}) > 1:
+        raise ResolveError(f"digest prefix '{spec}' is ambiguous: " + ", ".join(e.version for e in hits))
+    return hits[0] if hits else None
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+INDEX_MAX_BYTES = 128 * 1024 * 1024
+INDEX_MAX_NODES = 10_000_000
+
+
+def load_index(raw: bytes | str, source: str = "index.yaml") -> Index:
+    """Parse and schema-validate an index; every problem is reported with its position."""
+    from registry.resources import checker, validator
+    from registry.yamlio import load_mapping
+
+    # An index grows with its registry: 10,000 versions are about 134,000 values.  The large
+    # node cap is only safe because aliases are refused: creg never writes them, and without
+    # them a 1 KB remote index could make the loader expand millions of values first.
+    doc = load_mapping(raw.encode("utf-8") if isinstance(raw, str) else raw, source,
+                       max_bytes=INDEX_MAX_BYTES, max_nodes=INDEX_MAX_NODES, aliases=False)
+    problems = [] if checker("index.schema.json").is_valid(doc.data) else \
+        [_problem(doc, error) for error in validator("index.schema.json").iter_errors(doc.data)]
+    problems += _duplicate_versions(doc)
+    problems += _escaping_sources(doc)
+    if problems:
+        raise IndexFormatError(problems=_dedupe(problems))
+    return Index(doc.data, source)
+
+
+def _problem(doc: Any, error: Any) -> Problem:
+    path = list(error.absolute_path)
+    message = error.message
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list((error.schema.get("properties") or {}))
+        extra = [k for k in error.instance if k not in allowed]
+        if extra:
+            return doc.positions.problem(doc.data, path + [extra[0]],
+                                         f"unknown key '{extra[0]}'{did_you_mean(str(extra[0]), allowed)}; "
+                                         f"expected one of: {', '.join(allowed)}", key=True)
+    if error.validator == "oneOf" and path and path[-1] == "source":
+        message = ("expected exactly one of {path: FILE}, {url: https://...} or "
+                   "{archive: URL, archiveDigest: sha256:<hex>, member: PATH}")
+    if "propertyNames" in error.absolute_schema_path:
+        return doc.positions.problem(doc.data, path + [error.instance],
+                                     f"invalid component name {error.instance!r}: expected letters, digits, "
+                                     "'.', '_', '-' in parts separated by '/'", key=True)
+    return doc.positions.problem(doc.data, path, message)
+
+
+def _duplicate_versions(doc: Any) -> list[Problem]:
+    problems: list[Problem] = []
+    components = doc.data.get("components")
+    if not isinstance(components, dict):
+        return problems
+    for name, items in components.items():
+        seen: set[str] = set()
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            version = item.get("version") if isinstance(item, dict) else None
+            if isinstance(version, str) and version in seen:
+                problems.append(doc.positions.problem(doc.data, ["components", name, i, "version"],
+                                                      f"duplicate version '{version}' of '{name}'"))
+            seen.add(str(version))
+    return problems
+
+
+_RELATIVE = {"path": ("registry", "a path relative to the registry root"),
+             "archive": ("registry", "a URL or a path relative to the registry root"),
+             "member": ("archive", "a member path relative to the archive's root")}
+
+
+def _escaping_sources(doc: Any) -> list[Problem]:
+    """Sources must stay inside the registry: a path or archive member naming '/etc/x' or
+    '../x' would let an index read any file the user can read."""
+    from registry.sources.archives import unsafe_name
+
+    problems: list[Problem] = []
+    components = doc.data.get("components")
+    for name, items in components.items() if isinstance(components, dict) else ():
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            source = item.get("source") if isinstance(item, dict) else None
+            for key, value in source.items() if isinstance(source, dict) else ():
+                if key in ("path", "archive", "member") and isinstance(value, str) and \
+                        "://" not in value and unsafe_name(value):
+                    left, expected = _RELATIVE[key]
+                    problems.append(doc.positions.problem(
+                        doc.data, ["components", name, i, "source", key],
+                        f"'{value}' leaves the {left} ({unsafe_name(value)}); expected {expected}"))
+    return problems
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    return sorted(set(problems))
+
+
+# --- the compact copy of a validated index ------------------------------------------------------
+#
+# A header (registry metadata and, per name, the byte range of its entries) and then each
+# name's entries.  Loading it decodes the header only; a name's entries are decoded when asked
+# for, so one lookup in a 10,000-version index costs well under 1 ms.  The encoding is
+# marshal (plain dicts, lists and strings only), as trusted as the .pyc files Python itself
+# keeps in user-writable folders; it lives in the user's own cache.
+
+
+def dump_compact(data: Mapping[str, Any]) -> bytes:
+    chunks: list[bytes] = []
+    offsets: dict[str, list[int]] = {}
+    position = 0
+    for name, items in (data.get("components") or {}).items():
+        chunk = marshal.dumps(items)
+        offsets[name] = [position, position + len(chunk)]
+        chunks.append(chunk)
+        position += len(chunk)
+    meta = {k: v for k, v in data.items() if k != "components"}
+    header = marshal.dumps({"meta": meta, "offsets": offsets})
+    return len(header).to_bytes(8, "big") + header + b"".join(chunks)
+
+
+def load_compact(blob: bytes, source: str) -> Index:
+    """Inverse of ``dump_compact``; raises ValueError/KeyError/EOFError on a damaged copy."""
+    size = int.from_bytes(blob[:8], "big")
+    parsed = marshal.loads(blob[8:8 + size])
+    body = blob[8 + size:]
+    offsets = parsed["offsets"]
+    if not isinstance(offsets, dict) or sum(e - s for s, e in offsets.values()) != len(body):
+        raise ValueError("damaged compact index")
+    return Index({**parsed["meta"], "components": _LazyComponents(body, offsets)}, source)
+
+
+class _LazyComponents(Mapping[str, list[Any]]):
+    def __init__(self, body: bytes, offsets: dict[str, list[int]]) -> None:
+        self.body = body
+        self.offsets = offsets
+
+    def __getitem__(self, name: str) -> list[Any]:
+        start, end = self.offsets[name]
+        return marshal.loads(self.body[start:end])
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.offsets
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets)

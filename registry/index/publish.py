@@ -1,0 +1,498 @@
+"""Publish a component version into a registry folder; deprecate published versions.
+
+A registry folder holds ``index.yaml`` and, per published version,
+``<name>/<version>/<leaf>-<version>.tar.gz`` (a reproducible archive of the component
+folder, or of the spec file alone when a file is published; see ``pack_component``).
+Two promises hold:
+
+* a published version never changes: publishing the same content again is a no-op, different
+  content under an existing version is refused (and ``index.yaml`` stays byte-identical);
+* a version number tells the truth: the interface is compared with the newest earlier
+  version, and a change the number would hide is refused unless ``--allow-breaking`` is
+  given (which the entry records as ``allowBreaking: true``).  A version published out of
+  order (1.1.0 after 1.2.0) is also compared with the next later version, whose number must
+  stay truthful too: 1.1.0 may not add what 1.2.0 lacks, or 1.2.0 would remove it in a minor.
+
+Version rules (strict semver, as the issue states them; the leading number is "major" even
+for 0.x): a removed input/output, a new required input, a changed type, or an optional
+input that became required need a major bump; a new optional input or a new output needs at
+least a minor bump; anything else is a patch.  A version that is not semver
+(``nightly``, ``v1``) cannot be checked, so publishing one requires ``--allow-breaking``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from registry.errors import CregError, UsageError, did_you_mean
+from registry.component.version import NAME_PATTERN, VERSION_PATTERN, parse_range, parse_semver
+from registry.component.model import ComponentSpec, thaw
+
+LEVELS = ("patch", "minor", "major")
+SPEC_FILE = "component.yaml"
+# A component lives at <registry>/<name>/..., so its first name part must not be one of the
+# registry's own entries (the index, and the folder where import-archive keeps archives).
+RESERVED_NAMES = frozenset({"index.yaml", "archives"})
+
+
+class PublishError(CregError):
+    """A publish or deprecate request that would break a registry promise."""
+
+
+@dataclass(frozen=True)
+class Change:
+    level: str  # one of LEVELS
+    message: str
+    path: tuple[str | int, ...] = ()  # where in the new spec (for positions)
+
+
+@dataclass
+class Candidate:
+    """Everything about the version to publish, computed before the index is locked."""
+
+    name: str
+    version: str
+    spec: ComponentSpec
+    spec_file: Path
+    archive: bytes
+    member: str
+
+    @property
+    def archive_path(self) -> str:
+        leaf = self.name.rsplit("/", 1)[-1]
+        return f"{self.name}/{self.version}/{leaf}-{self.version}.tar.gz"
+
+    @property
+    def archive_digest(self) -> str:
+        from registry.sources.store import sha256_digest
+
+        return sha256_digest(self.archive)
+
+
+@dataclass
+class PublishResult:
+    name: str
+    version: str
+    status: str  # "published" or "unchanged"
+    archive: str
+    previous: str | None = None
+    level: str = "patch"
+    changes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        ref = f"{self.name}@{self.version}"
+        if self.status == "unchanged":
+            return f"{ref} is already published with the same content; nothing changed"
+        against = f" ({self.level}-level changes vs {self.previous})" if self.previous else " (first version)"
+        return f"published {ref} -> {self.archive}{against}"
+
+
+# --- what to publish -----------------------------------------------------------------------
+
+
+def locate_component(path: Path) -> tuple[Path, Path]:
+    """``(component folder, spec file)`` for a folder holding component.yaml or a spec file."""
+    if path.is_dir():
+        spec_file = path / SPEC_FILE
+        if not spec_file.is_file():
+            raise UsageError.at(str(path), 0, 0, "", f"no {SPEC_FILE} in this folder; pass the folder of a component")
+        return path, spec_file
+    if path.is_file():
+        return path.parent, path
+    raise UsageError.at(str(path), 0, 0, "", "no such file or folder")
+
+
+def infer_version(folder: Path, version: str | None) -> str:
+    """``--version``, else the folder name when the folder is ``<name>/<version>/``."""
+
+    if version:
+        return check_version_text(version)
+    if parse_semver(folder.name) is not None:
+        return folder.name
+    raise UsageError.at(str(folder), 0, 0, "", "cannot tell the version: the folder is not named like one "
+                                                "(e.g. components/add/1.0.0); pass --version X.Y.Z")
+
+
+def infer_name(folder: Path, version: str, name: str | None) -> str:
+    """``--name``, else ``<name>`` of ``<name>/<version>/``, else the folder's own name.
+
+    A folder named like a version (``hello/0.1.0`` published with ``--version 0.2.0``) is still
+    the version level of the layout, never the component's name.
+    """
+
+    if not name:
+        at_version_level = folder.name == version or parse_semver(folder.name) is not None
+        name = folder.resolve().parent.name if at_version_level else folder.resolve().name
+    if not NAME_PATTERN.match(name):
+        raise UsageError.at(str(folder), 0, 0, "", f"'{name}' is not a valid component name (letters, digits, "
+                                                    "'.', '_', '-', parts separated by '/'); pass --name")
+    first = name.split("/", 1)[0]
+    if first.casefold() in RESERVED_NAMES:
+        reserved = ", ".join(sorted(RESERVED_NAMES))
+        raise UsageError.at(str(folder), 0, 0, "", f"'{name}' is not a valid component name: '{first}' is a file "
+                                                    f"or folder of the registry itself ({reserved}); pass another --name")
+    return name
+
+
+def check_name_free(registry_dir: Path, candidate: "Candidate") -> None:
+    """Refuse a name whose folder path runs into a file of the registry folder (e.g. its README)."""
+    current = registry_dir
+    for part in PurePosixPath(candidate.archive_path).parent.parts:
+        current = current / part
+        if current.exists() and not current.is_dir():
+            raise UsageError.at(str(candidate.spec_file), 0, 0, "", (
+                f"cannot publish {candidate.name}@{candidate.version} into {registry_dir}: {current} is a file "
+                "of the registry, not a folder; choose another --name"))
+
+
+def check_version_text(version: str) -> str:
+    if not VERSION_PATTERN.match(version):
+        raise UsageError(f"--version: '{version}' is not a valid version (letters, digits, '.', '_', '+', '-')")
+    return version
+
+
+def prepare(path: Path, version: str | None = None, name: str | None = None, *,
+            registry_dir: Path | None = None) -> Candidate:
+    """Validate the spec and pack the component; raises before anything is written."""
+    from registry.component.model import load_component_from_file
+
+    folder, spec_file = locate_component(Path(path))
+    spec = load_component_from_file(spec_file)
+    version = infer_version(folder, version)
+    name = infer_name(folder, version, name)
+    top = f"{name.rsplit('/', 1)[-1]}-{version}"
+    archive = pack_component(Path(path), folder, spec_file, top, registry_dir)
+    return Candidate(name, version, spec, spec_file, archive, f"{top}/{spec_file.relative_to(folder).as_posix()}")
+
+
+def pack_component(path: Path, folder: Path, spec_file: Path, top: str, registry_dir: Path | None) -> bytes:
+    """A folder is packed whole (minus dotfiles and the registry itself, when it lies inside);
+    a spec FILE is packed alone: its folder may be a whole project (other components, ``.env``,
+    the registry), and a README beside a loose file may describe that project, not this file."""
+    from registry.sources.packing import pack_files, pack_folder
+
+    if not path.is_dir():
+        return pack_files([spec_file], top)
+    if registry_dir is not None and registry_dir.resolve() == folder.resolve():
+        raise UsageError.at(str(folder), 0, 0, "", "the component folder is the registry folder itself; "
+                                                   "publish from a separate folder (or pass its component.yaml)")
+    return pack_folder(folder, top, exclude=[registry_dir] if registry_dir is not None else [])
+
+
+def new_entry(candidate: Candidate, allow_breaking: bool, today: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"version": candidate.version, "digest": candidate.spec.digest}
+    summary = summary_line(candidate.spec.description)
+    if summary:
+        entry["description"] = summary
+    entry["created"] = today
+    if allow_breaking:
+        entry["allowBreaking"] = True
+    entry["source"] = {"archive": candidate.archive_path, "archiveDigest": candidate.archive_digest,
+                       "member": candidate.member}
+    return entry
+
+
+def summary_line(description: str | None) -> str:
+    """The index's one-line description: the first non-empty line of the spec's description."""
+    return next((line.strip() for line in (description or "").splitlines() if line.strip()), "")
+
+
+# --- interface comparison ------------------------------------------------------------------
+
+
+def interface_changes(old: ComponentSpec, new: ComponentSpec) -> list[Change]:
+    """Every interface difference from ``old`` to ``new`` with the bump it needs."""
+    changes = _io_changes("input", old.inputs, new.inputs)
+    changes += _io_changes("output", old.outputs, new.outputs)
+    for index, item in enumerate(new.inputs):
+        before = old.input(item.name)
+        if before is None:
+            level = "major" if item.required else "minor"
+            kind = "required" if item.required else "optional"
+            changes.append(Change(level, f"new {kind} input '{item.name}'", ("inputs", index)))
+        elif item.required and not before.required:
+            changes.append(Change("major", f"input '{item.name}' became required", ("inputs", index)))
+    for index, item in enumerate(new.outputs):
+        if old.output(item.name) is None:
+            changes.append(Change("minor", f"new output '{item.name}'", ("outputs", index)))
+    return changes
+
+
+def _io_changes(kind: str, old_items: tuple[Any, ...], new_items: tuple[Any, ...]) -> list[Change]:
+    changes: list[Change] = []
+    new_by_name = {item.name: i for i, item in enumerate(new_items)}
+    for item in old_items:
+        if item.name not in new_by_name:
+            changes.append(Change("major", f"{kind} '{item.name}' was removed", (f"{kind}s",)))
+            continue
+        index = new_by_name[item.name]
+        old_type, new_type = thaw(item.type), thaw(new_items[index].type)
+        if old_type != new_type:
+            changes.append(Change("major", f"type of {kind} '{item.name}' changed from {old_type!r} to {new_type!r}",
+                                  (f"{kind}s", index, "type")))
+    return changes
+
+
+def version_bump(old: str, new: str) -> str:
+    """The level of the bump from ``old`` to ``new`` (both semver, ``new`` greater)."""
+
+    before, after = parse_semver(old), parse_semver(new)
+    assert before is not None and after is not None
+    if after[0] > before[0]:
+        return "major"
+    return "minor" if after[:2] > before[:2] else "patch"
+
+
+def needed_level(changes: list[Change]) -> str:
+    return max((c.level for c in changes), key=LEVELS.index, default="patch")
+
+
+def newest_earlier(entries: list[dict[str, Any]], version: str) -> dict[str, Any] | None:
+    """The entry with the greatest semver version below ``version`` (non-semver tags ignored)."""
+
+    target = parse_semver(version)
+    earlier = [(parse_semver(str(e["version"])), e) for e in entries]
+    earlier = [(v, e) for v, e in earlier if v is not None and target is not None and v < target]
+    return max(earlier, key=lambda pair: pair[0])[1] if earlier else None
+
+
+def oldest_later(entries: list[dict[str, Any]], version: str) -> dict[str, Any] | None:
+    """The entry with the smallest semver version above ``version`` (non-semver tags ignored)."""
+
+    target = parse_semver(version)
+    later = [(parse_semver(str(e["version"])), e) for e in entries]
+    later = [(v, e) for v, e in later if v is not None and target is not None and v > target]
+    return min(later, key=lambda pair: pair[0])[1] if later else None
+
+
+def same_version(entries: list[dict[str, Any]], version: str) -> dict[str, Any] | None:
+    """The entry of ``version``, also when spelled differently (``v1.0.0`` is ``1.0.0``)."""
+
+    wanted = parse_semver(version)
+    return next((e for e in entries if e["version"] == version
+                 or (wanted is not None and parse_semver(str(e["version"])) == wanted)), None)
+
+
+def refusal(candidate: Candidate, previous: str, changes: list[Change], got: str) -> PublishError:
+    """One positioned problem per change the version number would hide."""
+    from registry.yamlio import load_mapping
+
+    doc = load_mapping(candidate.spec.text, str(candidate.spec_file))
+    needed = needed_level(changes)
+    problems = [doc.positions.problem(
+        doc.data, list(c.path),
+        f"{c.message}: needs a {c.level} bump from {previous}, but {candidate.version} is a {got} bump; "
+        f"choose a {needed} version or pass --allow-breaking")
+        for c in changes if LEVELS.index(c.level) > LEVELS.index(got)]
+    return PublishError(problems=problems)
+
+
+# --- reading published versions back ---------------------------------------------------------
+
+
+def load_entry_spec(registry_dir: Path, name: str, entry: dict[str, Any]) -> ComponentSpec:
+    """The spec an index entry points to, verified against the entry's digest."""
+    from registry.component.model import load_component_from_text
+
+    source = entry["source"]
+    raw, where = _entry_bytes(registry_dir, name, entry)
+    spec = load_component_from_text(raw, where)
+    if spec.digest != entry["digest"]:
+        raise PublishError.at(where, 0, 0, "$", f"digest {spec.digest} does not match the index entry "
+                                                f"{name}@{entry['version']} ({entry['digest']}); "
+                                                f"the published file was changed ({source})")
+    return spec
+
+
+def _entry_bytes(registry_dir: Path, name: str, entry: dict[str, Any]) -> tuple[bytes, str]:
+    from registry.sources.archives import read_member
+    from registry.sources.store import sha256_digest
+
+    source = entry["source"]
+    if "path" in source:
+        path = _inside(registry_dir, source["path"])
+        return path.read_bytes(), str(path)
+    if "archive" in source and "://" not in source["archive"]:
+        path = _inside(registry_dir, source["archive"])
+        data = path.read_bytes()
+        if sha256_digest(data) != source["archiveDigest"]:
+            raise PublishError.at(str(path), 0, 0, "", "archive digest does not match the index entry")
+        return read_member(data, source["member"], str(path)), f"{path}!{source['member']}"
+    return _remote_bytes(registry_dir, name, entry)
+
+
+def _remote_bytes(registry_dir: Path, name: str, entry: dict[str, Any]) -> tuple[bytes, str]:
+    """A remote source, read through the registry resolver (download cache, digest checks)."""
+    from registry.index.resolve import Registry
+
+    spec = Registry([str(registry_dir)]).load(f"{name}@{entry['version']}")
+    return spec.text.encode("utf-8"), spec.source
+
+
+def _inside(registry_dir: Path, relative: str) -> Path:
+    root = registry_dir.resolve()
+    path = (root / relative).resolve()
+    if root not in path.parents:
+        raise PublishError.at(str(registry_dir / "index.yaml"), 0, 0, "$", f"source '{relative}' leaves the registry folder")
+    return path
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+
+def today_utc() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+def publish(path: str | Path, registry_dir: str | Path, version: str | None = None, name: str | None = None,
+            allow_breaking: bool = False, today: str | None = None) -> PublishResult:
+    """Validate, check the version number, pack, and add the entry, all or nothing."""
+    from registry.index.edit import editing
+    from registry.sources.store import atomic_write
+
+    registry_dir = Path(registry_dir)
+    candidate = prepare(Path(path), version, name, registry_dir=registry_dir)
+    _check_semver(candidate, allow_breaking)
+    with editing(registry_dir) as index:
+        existing = same_version(index.components.get(candidate.name, []), candidate.version)
+        if existing is not None:
+            return _unchanged_or_refuse(candidate, existing, registry_dir)
+        check_name_free(registry_dir, candidate)
+        entries = index.components.get(candidate.name, [])
+        result = _check_interface(candidate, entries, registry_dir, allow_breaking)
+        _check_later(candidate, entries, registry_dir, allow_breaking)
+        atomic_write(registry_dir / candidate.archive_path, candidate.archive)
+        index.put(candidate.name, new_entry(candidate, allow_breaking, today or today_utc()))
+        return result
+
+
+def _check_semver(candidate: Candidate, allow_breaking: bool) -> None:
+
+    if parse_semver(candidate.version) is None and not allow_breaking:
+        raise PublishError.at(str(candidate.spec_file), 0, 0, "", f"version '{candidate.version}' is not semver "
+                              "(MAJOR.MINOR.PATCH), so its compatibility cannot be checked; use a semver version "
+                              "or pass --allow-breaking")
+
+
+def _unchanged_or_refuse(candidate: Candidate, existing: dict[str, Any], registry_dir: Path) -> PublishResult:
+    source = existing.get("source", {})
+    same_spec = existing.get("digest") == candidate.spec.digest
+    same_archive = source.get("archiveDigest", candidate.archive_digest) == candidate.archive_digest
+    if same_spec and same_archive:
+        return PublishResult(candidate.name, candidate.version, "unchanged", candidate.archive_path)
+    if same_spec:
+        what = f"the folder's other files differ: archive {source.get('archiveDigest')} vs {candidate.archive_digest}"
+    else:
+        what = f"component.yaml differs: {existing.get('digest')} vs {candidate.spec.digest}"
+    raise PublishError.at(str(candidate.spec_file), 1, 1, "$", (
+        f"{candidate.name}@{candidate.version} is already published in {registry_dir} with different content "
+        f"({what}); a published version never changes: publish a new version"))
+
+
+def _check_interface(candidate: Candidate, entries: list[dict[str, Any]], registry_dir: Path,
+                     allow_breaking: bool) -> PublishResult:
+    result = PublishResult(candidate.name, candidate.version, "published", candidate.archive_path)
+    previous = newest_earlier(entries, candidate.version)
+    if previous is None:
+        return result
+    changes = interface_changes(load_entry_spec(registry_dir, candidate.name, previous), candidate.spec)
+    got = version_bump(str(previous["version"]), candidate.version)
+    result.previous, result.level = str(previous["version"]), needed_level(changes)
+    result.changes = [f"{c.level}: {c.message}" for c in changes]
+    if LEVELS.index(result.level) > LEVELS.index(got) and not allow_breaking:
+        raise refusal(candidate, result.previous, changes, got)
+    return result
+
+
+def _check_later(candidate: Candidate, entries: list[dict[str, Any]], registry_dir: Path,
+                 allow_breaking: bool) -> None:
+    """Refuse a version that would make the next later one's number lie (out-of-order publishing)."""
+    later = oldest_later(entries, candidate.version)
+    if later is None or allow_breaking:
+        return
+    later_version = str(later["version"])
+    changes = interface_changes(candidate.spec, load_entry_spec(registry_dir, candidate.name, later))
+    got = version_bump(candidate.version, later_version)
+    hidden = [c for c in changes if LEVELS.index(c.level) > LEVELS.index(got)]
+    if hidden:
+        raise later_refusal(candidate, later_version, hidden, got)
+
+
+def later_refusal(candidate: Candidate, later: str, hidden: list[Change], got: str) -> PublishError:
+    """One problem per change the already published later version would then hide.
+
+    The change paths point into the later spec, so each problem sits at the candidate's
+    ``inputs``/``outputs`` list, where the difference comes from.
+    """
+    from registry.yamlio import load_mapping
+
+    doc = load_mapping(candidate.spec.text, str(candidate.spec_file))
+    problems = [doc.positions.problem(
+        doc.data, [c.path[0]] if c.path and c.path[0] in doc.data else [],
+        f"{later} is already published; from {candidate.version} to {later} {c.message}, which needs a {c.level} "
+        f"bump, but {later} would be a {got} bump from {candidate.version}; make {candidate.version}'s interface "
+        f"match the versions around it or pass --allow-breaking")
+        for c in hidden]
+    return PublishError(problems=problems)
+
+
+# --- deprecation -------------------------------------------------------------------------------
+
+
+def deprecate(registry_dir: str | Path, ref: str, message: str, replacement: str | None = None) -> str:
+    """Mark ``NAME@VERSION`` deprecated (never deletes it: lockfiles keep resolving it)."""
+    from registry.index.edit import editing
+
+    name, version = _exact_ref(ref)
+    wanted = _deprecation(message, replacement)
+    if not (Path(registry_dir) / "index.yaml").is_file():
+        raise UsageError(f"{registry_dir}: no index.yaml here; --to must name a registry folder")
+    with editing(Path(registry_dir)) as index:
+        entry = index.entry(name, version)
+        if entry is None:
+            raise _unknown(index, name, version)
+        if entry.get("deprecated") == wanted:
+            return f"{name}@{version} is already deprecated with this message; nothing changed"
+        entry["deprecated"] = wanted
+        index.changed = True
+    return f"deprecated {name}@{version}" + (f" (use {replacement})" if replacement else "")
+
+
+def _deprecation(message: str, replacement: str | None) -> dict[str, str]:
+    if not message.strip():
+        raise UsageError("--message: say why the version is deprecated (and what to use instead)")
+    wanted = {"message": message}
+    if replacement:
+        wanted["replacement"] = _check_replacement(replacement)
+    return wanted
+
+
+def _exact_ref(ref: str) -> tuple[str, str]:
+    name, _, version = ref.partition("@")
+    if not name or not version:
+        raise UsageError(f"'{ref}': expected NAME@VERSION (an exact published version)")
+    return name, version
+
+
+def _check_replacement(replacement: str) -> str:
+    name, sep, spec = replacement.partition("@")
+    if not NAME_PATTERN.match(name) or (sep and not spec):
+        raise UsageError(f"--replacement: '{replacement}' is not NAME or NAME@RANGE (e.g. add@^2)")
+    if spec and not spec.startswith("sha256:"):
+
+        if parse_semver(spec) is None and parse_range(spec) is None and spec != "latest":
+            raise UsageError(f"--replacement: '{spec}' is not a version or range (e.g. ^2, ~1.2, >=2,<3)")
+    return replacement
+
+
+def _unknown(index: Any, name: str, version: str) -> PublishError:
+    components = index.components
+    if name not in components:
+        return PublishError(problems=[index.problem(["components"],
+                                                    f"no component '{name}'{did_you_mean(name, components)}")])
+    versions = ", ".join(str(e["version"]) for e in components[name])
+    return PublishError(problems=[index.problem(["components", name],
+                                                f"no version '{version}' of '{name}'; published: {versions}")])

@@ -1,0 +1,445 @@
+"""Run a compiled Argo Workflow on this machine: ``creg run``, the embedded default.
+
+The runner interprets the same document ``creg compile`` writes — DAG templates with
+``depends``/``when``/``withItems``/``withParam``, nested DAGs (graph components), parameters,
+artifacts, volumes, retries, deadlines and the exit handler — so a local run follows the
+semantics a cluster would.  Containers run as host processes (see ``localexec``).  Ready tasks
+run in parallel on a thread pool; each DAG honours its own ``parallelism``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from registry.local.conditions import depends_met, depends_names, evaluate_when
+from registry.errors import CregError, UsageError, did_you_mean
+from registry.local.process import Container, NodeFailed, run_container
+
+_EXPRESSION = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+
+
+class RunError(CregError):
+    """The workflow cannot be run here (unsupported template kind, bad reference, ...)."""
+
+
+# What a malformed template or an unreadable file raises; it fails that node, not the run.
+NODE_ERRORS = (CregError, OSError, LookupError, TypeError, ValueError, AttributeError)
+
+
+@dataclass
+class Node:
+    """One executed (or skipped) task, or the aggregate of a loop's iterations."""
+
+    id: str
+    phase: str  # Succeeded, Failed, Skipped (when false), Omitted (depends not met)
+    message: str = ""
+    parameters: dict[str, str] = field(default_factory=dict)
+    artifacts: dict[str, Path] = field(default_factory=dict)
+    seconds: float = 0.0
+    log: Path | None = None
+
+    def shown_outputs(self, limit: int = 80) -> dict[str, str]:
+        """Output parameters, plus artifacts small enough to read at a glance (else their path).
+
+        The compiler makes a parameter only of outputs another task reads, so a remainder
+        nobody consumes would otherwise never be seen.
+        """
+        shown = dict(self.parameters)
+        for name, path in self.artifacts.items():
+            if name not in shown:
+                shown[name] = _glance(path, limit)
+        return shown
+
+
+@dataclass
+class RunResult:
+    name: str
+    phase: str
+    folder: Path
+    nodes: list[Node]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "phase": self.phase, "folder": str(self.folder),
+                "nodes": [{"id": n.id, "phase": n.phase, "message": n.message,
+                           "parameters": n.parameters, "artifacts": {k: str(v) for k, v in n.artifacts.items()},
+                           "seconds": round(n.seconds, 3)} for n in self.nodes]}
+
+
+class Scope:
+    """What ``{{...}}`` may name inside one DAG (or one container template)."""
+
+    def __init__(self, values: Mapping[str, Any], tasks: Mapping[str, Node] | None = None) -> None:
+        self.values = dict(values)
+        self.tasks = tasks if tasks is not None else {}
+
+    def with_values(self, **values: Any) -> "Scope":
+        return Scope({**self.values, **values}, self.tasks)
+
+    def lookup(self, expression: str) -> Any:
+        if expression in self.values:
+            return self.values[expression]
+        parts = expression.split(".")
+        if parts[0] == "tasks" and len(parts) >= 3:
+            return self._task_value(parts, expression)
+        item = self.values.get("item")
+        if parts[0] == "item" and isinstance(item, dict) and ".".join(parts[1:]) in item:
+            return item[".".join(parts[1:])]
+        known = [k for k in self.values if k != "item"]
+        raise RunError(f"unknown reference {{{{{expression}}}}}{did_you_mean(expression, known)}")
+
+    def _task_value(self, parts: list[str], expression: str) -> Any:
+        node = self.tasks.get(parts[1])
+        if node is None:
+            raise RunError(f"{{{{{expression}}}}}: task {parts[1]!r} has not run")
+        if parts[2] == "status":
+            return node.phase
+        table = node.parameters if parts[3:4] == ["parameters"] else node.artifacts
+        value = table.get(".".join(parts[4:])) if len(parts) > 4 else None
+        if value is None:
+            raise RunError(f"{{{{{expression}}}}}: task {parts[1]!r} ({node.phase}) has no such output")
+        return value
+
+    def text(self, value: str) -> str:
+        def replace(match: re.Match[str]) -> str:
+            found = self.lookup(match.group(1))
+            if isinstance(found, (dict, list)):
+                return json.dumps(found)
+            return str(found) if not isinstance(found, bool) else str(found).lower()
+
+        return _EXPRESSION.sub(replace, value)
+
+    def deep(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.deep(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.deep(v) for k, v in value.items()}
+        return value
+
+
+class Run:
+    def __init__(self, doc: Mapping[str, Any], folder: Path, params: Mapping[str, str] | None = None,
+                 parallelism: int = 4, on_node: Callable[[Node], None] | None = None) -> None:
+        metadata = doc.get("metadata") or {}
+        self.name = metadata.get("name") or metadata.get("generateName", "workflow-").rstrip("-")
+        spec = doc.get("spec") or {}
+        self.spec = spec.get("workflowSpec") or {} if doc.get("kind") == "CronWorkflow" else spec
+        self.templates = {t["name"]: t for t in self.spec.get("templates") or []}
+        self.folder, self.parallelism = folder, max(1, parallelism)
+        self.on_node = on_node or (lambda node: None)
+        self.nodes: list[Node] = []
+        self.globals = self._globals(params or {})
+        self.volumes = self._volumes()
+        deadline = self.spec.get("activeDeadlineSeconds")
+        self.deadline = time.monotonic() + float(deadline) if deadline else None
+
+    def _globals(self, overrides: Mapping[str, str]) -> dict[str, Any]:
+        declared = {p["name"]: p.get("value", p.get("default")) for p in
+                    (self.spec.get("arguments") or {}).get("parameters") or []}
+        for name in overrides:
+            if name not in declared:
+                raise UsageError(f"--param {name}: the workflow has no such parameter"
+                                 f"{did_you_mean(name, declared)}")
+        values = {f"workflow.parameters.{k}": str(v) for k, v in {**declared, **overrides}.items()}
+        return {**values, "workflow.name": self.name, "workflow.namespace": "local"}
+
+    def _volumes(self) -> dict[str, Path]:
+        names = [v["metadata"]["name"] for v in self.spec.get("volumeClaimTemplates") or []]
+        names += [v["name"] for v in self.spec.get("volumes") or []]
+        volumes = {name: self.folder / "volumes" / name for name in names}
+        for path in volumes.values():
+            path.mkdir(parents=True, exist_ok=True)
+        return volumes
+
+    def template(self, name: str) -> Mapping[str, Any]:
+        if name not in self.templates:
+            raise RunError(f"template {name!r} is not defined{did_you_mean(name, self.templates)}")
+        return self.templates[name]
+
+    def run(self) -> RunResult:
+        if not self.spec.get("entrypoint"):
+            raise RunError("$.spec.entrypoint: the Workflow names no entrypoint template, so nothing would run")
+        entry = self.execute(self.spec["entrypoint"], self.name, {}, {})
+        phase = entry.phase if entry.phase != "Skipped" else "Succeeded"
+        if self.spec.get("onExit"):
+            self.globals["workflow.status"] = phase
+            if self.execute(self.spec["onExit"], f"{self.name}.onExit", {}, {}).phase == "Failed":
+                phase = "Failed"
+        return RunResult(self.name, phase, self.folder, self.nodes)
+
+    def execute(self, name: str, node_id: str, params: dict[str, str], artifacts: dict[str, Path]) -> Node:
+        """Run template ``name`` with the given inputs; record and return its node."""
+        template = self.template(name)
+        start = time.monotonic()
+        try:
+            scope = Scope(self.globals).with_values(**self._inputs(template, params))
+            if "dag" in template:
+                node = self.run_dag(template, node_id, scope, artifacts)
+            elif "container" in template:
+                node = self.run_container(template, node_id, scope, artifacts)
+            else:
+                raise RunError(f"template {name!r}: only container and dag templates run locally")
+        except NODE_ERRORS as exc:
+            node = Node(node_id, "Failed", _reason(exc))
+        node.seconds = time.monotonic() - start
+        self.nodes.append(node)
+        self.on_node(node)
+        return node
+
+    def _inputs(self, template: Mapping[str, Any], params: dict[str, str]) -> dict[str, Any]:
+        values = {}
+        for item in (template.get("inputs") or {}).get("parameters") or []:
+            value = params.get(item["name"], item.get("value", item.get("default")))
+            if value is None:
+                raise RunError(f"template {template['name']!r}: input {item['name']!r} has no value")
+            # Arguments arrive already substituted; substituting again would let a value that
+            # merely contains '{{...}}' be expanded twice.
+            values[f"inputs.parameters.{item['name']}"] = str(value)
+        return values
+
+    def run_container(self, template: Mapping[str, Any], node_id: str, scope: Scope,
+                      artifacts: dict[str, Path]) -> Node:
+        resolved = scope.deep(dict(template))
+        folder = self.folder / "nodes" / re.sub(r"[^\w.()-]", "_", node_id)
+        outcome = run_container(Container(resolved, folder, self.volumes, artifacts, self.deadline))
+        return Node(node_id, "Succeeded", f"{outcome.attempts} attempt(s)", outcome.parameters,
+                    outcome.artifacts, log=outcome.log)
+
+    def run_dag(self, template: Mapping[str, Any], node_id: str, scope: Scope,
+                artifacts: dict[str, Path]) -> Node:
+        dag = _Dag(self, template, node_id, scope)
+        dag.run()
+        phase = "Failed" if any(n.phase == "Failed" for n in dag.done.values()) else "Succeeded"
+        node = Node(node_id, phase, "")
+        if phase == "Succeeded":
+            node.parameters, node.artifacts = dag.outputs()
+        return node
+
+
+class _Dag:
+    """Schedules one DAG template's tasks: ready ones run in parallel, in dependency order."""
+
+    def __init__(self, run: Run, template: Mapping[str, Any], node_id: str, scope: Scope) -> None:
+        self.run_, self.template, self.node_id = run, template, node_id
+        self.tasks = {t["name"]: t for t in template["dag"]["tasks"]}
+        self.done: dict[str, Node] = {}
+        self.scope = Scope(scope.values, self.done)
+        self.workers = int(template.get("parallelism") or run.parallelism)
+
+    def waits_for(self, task: Mapping[str, Any]) -> set[str]:
+        if task.get("depends"):
+            return depends_names(task["depends"])
+        return set(task.get("dependencies") or [])
+
+    def run(self) -> None:
+        pending = dict(self.tasks)
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            running: dict[Future[Node], str] = {}
+            while pending or running:
+                while self._start_ready(pending, running, pool):
+                    pass  # an omitted task can make its own dependents ready at once
+                if not running:
+                    if pending:
+                        raise RunError(f"{self.node_id}: tasks {sorted(pending)} wait for tasks that do not exist")
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    self.done[running.pop(future)] = future.result()
+
+    def _start_ready(self, pending: dict[str, Mapping[str, Any]], running: dict[Future[Node], str],
+                     pool: ThreadPoolExecutor) -> bool:
+        """Start (or omit) every task whose dependencies finished; True if any was omitted."""
+        omitted = False
+        for name in [n for n, t in pending.items() if self.waits_for(t) <= self.done.keys()]:
+            task = pending.pop(name)
+            if self._dependencies_met(task):
+                running[pool.submit(self.run_task, task)] = name
+            else:
+                self.done[name] = self._record(Node(f"{self.node_id}.{name}", "Omitted", "depends not met"))
+                omitted = True
+        return omitted
+
+    def _dependencies_met(self, task: Mapping[str, Any]) -> bool:
+        results = {name: node.phase for name, node in self.done.items()}
+        if task.get("depends"):
+            return depends_met(task["depends"], results)
+        return all(results[name] in ("Succeeded", "Skipped") for name in task.get("dependencies") or [])
+
+    def _record(self, node: Node) -> Node:
+        self.run_.nodes.append(node)
+        self.run_.on_node(node)
+        return node
+
+    def run_task(self, task: Mapping[str, Any]) -> Node:
+        try:
+            items = self._items(task)
+        except CregError as exc:
+            return self._record(Node(f"{self.node_id}.{task['name']}", "Failed", str(exc)))
+        if items is None:
+            return self.run_one(task, f"{self.node_id}.{task['name']}", self.scope)
+        # Iterations run side by side, as Argo fans them out; the DAG's parallelism bounds them.
+        with ThreadPoolExecutor(max_workers=max(1, min(len(items), self.workers))) as pool:
+            children = list(pool.map(
+                lambda pair: self.run_one(task, f"{self.node_id}.{task['name']}({pair[0]}:{_label(pair[1])})",
+                                          self.scope.with_values(item=pair[1])), enumerate(items)))
+        return _aggregate(f"{self.node_id}.{task['name']}", children)
+
+    def _items(self, task: Mapping[str, Any]) -> list[Any] | None:
+        if "withItems" in task:
+            return list(task["withItems"])
+        if "withParam" in task:
+            text = self.scope.text(task["withParam"])
+            try:
+                items = json.loads(text)
+            except json.JSONDecodeError:
+                raise RunError(f"task {task['name']!r}: withParam is not a JSON list: {text[:80]!r}") from None
+            if not isinstance(items, list):
+                raise RunError(f"task {task['name']!r}: withParam is not a JSON list: {text[:80]!r}")
+            return items
+        return None
+
+    def run_one(self, task: Mapping[str, Any], node_id: str, scope: Scope) -> Node:
+        try:
+            return self._run_one(task, node_id, scope)
+        except NODE_ERRORS as exc:  # a bad reference or expression fails this task, not the run
+            return self._record(Node(node_id, "Failed", _reason(exc)))
+
+    def _run_one(self, task: Mapping[str, Any], node_id: str, scope: Scope) -> Node:
+        if task.get("when") and not evaluate_when(scope.text(task["when"])):
+            return self._record(Node(node_id, "Skipped", f"when {scope.text(task['when'])!r} is false"))
+        arguments = task.get("arguments") or {}
+        params = {p["name"]: scope.text(str(p.get("value", ""))) for p in arguments.get("parameters") or []}
+        artifacts = {a["name"]: self._artifact(a, scope, node_id) for a in arguments.get("artifacts") or []}
+        return self.run_.execute(task["template"], node_id, params, artifacts)
+
+    def _artifact(self, argument: Mapping[str, Any], scope: Scope, node_id: str) -> Path:
+        if "from" in argument:
+            return Path(str(scope.lookup(_EXPRESSION.fullmatch(argument["from"].strip()).group(1))))  # type: ignore[union-attr]
+        if "raw" in argument:
+            path = self.run_.folder / "nodes" / re.sub(r"[^\w.()-]", "_", node_id) / "raw" / argument["name"]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(scope.text(str(argument["raw"]["data"])), encoding="utf-8")
+            return path
+        raise RunError(f"{node_id}: artifact argument {argument['name']!r} has neither 'from' nor 'raw'")
+
+    def outputs(self) -> tuple[dict[str, str], dict[str, Path]]:
+        declared = self.template.get("outputs") or {}
+        parameters = {p["name"]: self.scope.text(p["valueFrom"]["parameter"])
+                      for p in declared.get("parameters") or []}
+        artifacts = {a["name"]: Path(str(self.scope.lookup(_EXPRESSION.fullmatch(a["from"].strip()).group(1))))  # type: ignore[union-attr]
+                     for a in declared.get("artifacts") or []}
+        return parameters, artifacts
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, CregError) else f"{type(exc).__name__}: {exc}"
+
+
+def _glance(path: Path, limit: int) -> str:
+    try:
+        if path.is_file() and path.stat().st_size <= limit:
+            return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        pass
+    return str(path)
+
+
+def _label(item: Any) -> str:
+    text = item if isinstance(item, str) else json.dumps(item, sort_keys=True)
+    return text[:40]
+
+
+def _aggregate(node_id: str, children: list[Node]) -> Node:
+    """A loop's node: failed if any iteration failed; outputs become JSON lists, as in Argo."""
+    ran = [c for c in children if c.phase not in ("Skipped", "Omitted")]
+    phase = "Failed" if any(c.phase == "Failed" for c in ran) else ("Succeeded" if ran or not children else "Skipped")
+    names = {name for child in ran for name in child.parameters}
+    parameters = {name: json.dumps([_json_value(c.parameters.get(name)) for c in ran]) for name in sorted(names)}
+    return Node(node_id, phase, f"{len(ran)} of {len(children)} iterations ran", parameters)
+
+
+def _json_value(text: str | None) -> Any:
+    try:
+        return json.loads(text) if text is not None else None
+    except json.JSONDecodeError:
+        return text
+
+
+def run_workflow(doc: Mapping[str, Any], folder: Path, params: Mapping[str, str] | None = None,
+                 parallelism: int = 4, on_node: Callable[[Node], None] | None = None) -> RunResult:
+    """Run an Argo Workflow (or a CronWorkflow's workflow once) with its files under ``folder``."""
+    if doc.get("kind") not in ("Workflow", "WorkflowTemplate", "CronWorkflow"):
+        raise RunError(f"cannot run a {doc.get('kind')!r}; expected an Argo Workflow")
+    prepare_folder(folder)
+    return Run(doc, folder, params, parallelism, on_node).run()
+
+
+RUN_MARKER = ".creg-run"
+
+
+def prepare_folder(folder: Path) -> None:
+    """A new or empty folder, or one an earlier run made: its old task files go first.
+
+    Any other non-empty folder is refused, since clearing it could delete the user's files.
+    """
+    if folder.exists() and any(folder.iterdir()) and not (folder / RUN_MARKER).is_file():
+        raise UsageError(f"{folder}: --workdir must be a new or empty folder, or one creg run used before")
+    for part in ("nodes", "volumes"):
+        shutil.rmtree(folder / part, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / RUN_MARKER).write_text("files of a creg run; creg run may clear this folder\n")
+
+
+def run_pipeline_file(path: str | Path, settings: Any, params: Mapping[str, str], workdir: str | Path | None,
+                      parallelism: int = 4, on_node: Callable[[Node], None] | None = None) -> RunResult:
+    """Compile a pipeline file (or read a compiled Workflow) and run it locally."""
+    import tempfile
+
+    doc, overrides = _workflow_of(Path(path), settings, params)
+    # Absolute: every task runs in its own folder, so a relative path would mean another place.
+    folder = Path(workdir).resolve() if workdir else Path(tempfile.mkdtemp(prefix="creg-run-"))
+    return run_workflow(doc, folder, overrides, parallelism, on_node)
+
+
+def _check_workflow(doc: Any) -> None:
+    """A hand-written Workflow gets the checks a compiled one gets, located in its file."""
+    from registry.argo.check import ArgoError, validate
+    from registry.yamlio import path_steps
+
+    try:
+        validate(doc.data, doc.positions.file)
+    except ArgoError as exc:
+        raise RunError(problems=[doc.positions.problem(doc.data, path_steps(p.path), p.message)
+                                 for p in exc.problems]) from None
+
+
+def _workflow_of(path: Path, settings: Any,
+                 params: Mapping[str, str]) -> tuple[dict[str, Any], Mapping[str, str]]:
+    """The Workflow to run and the param overrides still to apply to it.
+
+    A pipeline takes its overrides at compile time, where they are type-checked; a compiled
+    Workflow takes them as Argo would, as workflow arguments.
+    """
+    from registry.yamlio import load_mapping
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    doc = load_mapping(raw, str(path))
+    if str(doc.data.get("apiVersion", "")).startswith("argoproj.io/"):
+        _check_workflow(doc)
+        return doc.data, params
+    from registry.argo.compiler import compile_document, gc_paused, load_pipeline, registry_loader
+
+    with gc_paused():
+        pipeline = load_pipeline(path, loader=registry_loader(settings, path), overrides=params)
+        return compile_document(pipeline), {}

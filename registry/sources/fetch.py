@@ -1,0 +1,257 @@
+"""Getting bytes from URLs and archives, safely.
+
+HTTP goes through ``requests`` (imported lazily: the only module that uses it) with
+connect/read timeouts, retries with exponential backoff on connection errors, timeouts,
+truncated bodies and 5xx answers, and none on 4xx.  ``file://`` URLs and plain paths are
+read from disk.  (Reading members of downloaded archives is ``registry.sources.archives``'s job.)
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from registry.errors import CregError
+
+MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024 * 1024  # as archive.MAX_TOTAL_BYTES: nothing bigger can be used
+
+
+class FetchError(CregError):
+    """A download failed (HTTP status, timeout, connection, truncated body)."""
+
+
+class OfflineError(CregError):
+    """Offline mode needs something that is not in the cache."""
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+
+
+def timeouts() -> tuple[float, float]:
+    """(connect, read) seconds; ``CREG_HTTP_TIMEOUT`` sets both ("5") or each ("3,30")."""
+    raw = os.environ.get("CREG_HTTP_TIMEOUT", "")
+    parts = [p for p in raw.split(",") if p.strip()]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if not values:
+        return (10.0, 60.0)
+    return (values[0], values[-1])
+
+
+def retries() -> int:
+    return int(_env_float("CREG_HTTP_RETRIES", 3))
+
+
+def is_remote(location: str) -> bool:
+    return location.startswith(("http://", "https://"))
+
+
+def local_path(location: str) -> Path:
+    """A ``file://`` URL or a plain path -> Path."""
+    if location.startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        return Path(unquote(urlparse(location).path))
+    return Path(location)
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+_SESSION: Any = None
+
+
+def _session() -> Any:
+    global _SESSION
+    if _SESSION is None:
+        import requests  # heavy; only a real download pays for it
+
+        _SESSION = requests.Session()
+        _SESSION.headers["User-Agent"] = "creg"
+    return _SESSION
+
+
+class _Retryable(Exception):
+    """A failure worth another try (connection, timeout, 5xx, truncated body)."""
+
+
+def download(location: str, sink: IO[bytes], label: str = "", limit: int = MAX_DOWNLOAD_BYTES) -> None:
+    """Write the bytes at ``location`` (URL or path) into ``sink`` (seekable).
+
+    More than ``limit`` bytes stop the transfer (not retried), so an endless or huge body
+    never fills the memory or the disk.  With a ``label`` and a terminal on stderr, a
+    progress bar shows the download.
+    """
+    if not is_remote(location):
+        _copy_local(location, sink, limit)
+        return
+    attempts = max(1, retries() + 1)
+    for attempt in range(attempts):
+        sink.seek(0)
+        sink.truncate()
+        try:
+            _get(location, sink, label, limit)
+            return
+        except _Retryable as exc:
+            if attempt == attempts - 1:
+                raise FetchError(f"GET {location}: {exc} (gave up after {attempts} attempts)") from None
+            time.sleep(_env_float("CREG_HTTP_BACKOFF", 0.5) * 2 ** attempt)
+
+
+def download_bytes(location: str, limit: int = 64 * 1024 * 1024) -> bytes:
+    sink = io.BytesIO()
+    download(location, sink, limit=limit)
+    return sink.getvalue()
+
+
+def download_to_file(location: str, path: Path, label: str = "") -> None:
+    with open(path, "wb") as sink:
+        download(location, sink, label)
+        sink.flush()
+        os.fsync(sink.fileno())
+
+
+def _too_big(location: str, limit: int) -> FetchError:
+    return FetchError(f"GET {location}: the body is larger than the limit of {limit} bytes")
+
+
+def _copy_local(location: str, sink: IO[bytes], limit: int) -> None:
+    import shutil
+
+    path = local_path(location)
+    try:
+        with open(path, "rb") as source:
+            if os.fstat(source.fileno()).st_size > limit:
+                raise _too_big(location, limit)
+            shutil.copyfileobj(source, sink)
+    except OSError as exc:
+        raise FetchError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _get(url: str, sink: IO[bytes], label: str, limit: int) -> None:
+    import requests
+
+    try:
+        with _session().get(url, stream=True, timeout=timeouts()) as response:
+            _check_status(url, response)
+            expected = _content_length(response)
+            if expected is not None and expected > limit:
+                raise _too_big(url, limit)
+            received = _stream(response, sink, expected, label, limit)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise _Retryable(_reason(exc)) from None
+    except requests.exceptions.ChunkedEncodingError as exc:
+        raise _Retryable(f"connection broken mid-body ({_reason(exc)})") from None
+    if expected is not None and received != expected:
+        raise _Retryable(f"truncated body: received {received} of {expected} bytes")
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    if "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():
+        return f"timed out ({type(exc).__name__}; timeouts {timeouts()[0]}s connect, {timeouts()[1]}s read)"
+    # requests wraps the OS error three levels deep; "[Errno 111] Connection refused" is the news.
+    os_error = re.search(r"\[Errno -?\d+\][^'\")]*", text)
+    return f"{type(exc).__name__}: {os_error.group(0).strip() if os_error else text[:300]}"
+
+
+def _check_status(url: str, response: Any) -> None:
+    if response.status_code >= 500:
+        raise _Retryable(f"HTTP {response.status_code} {response.reason}")
+    if response.status_code >= 400:
+        raise FetchError(f"GET {url}: HTTP {response.status_code} {response.reason}")
+
+
+def _content_length(response: Any) -> int | None:
+    if response.headers.get("Content-Encoding"):
+        return None  # the header counts compressed bytes; requests hands us decoded ones
+    try:
+        return int(response.headers["Content-Length"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _stream(response: Any, sink: IO[bytes], expected: int | None, label: str, limit: int) -> int:
+    # Only labelled downloads (components, archives) show a bar; index fetches stay quiet.
+    progress = _Progress(label, expected) if label and sys.stderr.isatty() else None
+    received = 0
+    for block in response.iter_content(chunk_size=16 * 1024):
+        received += len(block)
+        if received > limit:
+            raise _too_big(response.url, limit)
+        sink.write(block)
+        if progress:
+            progress.update(received)
+    if progress:
+        progress.done()
+    return received
+
+
+class _Progress:
+    """A one-line progress bar on stderr (only ever created for a terminal)."""
+
+    def __init__(self, label: str, total: int | None) -> None:
+        self.label = label.rsplit("/", 1)[-1][:40]
+        self.total = total
+        self.last = 0.0
+
+    def update(self, received: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1:
+            return
+        self.last = now
+        if self.total:
+            filled = int(30 * received / self.total)
+            bar = "#" * filled + "-" * (30 - filled)
+            sys.stderr.write(f"\r{self.label} [{bar}] {received // 1024}/{self.total // 1024} KiB")
+        else:
+            sys.stderr.write(f"\r{self.label} {received // 1024} KiB")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+# --- JSON APIs (the Argo Server) --------------------------------------------------------------
+
+
+def request_json(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None,
+                 verify: bool = True) -> Any:
+    """One JSON request; the decoded answer, or ``FetchError`` with the server's own message.
+
+    Not retried: a POST that timed out may have been carried out, and sending it again
+    would create a second workflow.
+    """
+    import requests
+
+    try:
+        response = _session().request(method, url, json=body, headers=headers or {}, timeout=timeouts(),
+                                      verify=verify)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise FetchError(f"{method} {url}: {_reason(exc)}") from None
+    if response.status_code >= 400:
+        raise FetchError(f"{method} {url}: HTTP {response.status_code} {response.reason}: "
+                         f"{_server_message(response)}")
+    try:
+        return response.json()
+    except ValueError:
+        raise FetchError(f"{method} {url}: the answer is not JSON: {response.text[:200]!r}") from None
+
+
+def _server_message(response: Any) -> str:
+    """grpc-gateway errors are ``{"code": N, "message": "..."}``; show the message."""
+    try:
+        return str(response.json().get("message") or response.text[:300])
+    except (ValueError, AttributeError):
+        return response.text[:300] or "(no body)"

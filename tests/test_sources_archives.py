@@ -1,0 +1,180 @@
+"""The one safe archive reader (registry.sources.archives) on real tar.gz and zip files built in tmp_path.
+
+``read_member`` (fetching) and ``read_members`` (index import) both refuse an archive holding
+any unsafe member, with the same checks and caps.
+"""
+
+from __future__ import annotations
+
+import random
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from helpers_registry import UNSAFE_ZIP, tar_gz, unsafe_tar_member, zip_file
+from registry.sources.archives import ArchiveError, read_member, read_members
+
+# --- archives ----------------------------------------------------------------------------------
+
+GOOD = {"pkg/components/a/component.yaml": b"name: a\n", "pkg/README.md": b"hello\n"}
+
+
+@pytest.fixture
+def small_caps(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREG_ARCHIVE_MAX_MEMBER", "1024")
+
+
+def test_reads_one_member_from_tar_gz_and_zip(tmp_path: Path) -> None:
+    for archive in (tar_gz(tmp_path / "a.tar.gz", GOOD), zip_file(tmp_path / "a.zip", GOOD)):
+        assert read_member(archive, "pkg/components/a/component.yaml") == b"name: a\n"
+
+
+def test_missing_member_suggests(tmp_path: Path) -> None:
+    archive = tar_gz(tmp_path / "a.tgz", GOOD)
+    with pytest.raises(ArchiveError, match="did you mean 'pkg/components/a/component.yaml'"):
+        read_member(archive, "pkg/components/a/component.yml")
+
+
+@pytest.mark.parametrize("kind", ["absolute", "dotdot", "symlink", "hardlink", "device", "fifo", "oversize"])
+def test_tar_refuses_unsafe_members(tmp_path: Path, kind: str, small_caps: None) -> None:
+    archive = tar_gz(tmp_path / "bad.tar.gz", GOOD, [unsafe_tar_member(kind)])
+    with pytest.raises(ArchiveError, match="refusing unsafe archive member"):
+        read_member(archive, "pkg/components/a/component.yaml")
+
+
+@pytest.mark.parametrize("kind", sorted(UNSAFE_ZIP))
+def test_zip_refuses_unsafe_members(tmp_path: Path, kind: str, small_caps: None) -> None:
+    name, data, mode = UNSAFE_ZIP[kind]
+    archive = zip_file(tmp_path / "bad.zip", {**GOOD, name: data}, {name: mode})
+    with pytest.raises(ArchiveError, match="refusing unsafe archive member"):
+        read_member(archive, "pkg/components/a/component.yaml")
+
+
+def test_symlink_inside_the_archive_is_fine(tmp_path: Path) -> None:
+    import tarfile
+
+    link = tarfile.TarInfo("pkg/components/b/component.yaml")
+    link.type, link.linkname = tarfile.SYMTYPE, "../a/component.yaml"
+    archive = tar_gz(tmp_path / "ok.tar.gz", GOOD, [link])
+    assert read_member(archive, "pkg/components/b/component.yaml") == b"name: a\n"
+
+
+def test_total_size_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREG_ARCHIVE_MAX_TOTAL", "1000")
+    files = {f"pkg/f{i}": b"z" * 300 for i in range(5)}
+    for archive in (tar_gz(tmp_path / "t.tar.gz", files), zip_file(tmp_path / "t.zip", files)):
+        with pytest.raises(ArchiveError, match="expands to more than 1000 bytes"):
+            read_member(archive, "pkg/f0")
+
+
+def test_zip_bomb_ratio(tmp_path: Path) -> None:
+    archive = zip_file(tmp_path / "bomb.zip", {"pkg/zeros": b"\0" * (8 << 20), **GOOD})
+    with pytest.raises(ArchiveError, match="zip bomb"):
+        read_member(archive, "pkg/README.md")
+
+
+def test_corrupt_archive(tmp_path: Path) -> None:
+    bad = tmp_path / "x.tar.gz"
+    bad.write_bytes(b"\x1f\x8b" + b"garbage" * 10)
+    with pytest.raises(ArchiveError, match="not a readable"):
+        read_member(bad, "x")
+
+
+
+def test_reads_from_bytes_as_from_a_file(tmp_path: Path) -> None:
+    for archive in (tar_gz(tmp_path / "a.tar.gz", GOOD), zip_file(tmp_path / "a.zip", GOOD)):
+        assert read_member(archive.read_bytes(), "pkg/README.md", "mem") == b"hello\n"
+
+
+def everything(name: str) -> bool:
+    return True
+
+
+@pytest.mark.parametrize("kind", ["absolute", "dotdot", "symlink", "hardlink", "device", "fifo", "oversize"])
+def test_read_members_refuses_unsafe_tar_members_too(tmp_path: Path, kind: str, small_caps: None) -> None:
+    archive = tar_gz(tmp_path / "bad.tar.gz", GOOD, [unsafe_tar_member(kind)])
+    with pytest.raises(ArchiveError, match="refusing unsafe archive member"):
+        read_members(archive.read_bytes(), everything, "bad.tar.gz")
+
+
+@pytest.mark.parametrize("kind", sorted(UNSAFE_ZIP))
+def test_read_members_refuses_unsafe_zip_members_too(tmp_path: Path, kind: str, small_caps: None) -> None:
+    name, data, mode = UNSAFE_ZIP[kind]
+    archive = zip_file(tmp_path / "bad.zip", {**GOOD, name: data}, {name: mode})
+    with pytest.raises(ArchiveError, match=f"refusing unsafe archive member.*{name}"):
+        read_members(archive, everything, "bad.zip")
+
+
+def test_read_members_refuses_zip_bombs_and_obeys_the_total_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bomb = zip_file(tmp_path / "bomb.zip", {"pkg/zeros": b"\0" * (8 << 20), **GOOD})
+    with pytest.raises(ArchiveError, match="zip bomb"):
+        read_members(bomb, everything, "bomb.zip")
+    monkeypatch.setenv("CREG_ARCHIVE_MAX_TOTAL", "1000")
+    big = zip_file(tmp_path / "t.zip", {f"pkg/f{i}": b"z" * 300 for i in range(5)})
+    with pytest.raises(ArchiveError, match="expands to more than 1000 bytes"):
+        read_members(big, everything, "t.zip")
+
+
+def test_member_count_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREG_ARCHIVE_MAX_COUNT", "3")
+    archive = tar_gz(tmp_path / "many.tar.gz", {f"pkg/f{i}": b"x" for i in range(5)})
+    with pytest.raises(ArchiveError, match="more than 3 members"):
+        read_members(archive, everything, "many.tar.gz")
+
+
+def test_read_members_returns_only_the_regular_files_wanted_accepts(tmp_path: Path) -> None:
+    link = tarfile.TarInfo("pkg/components/b/component.yaml")
+    link.type, link.linkname = tarfile.SYMTYPE, "../a/component.yaml"
+    archive = tar_gz(tmp_path / "ok.tar.gz", GOOD, [link])
+    seen: list[str] = []
+    found = read_members(archive, lambda name: seen.append(name) is None and name.endswith(".yaml"), "ok")
+    assert "pkg/README.md" in seen and [n for n, _ in found] == ["pkg/components/a/component.yaml"]
+
+
+def test_corrupt_gzip_stream_mid_archive(tmp_path: Path) -> None:
+    noise = random.Random(0).randbytes(64 * 1024)  # incompressible: the cut lands inside member data
+    data = tar_gz(tmp_path / "a.tar.gz", {"pkg/noise": noise}).read_bytes()
+    with pytest.raises(ArchiveError, match="not a readable archive"):
+        read_members(data[: len(data) // 2], everything, "cut.tar.gz")
+    with pytest.raises(ArchiveError, match="not a tar or zip archive"):
+        read_members(b"junk", everything, "junk")
+
+
+def test_zip_symlink_inside_the_archive_is_followed(tmp_path: Path) -> None:
+    link = "pkg/components/b/component.yaml"
+    archive = zip_file(tmp_path / "ok.zip", {**GOOD, link: b"../a/component.yaml"}, {link: 0o120777})
+    assert read_member(archive, link) == b"name: a\n"
+    assert dict(read_members(archive, everything, "ok.zip")) == GOOD  # links are not listed as files
+
+
+def test_zip_symlink_with_an_overlong_target_is_unsafe(tmp_path: Path) -> None:
+    link = "pkg/link"  # 5000 bytes: no path is that long, so this is no symlink but a payload
+    archive = zip_file(tmp_path / "long.zip", {**GOOD, link: b"a" * 5000}, {link: 0o120777})
+    for read in (lambda: read_member(archive, "pkg/README.md"), lambda: read_members(archive, everything, "l")):
+        with pytest.raises(ArchiveError, match="refusing unsafe archive member 'pkg/link'.*longer than 4096"):
+            read()
+
+
+def test_zip_symlink_bomb_is_refused_without_inflating_it(tmp_path: Path) -> None:
+    import stat
+    import tracemalloc
+    import zipfile
+
+    archive = tmp_path / "linkbomb.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("pkg/README.md", b"hello\n")
+        info = zipfile.ZipInfo("pkg/link")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with zf.open(info, "w") as member:
+            for _ in range(64):
+                member.write(b"\0" * (1 << 20))  # 64 MiB of zeros, about 64 KiB compressed
+    tracemalloc.start()
+    try:
+        with pytest.raises(ArchiveError, match="refusing unsafe archive member 'pkg/link'"):
+            read_member(archive, "pkg/README.md")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, f"{peak} bytes allocated to refuse a 64 KiB archive"

@@ -1,0 +1,103 @@
+"""Downloads against a real HTTP server on 127.0.0.1 (archive safety: test_sources_archives.py)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers_registry import RegistryServer
+from registry.sources.fetch import FetchError, download_bytes, download_to_file
+
+
+@pytest.fixture
+def fast_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREG_HTTP_TIMEOUT", "0.5")
+    monkeypatch.setenv("CREG_HTTP_BACKOFF", "0.01")
+    monkeypatch.setenv("CREG_HTTP_RETRIES", "2")
+
+
+@pytest.fixture
+def served(tmp_path: Path, fast_http: None):  # type: ignore[no-untyped-def]
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "file.bin").write_bytes(bytes(range(256)) * 400)
+    with RegistryServer(root) as server:
+        yield server
+
+
+BODY = bytes(range(256)) * 400
+
+
+def test_plain_download(served: RegistryServer) -> None:
+    assert download_bytes(f"{served.url}/file.bin") == BODY
+    assert served.count("file.bin") == 1
+
+
+def test_500_then_success_retries(served: RegistryServer) -> None:
+    served.faults.queue["/file.bin"] = ["500", "500"]
+    assert download_bytes(f"{served.url}/file.bin") == BODY
+    assert served.count("file.bin") == 3
+
+
+def test_persistent_500_gives_up(served: RegistryServer) -> None:
+    served.faults.always["/file.bin"] = "500"
+    with pytest.raises(FetchError, match=r"HTTP 500 .*gave up after 3 attempts"):
+        download_bytes(f"{served.url}/file.bin")
+    assert served.count("file.bin") == 3
+
+
+def test_404_is_not_retried(served: RegistryServer) -> None:
+    with pytest.raises(FetchError, match=r"GET http://127\.0\.0\.1:\d+/missing\.yaml: HTTP 404"):
+        download_bytes(f"{served.url}/missing.yaml")
+    assert served.count("missing.yaml") == 1
+
+
+def test_truncated_body_is_detected_and_retried(served: RegistryServer, tmp_path: Path) -> None:
+    served.faults.queue["/file.bin"] = ["truncate"]
+    target = tmp_path / "out"
+    download_to_file(f"{served.url}/file.bin", target)
+    assert target.read_bytes() == BODY and served.count("file.bin") == 2
+
+
+def test_always_truncated_fails(served: RegistryServer) -> None:
+    served.faults.always["/file.bin"] = "truncate"
+    with pytest.raises(FetchError, match="gave up after 3 attempts") as info:
+        download_bytes(f"{served.url}/file.bin")
+    assert "truncated" in str(info.value) or "broken" in str(info.value)
+
+
+def test_server_that_never_answers_times_out(served: RegistryServer) -> None:
+    served.faults.always["/file.bin"] = "hang"
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="timed out"):
+        download_bytes(f"{served.url}/file.bin")
+    assert time.monotonic() - started < 10
+    assert served.count("file.bin") == 3
+
+
+def test_connection_refused_is_an_error(fast_http: None) -> None:
+    with RegistryServer(Path(".")) as server:
+        url = server.url
+    with pytest.raises(FetchError, match="ConnectionError") as info:
+        download_bytes(f"{url}/x")
+    assert "Connection refused (gave up after" in str(info.value)  # the OS reason, not urllib3's wrapping
+
+
+def test_file_urls_and_paths(tmp_path: Path) -> None:
+    (tmp_path / "a b.yaml").write_bytes(b"x: 1\n")
+    assert download_bytes((tmp_path / "a b.yaml").as_uri()) == b"x: 1\n"
+    assert download_bytes(str(tmp_path / "a b.yaml")) == b"x: 1\n"
+    with pytest.raises(FetchError, match="cannot read"):
+        download_bytes(str(tmp_path / "absent.yaml"))
+
+
+def test_body_over_the_limit_stops_early_and_is_not_retried(served: RegistryServer, tmp_path: Path) -> None:
+    with pytest.raises(FetchError, match="larger than the limit of 1000 bytes"):
+        download_bytes(f"{served.url}/file.bin", limit=1000)
+    assert served.count("file.bin") == 1
+    (tmp_path / "big").write_bytes(b"x" * 5000)
+    with pytest.raises(FetchError, match="larger than the limit of 1000 bytes"):
+        download_bytes(str(tmp_path / "big"), limit=1000)
+    assert download_bytes(str(tmp_path / "big"), limit=5000) == b"x" * 5000
