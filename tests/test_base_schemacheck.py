@@ -19,7 +19,7 @@ import yaml
 from helpers_pipelines import DATA, EXAMPLES, GOLDEN, builtin_loader
 from registry.argo import check as argo_check
 from registry.argo.compiler import compile_pipeline
-from registry.pipeline.load import pipeline_validator
+from registry.pipeline.schema import pipeline_validator
 from registry.resources import checker
 from registry.resources import load_schema
 from registry.schemacheck import SchemaChecker, UnsupportedSchema

@@ -11,7 +11,7 @@ from __future__ import annotations
 import marshal
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from registry.component.version import SemVer, is_release, parse_range, parse_semver
 from registry.errors import CregError, Problem, did_you_mean

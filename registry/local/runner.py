@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping
 
 from registry.local.conditions import depends_met, depends_names, evaluate_when
 from registry.errors import CregError, UsageError, did_you_mean
-from registry.local.process import Container, NodeFailed, run_container
+from registry.local.process import Container, run_container
 
 _EXPRESSION = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 
