@@ -5,7 +5,8 @@ without limit and accepts any top level.  Here the (C, when available) parser's 
 turned straight into plain dicts/lists while
 
 * rejecting duplicate keys, merge keys and unknown tags,
-* counting every value by its expanded size, so an alias bomb fails after bounded work,
+* counting what aliases expand to, so an alias bomb fails after bounded work (honest
+  values are bounded by the input size limit instead),
 * bounding nesting depth and input size,
 * recording positions in a ``Positions`` table so that errors found later, against the
   plain data, can still name ``file:line:col``.
@@ -19,7 +20,9 @@ event, and a function call per event is a measurable share of loading a large fi
 from __future__ import annotations
 
 import copy
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -27,7 +30,7 @@ import yaml
 from yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent,
                          ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 
-from registry.errors import Problem, YamlError
+from registry.errors import CregError, Problem, YamlError
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_NODES = 200_000
@@ -135,7 +138,8 @@ class _Events:
         self.positions = positions
         self.record = record  # False: skip the position tables (see load_mapping)
         self.max_nodes = max_nodes
-        self.count = 0
+        self.count = 0  # values so far, aliases counted by their expanded size
+        self.expanded = 0  # values added by aliases alone
         self.anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, expanded size)
 
     def fail(self, event: Any, message: str) -> YamlError:
@@ -162,8 +166,8 @@ class _Events:
             return self.alias(event)
         before = self.count
         self.count += 1
-        if self.count > self.max_nodes or depth > MAX_DEPTH:
-            self.tick(event, depth, 0)
+        if depth > MAX_DEPTH:
+            raise self.too_deep(event)
         if kind is ScalarEvent:  # ``scalar()`` inlined for plain strings, most of any file
             tag = event.tag
             if tag is None or tag == "!":
@@ -180,23 +184,24 @@ class _Events:
             self.anchors[event.anchor] = (value, self.count - before)
         return value
 
-    def tick(self, event: Any, depth: int, size: int = 1) -> None:
-        self.count += size
-        if self.count > self.max_nodes:
-            raise self.fail(event, f"document expands to more than {self.max_nodes} values "
-                                   "(an alias/anchor bomb?); refusing to load it")
-        if depth > MAX_DEPTH:
-            raise self.fail(event, f"nesting deeper than {MAX_DEPTH} levels; refusing to load it")
+    def too_deep(self, event: Any) -> YamlError:
+        return self.fail(event, f"nesting deeper than {MAX_DEPTH} levels; refusing to load it")
 
     def alias(self, event: AliasEvent) -> Any:
         if not self.aliases:
             raise self.fail(event, f"YAML aliases ('*{event.anchor}') are not allowed in this file; "
                                    "write the value out")
-        found = self.anchors.get(event.anchor)
+        found = self.anchors.get(event.anchor or "")
         if found is None:
             raise self.fail(event, f"found undefined alias {event.anchor!r}")
         value, size = found
-        self.tick(event, 0, size)
+        # Only what aliases add is capped: honest values are bounded by the file size limit,
+        # while a few bytes of aliases can stand for billions of values.
+        self.count += size
+        self.expanded += size
+        if self.expanded > self.max_nodes:
+            raise self.fail(event, f"aliases expand to more than {self.max_nodes} values "
+                                   "(an alias/anchor bomb?); refusing to load it")
         # A copy, so that callers which edit loaded data (index updates) never change two
         # places at once; aliases are rare, and the size check above already bounds the cost.
         return copy.deepcopy(value) if isinstance(value, (list, dict)) else value
@@ -228,7 +233,10 @@ class _Events:
         constructor = _CONSTRUCTORS.get(tag)
         if constructor is None or tag == _MERGE:
             raise self.fail(event, f"unsupported YAML tag {tag!r}")
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        # libyaml's marks are its own type; the constructors only read line and column from them
+        start: Any = event.start_mark
+        end: Any = event.end_mark
+        node = yaml.ScalarNode(tag, event.value, start, end, event.style)
         return constructor(self.loader, node)
 
     def sequence(self, event: SequenceStartEvent, depth: int) -> list[Any]:
@@ -274,8 +282,8 @@ class _Events:
         if type(event) is ScalarEvent and event.anchor is None:  # nearly every key: one tag lookup
             self.loader.get_event()
             self.count += 1
-            if self.count > self.max_nodes or depth + 1 > MAX_DEPTH:
-                self.tick(event, depth + 1, 0)
+            if depth + 1 > MAX_DEPTH:
+                raise self.too_deep(event)
             tag = self.scalar_tag(event)
             if tag == _MERGE:
                 raise self.fail(event, "merge keys ('<<') are not supported; write the keys out")
@@ -288,9 +296,43 @@ class _Events:
         return key
 
 
+def read_limited(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file, refused before reading when it is larger than ``max_bytes``.
+
+    ``stat`` first: reading a device (``/dev/zero``) or a FIFO would never end, and a huge
+    sparse file would cost its whole size in memory before any limit applied.  At most
+    ``max_bytes + 1`` bytes are read, in case the file grows after the check.
+    """
+    file = os.fspath(path)
+    try:
+        info = os.stat(file)
+        if not stat.S_ISREG(info.st_mode):
+            raise YamlError.at(file, 0, 0, "", f"not a regular file ({_file_kind(info.st_mode)}); "
+                                               "expected a YAML file")
+        if info.st_size > max_bytes:
+            raise _too_large(file, info.st_size, max_bytes)
+        with open(file, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise YamlError.at(file, 0, 0, "", f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:
+        raise _too_large(file, len(raw), max_bytes)
+    return raw
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+def _too_large(file: str, size: int, max_bytes: int) -> CregError:
+    return YamlError.at(file, 0, 0, "", f"file is {size} bytes; the limit is {max_bytes}")
+
+
 def decode(raw: bytes, file: str, max_bytes: int = MAX_BYTES) -> str:
     if len(raw) > max_bytes:
-        raise YamlError.at(file, 0, 0, "", f"file is {len(raw)} bytes; the limit is {max_bytes}")
+        raise _too_large(file, len(raw), max_bytes)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

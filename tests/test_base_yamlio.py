@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import tracemalloc
+from pathlib import Path
 
 import pytest
 
 from registry import yamlio
 from registry.errors import YamlError
-from registry.yamlio import dump, json_path, load_any, load_mapping
+from registry.yamlio import MAX_BYTES, MAX_NODES, dump, json_path, load_any, load_mapping, read_limited
 
 
 def _fails(text: str | bytes, match: str, **limits: int) -> YamlError:
@@ -54,9 +56,19 @@ def test_size_cap() -> None:
     _fails(b"a: " + b"x" * (yamlio.MAX_BYTES + 1), f"the limit is {yamlio.MAX_BYTES}")
 
 
-def test_node_cap_is_a_parameter() -> None:
-    _fails("a: [1, 2, 3, 4, 5]\n", "more than 4 values", max_nodes=4)
-    assert load_mapping("a: [1, 2, 3, 4, 5]\n", max_nodes=8).data == {"a": [1, 2, 3, 4, 5]}
+def test_the_alias_cap_is_a_parameter_and_counts_only_what_aliases_add() -> None:
+    text = "a: &a [1, 2, 3, 4, 5]\nb: *a\n"
+    _fails(text, "expand to more than 4 values", max_nodes=4)
+    assert load_mapping(text, max_nodes=6).data == {"a": [1, 2, 3, 4, 5], "b": [1, 2, 3, 4, 5]}
+    assert load_mapping("a: [1, 2, 3, 4, 5]\n", max_nodes=1).data == {"a": [1, 2, 3, 4, 5]}
+
+
+def test_an_honest_file_with_more_values_than_the_alias_cap_loads() -> None:
+    """Plain values are bounded by the size limit, not by the alias cap (50,000 tasks fit)."""
+    rows = "".join(f"  t{i}: {{image: alpine, command: [echo, '{i}']}}\n" for i in range(50_000))
+    text = "tasks:\n" + rows
+    assert len(text) < MAX_BYTES and 50_000 * 5 > MAX_NODES
+    assert len(load_mapping(text, positions=False).data["tasks"]) == 50_000
 
 
 def test_non_utf8_names_the_position() -> None:
@@ -147,3 +159,24 @@ def test_path_steps_inverts_json_path(steps: list) -> None:  # type: ignore[type
     from registry.yamlio import json_path, path_steps
 
     assert path_steps(json_path(steps)) == steps
+
+
+def test_read_limited_refuses_devices_fifos_and_folders_without_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for path, kind in (("/dev/zero", "character device"), (fifo, "FIFO"), (tmp_path, "folder")):
+        with pytest.raises(YamlError, match=f"not a regular file \\(a {kind}\\)"):
+            read_limited(path)
+
+
+def test_read_limited_checks_the_size_before_reading(tmp_path: Path) -> None:
+    sparse = tmp_path / "huge.yaml"
+    with open(sparse, "wb") as handle:
+        handle.truncate(1 << 40)  # a 1 TiB sparse file: reading it would never finish
+    with pytest.raises(YamlError, match=f"file is {1 << 40} bytes; the limit is {MAX_BYTES}"):
+        read_limited(sparse)
+    small = tmp_path / "ok.yaml"
+    small.write_bytes(b"a: 1\n")
+    assert read_limited(small) == b"a: 1\n"
+    with pytest.raises(YamlError, match="cannot read"):
+        read_limited(tmp_path / "missing.yaml")

@@ -33,6 +33,31 @@ _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
+# JSON writes a character beyond U+FFFF as a UTF-16 surrogate pair (\ud83d\ude80); YAML has no
+# surrogates and libyaml refuses them, but reads the same character as \U0001f680.  Escaped
+# backslashes are matched first so that ``\\ud83d`` (a backslash, then text) is left alone.
+_PAIR_OR_BACKSLASH = re.compile(r"\\\\|\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def yaml_json(text: str) -> str:
+    """JSON text (``ensure_ascii``) rewritten so that YAML reads back the same value."""
+    if "\\ud" not in text:
+        return text
+    return _PAIR_OR_BACKSLASH.sub(_astral_escape, text)
+
+
+def _astral_escape(match: re.Match[str]) -> str:
+    if match.group(1) is None:
+        return match.group(0)
+    high, low = int(match.group(1), 16), int(match.group(2), 16)
+    return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08x}"
+
+
+def double_quoted(value: str) -> str:
+    """``value`` as a YAML double-quoted scalar, every special character escaped."""
+    return yaml_json(json.dumps(value, ensure_ascii=True))
+
+
 @functools.lru_cache(maxsize=65536)
 def scalar(value: str) -> str:
     """A string as a one-line YAML scalar that reads back as exactly ``value``."""
@@ -41,7 +66,7 @@ def scalar(value: str) -> str:
         return value
     if value.isprintable():
         return "'" + value.replace("'", "''") + "'"
-    return json.dumps(value, ensure_ascii=True)
+    return double_quoted(value)
 
 
 def leaf(value: Any) -> str:
@@ -149,7 +174,7 @@ def _value(value: Any, indent: str, column: int, out: list[str], after_key: bool
         return
     if isinstance(value, str) and "\n" in value:
         block = _literal(value, indent)
-        out.append(" " + (block if block is not None else json.dumps(value, ensure_ascii=True)) + "\n")
+        out.append(" " + (block if block is not None else double_quoted(value)) + "\n")
         return
     out.append(" " + leaf(value) + "\n")
 
