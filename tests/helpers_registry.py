@@ -40,7 +40,8 @@ def component_text(name: str, version: str = "1.0.0", image: str = "alpine:3.19"
 @dataclass
 class Faults:
     """Per-path queue of faults, consumed one per request: '500', '404', 'truncate', 'hang',
-    'trickle' (body sent slowly).  ``always`` applies when a path's queue is empty.
+    'trickle' (body sent slowly), 'redirect:LOCATION' (a 302 to LOCATION), 'bad-gzip' (a body
+    that does not decode as its Content-Encoding says).  ``always`` applies when a path's queue is empty.
 
     ``hold_until``: a trickled body goes out one byte per ``trickle_delay`` (so the client never
     hits its read timeout) until the predicate is true or ``hold_timeout`` seconds have passed;
@@ -80,6 +81,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self.server.events.append(("end", path))
 
     def _answer(self, path: str, fault: str | None) -> None:
+        if fault and fault.startswith("redirect:"):  # 'redirect:LOCATION', sent as it is
+            self.send_response(302)
+            self.send_header("Location", fault.removeprefix("redirect:"))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if fault == "bad-gzip":
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", "12")
+            self.end_headers()
+            self.wfile.write(b"not gzip at all"[:12])
+            return
         if fault == "hang":
             self.server.stop.wait(30)
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -101,3 +102,52 @@ def test_body_over_the_limit_stops_early_and_is_not_retried(served: RegistryServ
     with pytest.raises(FetchError, match="larger than the limit of 1000 bytes"):
         download_bytes(str(tmp_path / "big"), limit=1000)
     assert download_bytes(str(tmp_path / "big"), limit=5000) == b"x" * 5000
+
+
+@pytest.mark.parametrize("location, message", [
+    ("file:///etc/passwd", "refusing to follow a redirect to 'file:///etc/passwd'"),
+    ("ftp://127.0.0.1/x", "refusing to follow a redirect to 'ftp://127.0.0.1/x'"),
+    ("http://[::1", "the Location it redirects to, is not a URL"),
+    ("http://127.0.0.1:notaport/x", "the redirect's Location is not a URL"),
+    ("/loop", "redirect loop"),
+])
+def test_bad_redirects_are_fetch_errors(served: RegistryServer, location: str, message: str) -> None:
+    served.faults.always["/loop"] = "redirect:/loop"
+    served.faults.always["/file.bin"] = f"redirect:{location}"
+    with pytest.raises(FetchError, match=re.escape(message)):
+        download_bytes(f"{served.url}/file.bin")
+
+
+def test_a_redirect_to_http_is_followed(served: RegistryServer) -> None:
+    served.faults.queue["/moved"] = [f"redirect:{served.url}/file.bin"]
+    assert download_bytes(f"{served.url}/moved") == BODY
+
+
+def test_endless_redirects_stop(served: RegistryServer) -> None:
+    for hop in range(20):
+        served.faults.always[f"/hop{hop}"] = f"redirect:/hop{hop + 1}"
+    with pytest.raises(FetchError, match="more than 10 redirects"):
+        download_bytes(f"{served.url}/hop0")
+
+
+def test_https_never_redirects_down_to_http() -> None:
+    from registry.sources.fetch import _redirect_target
+
+    with pytest.raises(FetchError, match="from https to http"):
+        _redirect_target("https://example.invalid/index.yaml", "http://example.invalid/index.yaml")
+    assert _redirect_target("https://a.invalid/x/i", "../j") == "https://a.invalid/j"
+
+
+def test_a_body_that_does_not_decode_is_a_fetch_error(served: RegistryServer) -> None:
+    served.faults.always["/file.bin"] = "bad-gzip"
+    with pytest.raises(FetchError, match="does not decode as its Content-Encoding says"):
+        download_bytes(f"{served.url}/file.bin")
+
+
+def test_a_misbehaving_registry_is_skipped_and_builtin_components_still_load(
+        served: RegistryServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from registry.index.resolve import Registry
+
+    served.faults.always["/index.yaml"] = "redirect:file:///etc/passwd"
+    with pytest.warns(UserWarning, match="refusing to follow a redirect"):
+        assert Registry([served.url]).load("add@1.0.0").name

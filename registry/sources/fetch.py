@@ -2,7 +2,9 @@
 
 HTTP goes through ``requests`` (imported lazily: the only module that uses it) with
 connect/read timeouts, retries with exponential backoff on connection errors, timeouts,
-truncated bodies and 5xx answers, and none on 4xx.  ``file://`` URLs and plain paths are
+truncated bodies and 5xx answers, and none on 4xx.  Redirects are followed here, not by
+requests, so that only http(s) targets are taken and never from https down to http; every
+failure of a request, whatever requests or urllib3 raised, becomes a ``FetchError``.  ``file://`` URLs and plain paths are
 read from disk.  (Reading members of downloaded archives is ``registry.sources.archives``'s job.)
 """
 
@@ -139,10 +141,10 @@ def _copy_local(location: str, sink: IO[bytes], limit: int) -> None:
 
 
 def _get(url: str, sink: IO[bytes], label: str, limit: int) -> None:
-    import requests
+    import requests  # lazy: start-up
 
     try:
-        with _session().get(url, stream=True, timeout=timeouts()) as response:
+        with _follow(url) as response:
             _check_status(url, response)
             expected = _content_length(response)
             if expected is not None and expected > limit:
@@ -152,8 +154,65 @@ def _get(url: str, sink: IO[bytes], label: str, limit: int) -> None:
         raise _Retryable(_reason(exc)) from None
     except requests.exceptions.ChunkedEncodingError as exc:
         raise _Retryable(f"connection broken mid-body ({_reason(exc)})") from None
+    except requests.exceptions.ContentDecodingError:
+        raise FetchError(f"GET {url}: the body does not decode as its Content-Encoding says") from None
+    except _request_failures() as exc:
+        raise FetchError(f"GET {url}: {_reason(exc)}") from None
     if expected is not None and received != expected:
         raise _Retryable(f"truncated body: received {received} of {expected} bytes")
+
+
+def _request_failures() -> tuple[type[Exception], ...]:
+    """Everything requests and urllib3 raise for a bad URL or answer (not for our own bugs)."""
+    import requests  # lazy: start-up
+    import urllib3  # lazy: start-up
+
+    return (requests.RequestException, urllib3.exceptions.HTTPError, UnicodeError)
+
+
+MAX_REDIRECTS = 10
+
+
+def _follow(url: str) -> Any:
+    """GET ``url``, following redirects only to http(s), never from https down to http."""
+    seen = [url]
+    response = _get_once(url)
+    while response.is_redirect:
+        response.close()
+        target = _redirect_target(seen[-1], response.headers["Location"])
+        if target in seen:
+            raise FetchError(f"GET {url}: redirect loop: {' -> '.join(seen + [target])}")
+        if len(seen) > MAX_REDIRECTS:
+            raise FetchError(f"GET {url}: more than {MAX_REDIRECTS} redirects")
+        seen.append(target)
+        response = _get_once(target)
+    return response
+
+
+def _get_once(url: str) -> Any:
+    try:
+        return _session().get(url, stream=True, timeout=timeouts(), allow_redirects=False)
+    except ValueError:
+        # requests parses a redirect's Location even when not following it, and lets
+        # urllib's ValueError out for one such as 'http://[::1'.
+        raise FetchError(f"GET {url}: the URL, or the Location it redirects to, is not a URL") from None
+
+
+def _redirect_target(current: str, location: str) -> str:
+    from urllib.parse import urljoin, urlsplit  # lazy: start-up
+
+    try:
+        target = urljoin(current, location.strip())
+        parts = urlsplit(target)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise FetchError(f"GET {current}: the redirect's Location is not a URL: {location[:200]!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"GET {current}: refusing to follow a redirect to {target[:200]!r}: "
+                         "only http(s) URLs are followed")
+    if current.startswith("https:") and parts.scheme == "http":
+        raise FetchError(f"GET {current}: refusing to follow a redirect from https to http ({target[:200]})")
+    return target
 
 
 def _reason(exc: Exception) -> str:
@@ -233,12 +292,10 @@ def request_json(method: str, url: str, body: Any = None, headers: dict[str, str
     Not retried: a POST that timed out may have been carried out, and sending it again
     would create a second workflow.
     """
-    import requests
-
     try:
         response = _session().request(method, url, json=body, headers=headers or {}, timeout=timeouts(),
                                       verify=verify)
-    except (requests.ConnectionError, requests.Timeout) as exc:
+    except _request_failures() as exc:
         raise FetchError(f"{method} {url}: {_reason(exc)}") from None
     if response.status_code >= 400:
         raise FetchError(f"{method} {url}: HTTP {response.status_code} {response.reason}: "
