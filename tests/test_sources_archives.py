@@ -7,6 +7,8 @@ any unsafe member, with the same checks and caps.
 from __future__ import annotations
 
 import random
+import re
+import zipfile
 import tarfile
 from pathlib import Path
 
@@ -178,3 +180,88 @@ def test_zip_symlink_bomb_is_refused_without_inflating_it(tmp_path: Path) -> Non
     finally:
         tracemalloc.stop()
     assert peak < 8 << 20, f"{peak} bytes allocated to refuse a 64 KiB archive"
+
+
+# --- archives tarfile or zipfile cannot read as plain files --------------------------------------
+
+
+def _tar_link(name: str, target: str, hard: bool = False) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = (tarfile.LNKTYPE if hard else tarfile.SYMTYPE), target
+    return info
+
+
+def _encrypted_zip(path: Path) -> Path:
+    """A zip whose member is marked encrypted in both of its headers (Python cannot write
+    ZipCrypto; the flag is what makes zipfile ask for a password)."""
+    zip_file(path, {**GOOD, "pkg/secret.yaml": b"name: secret\n"})
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        local = zf.getinfo("pkg/secret.yaml").header_offset
+    data[local + 6] |= 0x1  # local file header: general purpose flags at +6
+    central = data.find(b"PK\x01\x02", local)
+    while data[central + 46:central + 46 + 15] != b"pkg/secret.yaml":
+        central = data.find(b"PK\x01\x02", central + 4)
+    data[central + 8] |= 0x1  # central directory entry: flags at +8
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as zf, pytest.raises(RuntimeError, match="encrypted"):
+        zf.read("pkg/secret.yaml")  # the archive really is one zipfile cannot read
+    return path
+
+
+HOSTILE = {
+    "symlink loop": (lambda p: tar_gz(p / "loop.tar.gz", GOOD, [_tar_link("pkg/a", "b"), _tar_link("pkg/b", "a")]),
+                     "pkg/a", "links lead in a circle: pkg/a -> pkg/b -> pkg/a"),
+    "self link": (lambda p: tar_gz(p / "self.tar.gz", GOOD, [_tar_link("pkg/self", "self")]),
+                  "pkg/self", "links lead in a circle"),
+    "hard link forward": (lambda p: tar_gz(p / "hard.tar.gz", {}, [
+        _tar_link("pkg/early", "pkg/late", hard=True), *_files({"pkg/late": b"x"})]),
+        "pkg/early", "hard link to 'pkg/late', which is not an earlier member"),
+    "encrypted zip": (lambda p: _encrypted_zip(p / "enc.zip"), "pkg/secret.yaml", "encrypted member"),
+    "duplicate name": (lambda p: tar_gz(p / "dup.tar.gz", GOOD, _files({"pkg/README.md": b"evil\n"})),
+                       "pkg/README.md", "a second member named 'pkg/README.md'"),
+}
+
+
+def _files(files: dict[str, bytes]) -> list[tarfile.TarInfo]:
+    out = []
+    for name, data in files.items():
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        out.append(info)
+    return out
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_archives_tarfile_and_zipfile_cannot_read_plainly_are_refused(tmp_path: Path, case: str) -> None:
+    build, member, why = HOSTILE[case]
+    archive = build(tmp_path)
+    for read in (lambda: read_member(archive, "pkg/components/a/component.yaml" if GOOD else member),
+                 lambda: read_member(archive, member), lambda: read_members(archive, everything, "x")):
+        with pytest.raises(ArchiveError, match=f"refusing unsafe archive member '{member}'.*{re.escape(why)}"):
+            read()
+
+
+def test_a_chain_of_links_is_followed_to_its_file(tmp_path: Path) -> None:
+    archive = tar_gz(tmp_path / "chain.tar.gz", GOOD, [_tar_link("pkg/one", "two"), _tar_link("pkg/two", "README.md")])
+    assert read_member(archive, "pkg/one") == b"hello\n"
+
+
+def test_a_dangling_link_is_an_error_only_when_read(tmp_path: Path) -> None:
+    archive = tar_gz(tmp_path / "dangling.tar.gz", GOOD, [_tar_link("pkg/gone", "nowhere")])
+    assert read_member(archive, "pkg/README.md") == b"hello\n"
+    with pytest.raises(ArchiveError, match="'pkg/gone' is a link to 'pkg/nowhere', which the archive does not hold"):
+        read_member(archive, "pkg/gone")
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_pull_and_import_archive_refuse_them_with_the_archive_and_member(tmp_path: Path, case: str) -> None:
+    from helpers_registry import creg
+
+    build, member, why = HOSTILE[case]
+    archive = build(tmp_path)
+    imported = creg("index", "import-archive", str(archive), "--tag", "1.0.0", "--to", str(tmp_path / "reg"),
+                    "--prefix", "pkg/components/")
+    assert imported.returncode == 1, imported.stderr
+    assert str(archive) in imported.stderr and f"'{member}'" in imported.stderr and why in imported.stderr
+    assert "Traceback" not in imported.stderr

@@ -1,9 +1,10 @@
 """The one safe reader of tar(.gz/.tgz) and zip archives, used by fetching and by index import.
 
 Nothing is ever extracted to disk: members are read into memory.  Every member is checked
-before any is returned: absolute paths, ``..``, links pointing outside the archive, devices,
-FIFOs, members over the size cap and zip members with a bomb-like compression ratio are
-unsafe; too many members or too many bytes in total refuse the whole archive.
+before any is returned: absolute paths, ``..``, links pointing outside the archive, links in
+a circle, tar hard links to a later member, encrypted zip members, a second member of the
+same name, devices, FIFOs, members over the size cap and zip members with a bomb-like
+compression ratio are unsafe; too many members or too many bytes in total refuse the whole archive.
 
 Two readers share those checks and one policy: ``read_member`` (fetching a published
 component) and ``read_members`` (indexing a whole tag archive) both refuse an archive holding
@@ -37,7 +38,7 @@ class ArchiveError(CregError):
 class Caps(NamedTuple):  # NamedTuple, not dataclass: resolving imports this module, cheaply
     member: int
     total: int
-    count: int
+    members: int
 
 
 def caps() -> Caps:
@@ -60,7 +61,7 @@ class Member(NamedTuple):
     name: str  # without a leading './'
     size: int
     kind: str  # "file", "dir", "link" (symbolic or hard) or "other"
-    link: str | None  # target of a zip symlink (tarfile follows tar links itself), else None
+    link: str | None  # the member a symlink or hard link names (from the archive root), else None
     problem: str | None  # why the member is unsafe, else None
     info: Any
 
@@ -100,10 +101,13 @@ class _TarReader:
         self.tar = tarfile.open(name=None if fileobj else source, fileobj=fileobj, mode="r:*")
 
     def members(self, cap: Caps) -> Iterator[Member]:
+        earlier: set[str] = set()
         info = self.tar.next()
         while info is not None:
-            yield Member(info.name.removeprefix("./"), max(info.size, 0), _tar_kind(info), None,
-                         _tar_problem(info, cap.member), info)
+            name = info.name.removeprefix("./")
+            problem = _tar_problem(info, cap.member) or _hard_link_problem(info, earlier)
+            yield Member(name, max(info.size, 0), _tar_kind(info), _tar_link(info), problem, info)
+            earlier.add(name)
             info = self.tar.next()
 
     def read(self, member: Member, limit: int) -> bytes:
@@ -116,6 +120,24 @@ class _TarReader:
 
     def close(self) -> None:
         self.tar.close()
+
+
+def _tar_link(info: Any) -> str | None:
+    """The member a link names, relative to the archive root (symlinks: to the link's folder)."""
+    if info.issym():
+        return _link_target(info.name.removeprefix("./"), info.linkname)
+    if info.islnk():
+        return posixpath.normpath(info.linkname.removeprefix("./"))
+    return None
+
+
+def _hard_link_problem(info: Any, earlier: set[str]) -> str | None:
+    # tarfile looks a hard link's data up among the members BEFORE it; a link to a later one
+    # (which tar -x also cannot create) would fail only when read.
+    target = posixpath.normpath(info.linkname.removeprefix("./")) if info.islnk() else None
+    if target is not None and target not in earlier:
+        return f"hard link to '{info.linkname}', which is not an earlier member"
+    return None
 
 
 def _tar_kind(info: Any) -> str:
@@ -156,7 +178,8 @@ class _ZipReader:
             mode = info.external_attr >> 16
             link, too_long = self._link(info) if stat.S_ISLNK(mode) else (None, False)
             problem = f"symlink target longer than {MAX_LINK_BYTES} bytes" if too_long else None
-            yield Member(info.filename, info.file_size, _zip_kind(info, mode, link), link,
+            target = _link_target(info.filename, link) if link is not None else None
+            yield Member(info.filename, info.file_size, _zip_kind(info, mode, link), target,
                          problem or _zip_problem(info, link, cap.member), info)
 
     def _link(self, info: Any) -> tuple[str, bool]:
@@ -167,6 +190,8 @@ class _ZipReader:
         """
         if info.file_size > MAX_LINK_BYTES:
             return "", True
+        if info.flag_bits & 0x1:  # encrypted: refused by _zip_problem, never opened
+            return "", False
         with self.zip.open(info) as handle:
             data = handle.read(MAX_LINK_BYTES + 1)
         return data[:MAX_LINK_BYTES].decode("utf-8", "replace"), len(data) > MAX_LINK_BYTES
@@ -192,6 +217,8 @@ def _zip_problem(info: Any, link: str | None, max_member: int) -> str | None:
     why = unsafe_name(info.filename)
     if why:
         return why
+    if info.flag_bits & 0x1:
+        return "encrypted member (creg reads no password-protected archives)"
     mode = info.external_attr >> 16
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "device file"
@@ -253,10 +280,47 @@ def _within_caps(members: Iterator[Member], cap: Caps, label: str) -> list[Membe
         total += member.size
         if total > cap.total:
             raise _refuse(label, member.name, f"archive expands to more than {cap.total} bytes")
-        if len(found) >= cap.count:
-            raise _refuse(label, member.name, f"archive has more than {cap.count} members")
+        if len(found) >= cap.members:
+            raise _refuse(label, member.name, f"archive has more than {cap.members} members")
         found.append(member)
-    return found
+    return _with_link_problems(_with_duplicate_problems(found))
+
+
+def _with_duplicate_problems(members: list[Member]) -> list[Member]:
+    """Two members of one name are refused: tar -x and unzip keep the last, a reader may take
+    the first, so what a reviewer extracts would not be what creg reads."""
+    seen: set[str] = set()
+    out = []
+    for member in members:
+        name = member.name.rstrip("/")
+        if name in seen and member.kind != "dir" and not member.problem:
+            member = member._replace(problem=f"a second member named '{name}'")
+        seen.add(name)
+        out.append(member)
+    return out
+
+
+MAX_LINK_HOPS = 40  # as Linux's ELOOP limit
+
+
+def _with_link_problems(members: list[Member]) -> list[Member]:
+    """Links that lead in a circle, or through too many links, are refused before any read."""
+    links = {m.name: m.link for m in members if m.link is not None}
+    return [m._replace(problem=_loop_problem(m.name, links)) if m.link is not None and not m.problem
+            else m for m in members]
+
+
+def _loop_problem(name: str, links: dict[str, str]) -> str | None:
+    seen = [name]
+    target = links[name]
+    while target in links:
+        if target in seen:
+            return "links lead in a circle: " + " -> ".join(seen + [target])
+        if len(seen) > MAX_LINK_HOPS:
+            return f"more than {MAX_LINK_HOPS} links in a row"
+        seen.append(target)
+        target = links[target]
+    return None
 
 
 def _read_capped(reader: Any, member: Member, cap: Caps, label: str) -> bytes:
@@ -277,14 +341,24 @@ def read_member(source: ArchiveSource, member: str, label: str = "") -> bytes:
         unsafe = next((m for m in members if m.problem), None)
         if unsafe is not None:
             raise _refuse(label, unsafe.name, unsafe.problem or "")
-        found = _find(members, member, label)
-        if found.link is not None:
-            found = _find(members, _link_target(found.name, found.link), label)
-        if found.kind not in ("file", "link"):
+        found = _final_target(members, _find(members, member, label), label)
+        if found.kind != "file":
             raise ArchiveError.at(label, 0, 0, "", f"member '{member}' is not a regular file")
         return _read_capped(reader, found, cap, label)
 
     return _scan(source, label, use)
+
+
+def _final_target(members: list[Member], found: Member, label: str) -> Member:
+    """The regular file a chain of links ends at (loops were refused by the scan)."""
+    by_name = {m.name: m for m in members}
+    while found.link is not None:
+        target = by_name.get(found.link)
+        if target is None:
+            raise ArchiveError.at(label, 0, 0, "", f"member '{found.name}' is a link to "
+                                                   f"'{found.link}', which the archive does not hold")
+        found = target
+    return found
 
 
 def _find(members: list[Member], name: str, label: str) -> Member:
