@@ -237,7 +237,11 @@ class _Events:
         start: Any = event.start_mark
         end: Any = event.end_mark
         node = yaml.ScalarNode(tag, event.value, start, end, event.style)
-        return constructor(self.loader, node)
+        try:
+            return constructor(self.loader, node)
+        except ValueError as exc:  # an int past Python's 4,300-digit limit, a bad float or date
+            raise self.fail(event, f"cannot read {event.value[:40]!r}{'...' if len(event.value) > 40 else ''} "
+                                   f"as {tag.rsplit(':', 1)[-1]}: {str(exc).split(':')[0]}") from None
 
     def sequence(self, event: SequenceStartEvent, depth: int) -> list[Any]:
         if self.tag(event, yaml.SequenceNode, None) != _SEQ:

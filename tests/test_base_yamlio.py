@@ -180,3 +180,8 @@ def test_read_limited_checks_the_size_before_reading(tmp_path: Path) -> None:
     assert read_limited(small) == b"a: 1\n"
     with pytest.raises(YamlError, match="cannot read"):
         read_limited(tmp_path / "missing.yaml")
+
+
+def test_an_integer_past_pythons_digit_limit_is_a_positioned_error() -> None:
+    error = _fails("a: 1\nb: " + "9" * 5000 + "\n", r"as int: Exceeds the limit \(4300 digits\)")
+    assert (error.problems[0].line, error.problems[0].column) == (2, 4)
