@@ -151,3 +151,15 @@ def test_a_misbehaving_registry_is_skipped_and_builtin_components_still_load(
     served.faults.always["/index.yaml"] = "redirect:file:///etc/passwd"
     with pytest.warns(UserWarning, match="refusing to follow a redirect"):
         assert Registry([served.url]).load("add@1.0.0").name
+
+
+def test_a_registry_that_trickles_hits_the_overall_deadline(served: RegistryServer,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREG_HTTP_DEADLINE", "1")
+    served.faults.trickle_chunk, served.faults.trickle_delay = 1, 0.02  # 50 bytes a second, never a read timeout
+    served.faults.always["/file.bin"] = "trickle"
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"not finished after 1 s \(\d+ bytes received\).*CREG_HTTP_DEADLINE"):
+        download_bytes(f"{served.url}/file.bin")
+    assert time.monotonic() - started < 5
+    assert served.count("file.bin") == 1  # a deadline is not retried

@@ -16,7 +16,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Iterator
 
 from registry.errors import CregError
 
@@ -49,6 +49,11 @@ def timeouts() -> tuple[float, float]:
     if not values:
         return (10.0, 60.0)
     return (values[0], values[-1])
+
+
+def deadline() -> float:
+    """Seconds one download may take in all, ``CREG_HTTP_DEADLINE`` (timeouts are per read)."""
+    return _env_float("CREG_HTTP_DEADLINE", 900.0)
 
 
 def retries() -> int:
@@ -244,16 +249,41 @@ def _stream(response: Any, sink: IO[bytes], expected: int | None, label: str, li
     # Only labelled downloads (components, archives) show a bar; index fetches stay quiet.
     progress = _Progress(label, expected) if label and sys.stderr.isatty() else None
     received = 0
-    for block in response.iter_content(chunk_size=16 * 1024):
+    ends = time.monotonic() + deadline()
+    for block in _blocks(response):
         received += len(block)
         if received > limit:
             raise _too_big(response.url, limit)
+        if time.monotonic() > ends:
+            raise FetchError(f"GET {response.url}: not finished after {deadline():g} s ({received} bytes "
+                             "received); the deadline for one download is CREG_HTTP_DEADLINE seconds")
         sink.write(block)
         if progress:
             progress.update(received)
     if progress:
         progress.done()
     return received
+
+
+def _blocks(response: Any) -> Iterator[bytes]:
+    """The body as it arrives: ``read1`` returns whatever came, so a server sending a byte a
+    second still lets the deadline be checked every second (``iter_content`` would wait for a
+    whole block).  urllib3's errors are turned into the ones requests raises."""
+    import requests  # lazy: start-up
+    import urllib3  # lazy: start-up
+
+    while True:
+        try:
+            block = response.raw.read1(16 * 1024, decode_content=True)
+        except urllib3.exceptions.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc) from None
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.exceptions.ConnectionError(exc) from None
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError) as exc:
+            raise requests.exceptions.ChunkedEncodingError(exc) from None
+        if not block:
+            return
+        yield block
 
 
 class _Progress:
