@@ -163,3 +163,13 @@ def test_a_registry_that_trickles_hits_the_overall_deadline(served: RegistryServ
         download_bytes(f"{served.url}/file.bin")
     assert time.monotonic() - started < 5
     assert served.count("file.bin") == 1  # a deadline is not retried
+
+
+def test_a_token_never_appears_in_a_request_error(served: RegistryServer) -> None:
+    from registry.sources.fetch import request_json
+
+    token = "s3cr3t-token-value"
+    for value in (f"Bearer {token}\n", f"Bearer {token}"):  # a newline: requests refuses the header itself
+        with pytest.raises(FetchError) as caught:
+            request_json("GET", f"{served.url}/{token}", headers={"Authorization": value})
+        assert token not in str(caught.value) and "***" in str(caught.value)

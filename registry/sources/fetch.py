@@ -16,7 +16,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterable, Iterator
 
 from registry.errors import CregError
 
@@ -320,13 +320,20 @@ def request_json(method: str, url: str, body: Any = None, headers: dict[str, str
     """One JSON request; the decoded answer, or ``FetchError`` with the server's own message.
 
     Not retried: a POST that timed out may have been carried out, and sending it again
-    would create a second workflow.
+    would create a second workflow.  Header values (a bearer token) never appear in an
+    error, even when requests or the server repeats them.
     """
+    headers = headers or {}
     try:
-        response = _session().request(method, url, json=body, headers=headers or {}, timeout=timeouts(),
-                                      verify=verify)
+        return _json_answer(method, url, _session().request(
+            method, url, json=body, headers=headers, timeout=timeouts(), verify=verify))
     except _request_failures() as exc:
-        raise FetchError(f"{method} {url}: {_reason(exc)}") from None
+        raise FetchError(redact(f"{method} {url}: {_reason(exc)}", headers.values())) from None
+    except FetchError as exc:
+        raise FetchError(redact(str(exc), headers.values())) from None
+
+
+def _json_answer(method: str, url: str, response: Any) -> Any:
     if response.status_code >= 400:
         raise FetchError(f"{method} {url}: HTTP {response.status_code} {response.reason}: "
                          f"{_server_message(response)}")
@@ -334,6 +341,16 @@ def request_json(method: str, url: str, body: Any = None, headers: dict[str, str
         return response.json()
     except ValueError:
         raise FetchError(f"{method} {url}: the answer is not JSON: {response.text[:200]!r}") from None
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret (and its bearer-less and escaped forms) shown as ``***``."""
+    for value in secrets:
+        for secret in {value, value.split(" ", 1)[-1], value.strip()}:
+            for form in {secret, repr(secret)[1:-1], secret.strip()}:
+                if len(form) >= 4:
+                    text = text.replace(form, "***")
+    return text
 
 
 def _server_message(response: Any) -> str:
