@@ -3,7 +3,7 @@
 Importing jsonschema costs ~33 ms and its per-keyword dispatch dominates validating a large
 compiled workflow, yet a valid document (the usual case) only needs a yes.  So the success
 path asks this checker, and callers run jsonschema only to explain a "no" with positioned
-messages.  That split is only sound if both agree, hence:
+messages (``registry.schemareport``).  That split is only sound if both agree, hence:
 
 * the schema is audited when the checker is built: any keyword outside ``ASSERTIONS`` and
   the annotations raises ``UnsupportedSchema``, so a rule can never be skipped silently;

@@ -120,7 +120,7 @@ components:
     message = str(info.value)
     assert "reg/index.yaml:6:7: error: $.components.add[0].sourc: unknown key 'sourc' (did you mean 'source'?)" in message
     assert "reg/index.yaml:5:15: error: $.components.add[0].digest:" in message
-    assert "reg/index.yaml:7:3:" in message and "invalid component name" in message
+    assert "reg/index.yaml:7:3: error: $.components['bad name']: 'bad name' is not a valid component name" in message
     assert "reg/index.yaml:10:15:" in message and "exactly one of" in message
 
 

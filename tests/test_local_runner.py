@@ -363,5 +363,6 @@ def test_a_malformed_workflow_file_is_reported_not_run(tmp_path: Path) -> None:
     typo = tmp_path / "typo.yaml"
     typo.write_text(bad.read_text().replace("spec:\n", "spec:\n  entrypoint: main\n  templatez: []\n"))
     result = creg("run", str(typo))
-    assert result.returncode == 1 and "typo.yaml:5:3: error: $.spec" in result.stderr, result.stderr
-    assert "templatez" in result.stderr
+    assert result.returncode == 1, result.stderr
+    assert "typo.yaml:6:14: error: $.spec.templatez: unknown key 'templatez' (did you mean 'templates'?)" \
+        in result.stderr, result.stderr

@@ -56,7 +56,7 @@ def test_schema_problems_name_the_key_and_suggest_a_fix() -> None:
     text = "\n".join(found)
     assert ":5:5: error: $.tasks.first.argz: unknown key 'argz' (did you mean 'args'?)" in text
     assert ":1:7: error: $.name: 'Schema_Errors' is not a valid name" in text
-    assert ":6:14: error: $.tasks.first.retries: -1 is less than the minimum of 0 (at limit)" in text
+    assert ":6:22: error: $.tasks.first.retries.limit: -1 is less than the minimum of 0" in text
     assert ":9:14: error: $.tasks.second.timeout: '5 minutes' is not a duration" in text
 
 

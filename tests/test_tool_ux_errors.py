@@ -133,10 +133,10 @@ def test_typos_inside_alternatives_get_a_did_you_mean(tmp_path: Path) -> None:
           a: {image: alpine}
     """)
     text = "\n".join(problems_of(path))
-    assert "$.env.C: unknown key 'secrte' (did you mean 'secret'?)" in text
-    assert "$.env.D: unknown key 'parm' (did you mean 'param'?)" in text
-    assert "$.volumes.bad: 'RW' (did you mean 'RWX'?) is not one of 'RWO'" in text
-    assert "$.volumes.old: unknown key 'readonly' (did you mean 'readOnly'?)" in text
+    assert ":3:7: error: $.env.C.secrte: unknown key 'secrte' (did you mean 'secret'?)" in text
+    assert ":4:7: error: $.env.D.parm: unknown key 'parm' (did you mean 'param'?)" in text
+    assert ":6:32: error: $.volumes.bad.accessMode: 'RW' (did you mean 'RWX'?) is not one of 'RWO'" in text
+    assert ":7:19: error: $.volumes.old.readonly: unknown key 'readonly' (did you mean 'readOnly'?)" in text
 
 
 def test_when_typos_get_a_did_you_mean(tmp_path: Path) -> None:
@@ -181,9 +181,9 @@ def test_schema_messages_use_yaml_words(tmp_path: Path) -> None:
     """)
     text = "\n".join(problems_of(path))
     assert "$: missing required key 'name'" in text
-    assert "$.tasks.a.command: expected a list, got the string 'echo'" in text
-    assert "$.tasks.a.loop.items: expected a list, got the number 5" in text
-    assert "$.tasks.b: expected a mapping, got nothing (null)" in text
+    assert "$.tasks.a.command: expected a list, found a string ('echo')" in text
+    assert "$.tasks.a.loop.items: expected a list, found an integer (5)" in text
+    assert "$.tasks.b: expected a mapping, found null" in text
 
 
 def run_creg(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -230,7 +230,7 @@ def test_pattern_failures_say_what_is_expected_not_the_regex(tmp_path: Path) -> 
           d: {image: alpine, env: {1BAD: x}, mounts: {data: vol}}
     """)
     text = "\n".join(problems_of(path))
-    assert "$.volumes.vol: '5 GB' is not a storage size: use e.g. 5Gi" in text
+    assert "$.volumes.vol.size: '5 GB' is not a storage size: use e.g. 5Gi" in text
     assert "$.tasks.d.env.1BAD: '1BAD' is not a valid environment variable name" in text
     assert "$.tasks.d.mounts.data: 'data' is not an absolute path" in text
     assert "must match" not in text

@@ -21,7 +21,12 @@ from typing import Any
 
 from registry.cycles import find_cycle
 from registry.errors import CregError, Problem
+from registry.resources import load_schema, validator
+from registry.schemacheck import SchemaChecker
+from registry.schemareport import findings
+from registry.yamlio import PathKey, json_path
 
+SCHEMA = "argo/schema.json"
 PREFIX = "io.argoproj.workflow.v1alpha1."
 KINDS = ("Workflow", "WorkflowTemplate", "CronWorkflow", "ClusterWorkflowTemplate")  # fast-checked
 _ANY_STRING = ["string", "number", "boolean"]
@@ -57,9 +62,7 @@ def _lenient_definitions() -> dict[str, Any]:
 
     The parsed schema stays shared and untouched, so the fast path pays for no deep copy.
     """
-    from registry.resources import load_schema
-
-    defs = dict(load_schema("argo/schema.json")["definitions"])
+    defs = dict(load_schema(SCHEMA)["definitions"])
     for path, types in _WIDENED:
         node: dict[str, Any] = defs
         for key in path:
@@ -72,19 +75,13 @@ def _lenient_definitions() -> dict[str, Any]:
     return defs
 
 
-@functools.cache
 def schema_validator(kind: str) -> Any:
-    """The strict + lenient validator for one Argo kind, compiled once per process."""
-    import jsonschema
+    """The strict + lenient jsonschema validator for one Argo kind (built once, by the shared factory)."""
+    return validator(SCHEMA, entry="#/definitions/" + PREFIX + kind, adjust=_strict_lenient)
 
-    from registry.resources import load_schema
 
-    root = load_schema("argo/schema.json")
-    base = {k: v for k, v in root.items() if k not in ("oneOf", "type")}
-    base["definitions"] = _adjusted_definitions()
-    schema = dict(base, **{"$ref": "#/definitions/" + PREFIX + kind})
-    cls = jsonschema.validators.validator_for(root, default=jsonschema.Draft202012Validator)
-    return cls(schema)
+def _strict_lenient(root: dict[str, Any]) -> dict[str, Any]:
+    return dict(root, definitions=_adjusted_definitions())
 
 
 @functools.cache
@@ -179,10 +176,8 @@ def _reduced(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[tuple[int, int],
 
 
 @functools.cache
-def fast_checker(kind: str) -> Any:
+def fast_checker(kind: str) -> SchemaChecker:
     """A yes/no checker for one kind over the same adjusted schema (no jsonschema import)."""
-    from registry.schemacheck import SchemaChecker
-
     return SchemaChecker({"definitions": _lenient_definitions()},
                          {"$ref": "#/definitions/" + PREFIX + kind}, close_objects=True)
 
@@ -195,16 +190,20 @@ def schema_errors(doc: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _explained_errors(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """The shared reporter's findings on a copy with one DAG task per shape, paths put back."""
     reduced, index_map = _reduced(doc)
     offset = 2 if "workflowSpec" in doc["spec"] else 1
-    out = []
-    for error in schema_validator(doc["kind"]).iter_errors(reduced):
-        parts = list(error.absolute_path)
-        if len(parts) > offset + 4 and parts[offset] == "templates" and parts[offset + 2:offset + 4] == ["dag", "tasks"]:
-            parts[offset + 4] = index_map.get((parts[offset + 1], parts[offset + 4]), parts[offset + 4])
-        path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
-        out.append((path, " ".join(error.message.split())[:300]))
-    return out
+    found = findings(schema_validator(doc["kind"]).iter_errors(reduced))
+    return [(json_path(_in_full(path, index_map, offset)), message) for path, message, _ in found]
+
+
+def _in_full(path: list[PathKey], index_map: dict[tuple[int, int], int], offset: int) -> list[PathKey]:
+    """A path into the reduced document, as the same path into the full one."""
+    if len(path) > offset + 4 and path[offset] == "templates" and path[offset + 2:offset + 4] == ["dag", "tasks"]:
+        template, task = path[offset + 1], path[offset + 4]
+        if isinstance(template, int) and isinstance(task, int):
+            return path[:offset + 4] + [index_map.get((template, task), task)] + path[offset + 5:]
+    return path
 
 
 # -- what the schema cannot say -------------------------------------------------------------------

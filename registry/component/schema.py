@@ -1,10 +1,12 @@
-"""Turn JSON Schema failures of a component into findings people can act on.
+"""The component format's own explanations of JSON Schema failures: its one-key mappings.
 
-jsonschema reports a bad placeholder as "is not valid under any of the given schemas" plus
-a dump of every alternative.  Here each failure becomes one message at the right place:
-unknown keys are reported at the key with a did-you-mean, a ``oneOf`` is resolved to the
-one alternative the value was evidently meant to be (by its single key) and explained from
-there, or to a short list of what was expected.
+Everything generic (unknown keys, types, required keys, patterns) is the shared reporter's
+(``registry.schemareport``).  What is a component's own: placeholders, graph arguments and
+predicates are one-key mappings (``{inputValue: NAME}``, ``{graphInput: ...}``, ``{==: ...}``)
+in ``oneOf`` lists of up to a dozen alternatives, where jsonschema only says "valid under
+none".  Here the key says which alternative the author meant, and the value is checked
+against that one alone; an unknown key is an unknown *placeholder* (or argument, or
+predicate) with a did-you-mean; anything else gets a short list of what was expected.
 
 This module is only imported when the fast checker (``schemacheck``) has found a problem, so
 its cost is paid by invalid files alone.
@@ -12,84 +14,33 @@ its cost is paid by invalid files alone.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
-from registry.errors import did_you_mean, one_of
+from registry.errors import one_of
 from registry.resources import validator
+# Finding is also what the semantic checks (registry.component.checks) report.
+from registry.schemareport import Finding, Rules, SchemaError, expected_types, findings, kind_of, unknown_name
 from registry.yamlio import PathKey
 
 SCHEMA = "component.schema.json"
 
-# (path, message, at_key): at_key reports the position of the mapping key, not its value.
-Finding = tuple[list[PathKey], str, bool]
-
 PLACEHOLDERS = frozenset({"inputValue", "inputPath", "outputPath", "inputUri", "outputUri", "inputMetadata",
                           "inputOutputPortName", "outputMetadata", "executorInput", "concat", "if", "isPresent"})
-
-_KIND = {str: "a string", int: "an integer", float: "a number", bool: "a boolean",
-         type(None): "null", list: "a list", dict: "a mapping"}
-_TYPE_NAME = {"string": "a string", "integer": "an integer", "number": "a number",
-              "boolean": "a boolean", "null": "null", "array": "a list", "object": "a mapping"}
-
-
-def kind_of(value: Any) -> str:
-    """'an integer (5)', 'a list', ... for 'found ...' messages."""
-    kind = _KIND.get(type(value), type(value).__name__)
-    if isinstance(value, (bool, int, float)) or value is None:
-        return kind if value is None else f"{kind} ({value!r})"
-    if isinstance(value, str):
-        return f"{kind} ({value!r})" if len(value) <= 40 else kind
-    return kind
-
-
-def expected_types(types: str | list[str]) -> str:
-    names = [_TYPE_NAME.get(t, t) for t in ([types] if isinstance(types, str) else types)]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def schema_findings(data: Any) -> list[Finding]:
     """Every schema problem of ``data`` as findings (empty when it conforms)."""
-    found: list[Finding] = []
-    seen: set[tuple[tuple[str, ...], str]] = set()
-    for finding in _explain_all(validator(SCHEMA).iter_errors(data), []):
-        key = (tuple(map(str, finding[0])), finding[1])
-        if key not in seen:
-            seen.add(key)
-            found.append(finding)
-    return found
+    return findings(validator(SCHEMA).iter_errors(data), RULES)
 
 
-def _explain_all(errors: Iterable[Any], base: list[PathKey]) -> Iterator[Finding]:
-    for error in errors:
-        yield from _explain(error, base)
+def _choice(error: SchemaError) -> list[Finding] | None:
+    """Every oneOf/anyOf of the schema is a component's own: explained here, not generically."""
+    if error.validator not in ("oneOf", "anyOf"):
+        return None
+    return list(_explain_choice(error.validator_value, error.instance, list(error.absolute_path)))
 
 
-def _explain(error: Any, base: list[PathKey]) -> Iterator[Finding]:
-    path = base + list(error.absolute_path)
-    kind = error.validator
-    if kind == "additionalProperties":
-        yield from _unknown_keys(error, path)
-    elif kind == "required":
-        for name in error.validator_value:
-            if name not in error.instance:
-                yield path, f"missing required key '{name}'", False
-    elif kind == "type":
-        yield path, f"expected {expected_types(error.validator_value)}, found {kind_of(error.instance)}", False
-    elif kind in ("minProperties", "maxProperties"):
-        names = one_of(list(error.schema.get("properties", {})))
-        yield path, f"expected exactly one of the keys {names}", False
-    elif kind in ("oneOf", "anyOf"):
-        yield from _explain_choice(error.schema[kind], error.instance, path)
-    else:
-        yield path, error.message, False
-
-
-def _unknown_keys(error: Any, path: list[PathKey]) -> Iterator[Finding]:
-    allowed = list(error.schema.get("properties", {}))
-    for key in error.instance:
-        if key not in allowed:
-            hint = did_you_mean(str(key), allowed) or f" (expected one of {one_of(allowed)})"
-            yield path + [key], f"unknown key '{key}'{hint}", True
+RULES = Rules(special=_choice)
 
 
 # -- oneOf: pick the alternative the author meant -------------------------------------------
@@ -151,13 +102,12 @@ def _explain_keyed(keyed: dict[str, dict[str, Any]], value: dict[Any, Any], path
         elif key in PLACEHOLDERS:
             yield path + [key], f"placeholder '{key}' is not allowed here (expected one of {one_of(list(keyed))})", True
         else:
-            hint = did_you_mean(str(key), keyed) or f" (expected one of {one_of(list(keyed))})"
-            yield path + [key], f"unknown {word} '{key}'{hint}", True
+            yield path + [key], unknown_name(key, list(keyed), noun=word), True
 
 
 def _descend(schema: dict[str, Any], value: Any, path: list[PathKey]) -> Iterator[Finding]:
-    sub = validator(SCHEMA).evolve(schema=schema)
-    yield from _explain_all(sub.iter_errors(value), path)
+    """``value`` checked against the one alternative it was meant to be."""
+    yield from findings(validator(SCHEMA).evolve(schema=schema).iter_errors(value), RULES, base=path)
 
 
 def _noun(keyed: dict[str, Any]) -> str:

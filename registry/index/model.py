@@ -163,6 +163,12 @@ def _by_digest(entries: list[IndexEntry], spec: str) -> IndexEntry | None:
 
 # --- loading -------------------------------------------------------------------------------
 
+from typing import TYPE_CHECKING  # this section's own imports; the rest are lazy (see load_index)
+
+if TYPE_CHECKING:  # hints only: loading imports PyYAML and the reporter lazily (start-up)
+    from registry.schemareport import Finding, SchemaError
+    from registry.yamlio import Document
+
 
 INDEX_MAX_BYTES = 128 * 1024 * 1024
 INDEX_MAX_NODES = 10_000_000
@@ -170,7 +176,8 @@ INDEX_MAX_NODES = 10_000_000
 
 def load_index(raw: bytes | str, source: str = "index.yaml") -> Index:
     """Parse and schema-validate an index; every problem is reported with its position."""
-    from registry.resources import checker, validator
+    # lazy: start-up; a cached compact index needs neither these nor PyYAML
+    from registry.resources import checker
     from registry.yamlio import load_mapping
 
     # An index grows with its registry: 10,000 versions are about 134,000 values.  The large
@@ -178,8 +185,7 @@ def load_index(raw: bytes | str, source: str = "index.yaml") -> Index:
     # them a 1 KB remote index could make the loader expand millions of values first.
     doc = load_mapping(raw.encode("utf-8") if isinstance(raw, str) else raw, source,
                        max_bytes=INDEX_MAX_BYTES, max_nodes=INDEX_MAX_NODES, aliases=False)
-    problems = [] if checker("index.schema.json").is_valid(doc.data) else \
-        [_problem(doc, error) for error in validator("index.schema.json").iter_errors(doc.data)]
+    problems = [] if checker(INDEX_SCHEMA).is_valid(doc.data) else _schema_problems(doc)
     problems += _duplicate_versions(doc)
     problems += _escaping_sources(doc)
     if problems:
@@ -187,27 +193,46 @@ def load_index(raw: bytes | str, source: str = "index.yaml") -> Index:
     return Index(doc.data, source)
 
 
-def _problem(doc: Any, error: Any) -> Problem:
+INDEX_SCHEMA = "index.schema.json"
+
+# What the index schema's own patterns ask for (``schemareport.PATTERNS`` has the digest's).
+INDEX_PATTERNS = {
+    "^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$":
+        "is not a valid component name: use letters, digits, '.', '_' and '-', in parts separated by '/'",
+    "^[A-Za-z0-9][A-Za-z0-9._+-]*$":
+        "is not a valid version: use letters, digits, '.', '_', '+' and '-', starting with a letter or digit",
+    "^(https?|file)://": "is not a URL: expected one starting with https://, http:// or file://",
+}
+SOURCE_CHOICES = ("expected exactly one of {path: FILE}, {url: https://...} or "
+                  "{archive: URL, archiveDigest: sha256:<hex>, member: PATH}")
+
+
+def _schema_problems(doc: Document) -> list[Problem]:
+    """Why jsonschema rejects ``doc``, through the shared reporter with the index's own wording."""
+    from registry.resources import validator  # lazy: only an invalid index is explained
+    from registry.schemareport import Rules, report
+
+    rules = Rules(patterns=INDEX_PATTERNS, special=_source_choice)
+    return report(doc, validator(INDEX_SCHEMA, inline=True).iter_errors(doc.data), rules)
+
+
+def _source_choice(error: SchemaError) -> list[Finding] | None:
+    """A ``source`` that is no single kind of source gets the three kinds spelt out.
+
+    A mapping whose keys all belong to one kind (or to none) is left to the closest
+    alternative, which says what is wrong inside it ("missing required key 'member'").
+    """
     path = list(error.absolute_path)
-    message = error.message
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = list((error.schema.get("properties") or {}))
-        extra = [k for k in error.instance if k not in allowed]
-        if extra:
-            return doc.positions.problem(doc.data, path + [extra[0]],
-                                         f"unknown key '{extra[0]}'{did_you_mean(str(extra[0]), allowed)}; "
-                                         f"expected one of: {', '.join(allowed)}", key=True)
-    if error.validator == "oneOf" and path and path[-1] == "source":
-        message = ("expected exactly one of {path: FILE}, {url: https://...} or "
-                   "{archive: URL, archiveDigest: sha256:<hex>, member: PATH}")
-    if "propertyNames" in error.absolute_schema_path:
-        return doc.positions.problem(doc.data, path + [error.instance],
-                                     f"invalid component name {error.instance!r}: expected letters, digits, "
-                                     "'.', '_', '-' in parts separated by '/'", key=True)
-    return doc.positions.problem(doc.data, path, message)
+    if error.validator != "oneOf" or path[-1:] != ["source"]:
+        return None
+    if isinstance(error.instance, dict):
+        kinds = [b for b in error.validator_value if error.instance.keys() & b.get("properties", {}).keys()]
+        if len(kinds) <= 1:
+            return None
+    return [(path, SOURCE_CHOICES, False)]
 
 
-def _duplicate_versions(doc: Any) -> list[Problem]:
+def _duplicate_versions(doc: Document) -> list[Problem]:
     problems: list[Problem] = []
     components = doc.data.get("components")
     if not isinstance(components, dict):
@@ -228,10 +253,10 @@ _RELATIVE = {"path": ("registry", "a path relative to the registry root"),
              "member": ("archive", "a member path relative to the archive's root")}
 
 
-def _escaping_sources(doc: Any) -> list[Problem]:
+def _escaping_sources(doc: Document) -> list[Problem]:
     """Sources must stay inside the registry: a path or archive member naming '/etc/x' or
     '../x' would let an index read any file the user can read."""
-    from registry.sources.archives import unsafe_name
+    from registry.sources.archives import unsafe_name  # lazy: start-up; only loading needs it
 
     problems: list[Problem] = []
     components = doc.data.get("components")
