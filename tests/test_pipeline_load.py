@@ -9,7 +9,7 @@ import pytest
 from helpers_pipelines import DATA, ROOT, builtin_loader, write_pipeline
 from registry.errors import CregError, YamlError
 from registry.pipeline.ops import Const, ItemRef, OutputRef, ParamRef
-from registry.pipeline.load import PipelineError, load_pipeline, seconds
+from registry.pipeline.load import PipelineError, load_pipeline
 
 
 def problems_of(path: Path) -> list[str]:
@@ -173,10 +173,6 @@ def test_loops_and_items_resolve(tmp_path: Path) -> None:
     pipeline = load_pipeline(path)
     assert pipeline.tasks["a"].op.parameters == {"item-x": ItemRef("x")}
     assert pipeline.tasks["a"].loop.parallelism == 2 and pipeline.tasks["b"].loop.param == "names"
-
-
-def test_durations() -> None:
-    assert [seconds(90), seconds("90s"), seconds("5m"), seconds("2h"), seconds("1d")] == [90, 90, 300, 7200, 86400]
 
 
 @pytest.mark.parametrize("text, message", [

@@ -19,10 +19,14 @@ from typing import Any
 
 import yaml
 
-from registry.pipeline.ops import Const, InputRef, Op, OutputRef, ParamRef, Value, argo_name, input_path, serialize, slug
-from registry.pipeline.load import ACCESS_MODES, Pipeline, Task, param_value
+from registry.pipeline.kfptypes import serialize
+from registry.pipeline.names import argo_name, input_path, slug
+from registry.pipeline.ops import Const, InputRef, Op, OutputRef, ParamRef, Value
+from registry.pipeline.load import Pipeline, Task, param_value
 
 ANNOTATION = "creg.dev/"
+# The pipeline file may abbreviate a volume's access mode; Kubernetes wants it spelt out.
+ACCESS_MODES = {"RWO": "ReadWriteOnce", "ROX": "ReadOnlyMany", "RWX": "ReadWriteMany"}
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

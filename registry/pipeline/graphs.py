@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from registry.pipeline.ops import ComponentInfo, Const, InputRef, Op, OpRequest, OutputRef, Report, Value, make_op, slug
+from registry.pipeline.kfptypes import serialize
+from registry.pipeline.names import slug
+from registry.pipeline.ops import (ComponentInfo, Const, InputRef, Op, OpRequest, OutputRef, Report, Value,
+                                   check_arguments, make_op)
 from registry.component.model import ComponentSpec, thaw
 
 MAX_NESTING = 8
@@ -148,8 +151,6 @@ def build_op(request: OpRequest, report: Report, load_ref: RefLoader, depth: int
     if depth >= MAX_NESTING:
         report(["component"], f"graph components nest deeper than {MAX_NESTING} levels")
         return None
-    from registry.pipeline.ops import check_arguments
-
     check_arguments(request, report)
     present = {i.name for i in request.spec.inputs if i.name in request.arguments or i.default is not None}
     body = _Expander(request.spec, load_ref, report, depth).expand(present)
@@ -164,8 +165,6 @@ def build_op(request: OpRequest, report: Report, load_ref: RefLoader, depth: int
 
 def _bind_graph_inputs(op: Op, request: OpRequest, body: GraphBody) -> None:
     """The graph's inputs become the op's parameters/artifacts as its inner tasks read them."""
-    from registry.pipeline.ops import serialize
-
     as_value = {v.name for t in body.tasks.values() for v in t.op.parameters.values() if isinstance(v, InputRef)}
     as_file = {v.name for t in body.tasks.values() for v in t.op.artifacts.values() if isinstance(v, InputRef)}
     for declared in request.spec.inputs:

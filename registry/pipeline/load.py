@@ -9,7 +9,6 @@ as a ``PipelineError``, each with ``file:line:col`` and the field path.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -19,17 +18,16 @@ from registry.errors import CregError, Problem, UsageError, did_you_mean, one_of
 from registry.pipeline.graphs import Loop, Task, build_op
 from registry.pipeline.components import Loader, registry_loader
 from registry.index.lockfile import is_component_path
-from registry.pipeline.ops import (argo_name, ComponentInfo, Const, FileRef, ItemRef, Op, OpRequest, OutputRef, ParamRef, Value,
-                  check_names, constant_fits, inline_op, make_op, serialize, type_name)
+from registry.pipeline.kfptypes import constant_fits, serialize, type_name
+from registry.pipeline.names import argo_name
+from registry.pipeline.ops import (ComponentInfo, Const, FileRef, ItemRef, Op, OpRequest, OutputRef, ParamRef, Value,
+                                   check_names, inline_op, make_op)
+from registry.pipeline.units import is_quantity, seconds
 from registry.component.model import ComponentSpec
 from registry.pipeline.schema import schema_problems
 from registry.pipeline.when import WhenError, compile_when
 from registry.yamlio import Document, PathKey
 from registry.yamlio import load_mapping
-
-_QUANTITY = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[mkMGTPE])?\Z")
-ACCESS_MODES = {"RWO": "ReadWriteOnce", "ROX": "ReadOnlyMany", "RWX": "ReadWriteMany"}
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class PipelineError(CregError):
@@ -62,13 +60,6 @@ class Pipeline:
     tasks: dict[str, Task]
     exit_tasks: dict[str, Task]
     value_outputs: set[tuple[str, str]] = field(default_factory=set)  # outputs read as values
-
-
-def seconds(duration: int | str) -> int:
-    """``90`` / ``'90s'`` / ``'5m'`` / ``'2h'`` / ``'1d'`` -> seconds."""
-    if isinstance(duration, int):
-        return duration
-    return int(duration[:-1]) * _SECONDS[duration[-1]]
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -183,7 +174,7 @@ class _Builder:
         """Kubernetes rejects a malformed quantity only when the pod is created; catch it here."""
         for key in ("cpu", "memory"):
             value = (resources or {}).get(key)
-            if value is not None and not _QUANTITY.match(str(value)):
+            if value is not None and not is_quantity(value):
                 self.problem(where + [key], f"{value!r} is not a Kubernetes quantity; expected e.g. "
                                             + ("'500m', '2' or 1.5" if key == "cpu" else "'512Mi', '1Gi' or '1G'"))
 

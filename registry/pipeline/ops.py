@@ -15,45 +15,15 @@ Problems are reported through a callback so the pipeline can attach file positio
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from registry.errors import did_you_mean
 from registry.component.model import ComponentSpec, InputSpec, thaw
-
-INPUT_PATH = "/tmp/inputs/{}/data"
-OUTPUT_PATH = "/tmp/outputs/{}/data"
-
-
-@functools.lru_cache(maxsize=4096)
-def argo_name(name: str) -> str:
-    """A KFP input/output name -> an Argo parameter/artifact name (``GCS path`` -> ``gcs-path``)."""
-    return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-") or "value"
-
-
-def slug(text: str, fallback: str = "component") -> str:
-    """A name -> a lowercase DNS label (Argo template and task names)."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-") or fallback
-
-
-def file_name(name: str) -> str:
-    """A KFP input/output name -> a path segment, as KFP v1 sanitizes it (``GCS path`` -> ``GCS_path``)."""
-    return re.sub(r"[^-\w.]", "_", name)
-
-
-@functools.lru_cache(maxsize=4096)
-def input_path(name: str) -> str:
-    return INPUT_PATH.format(file_name(name))
-
-
-@functools.lru_cache(maxsize=4096)
-def output_path(name: str) -> str:
-    return OUTPUT_PATH.format(file_name(name))
-
+from registry.pipeline.kfptypes import compatible, constant_fits, serialize
+from registry.pipeline.names import argo_name, input_path, output_path
 
 Report = Callable[[Sequence[str | int], str], None]  # (path below the task, message)
 
@@ -122,78 +92,6 @@ class Op:
     outputs: dict[str, str] = field(default_factory=dict)  # output name -> file path
     output_types: dict[str, Any] = field(default_factory=dict)
     graph: Any = None  # a graphcomp.GraphBody when the component is a graph of other components
-
-
-# -- KFP type compatibility ---------------------------------------------------------------
-
-_ALIASES = {"int": "integer", "float": "float", "bool": "boolean", "str": "string",
-            "text": "string", "dict": "jsonobject", "list": "jsonarray", "json": "json"}
-
-
-def type_name(kfp_type: Any) -> str | None:
-    """A comparable name for a KFP type (``{GCSPath: {...}}`` -> ``gcspath``); None if untyped."""
-    if kfp_type is None:
-        return None
-    if isinstance(kfp_type, Mapping):
-        if len(kfp_type) != 1:
-            return json.dumps(thaw(kfp_type), sort_keys=True)
-        kfp_type = next(iter(kfp_type))
-    return _plain_type_name(str(kfp_type))
-
-
-@functools.lru_cache(maxsize=1024)
-def _plain_type_name(text: str) -> str:
-    name = text.strip().lower()
-    return _ALIASES.get(name, name)
-
-
-def compatible(given: Any, expected: Any) -> bool:
-    """KFP v1's rule: untyped on either side passes; otherwise the types must agree."""
-    a, b = type_name(given), type_name(expected)
-    return a is None or b is None or a == b
-
-
-def constant_fits(value: Any, expected: Any) -> str | None:
-    """Why a constant cannot feed an input of ``expected`` type, or None when it can."""
-    name = type_name(expected)
-    if name == "integer" and not _is_int(value):
-        return f"expected an Integer, got {value!r}"
-    if name == "float" and not _is_float(value):
-        return f"expected a Float, got {value!r}"
-    if name == "boolean" and not isinstance(value, bool) and str(value).lower() not in ("true", "false"):
-        return f"expected a Boolean, got {value!r}"
-    return None
-
-
-def _is_int(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    try:
-        int(str(value))
-        return True
-    except ValueError:
-        return False
-
-
-def _is_float(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    try:
-        float(str(value))
-        return True
-    except ValueError:
-        return False
-
-
-def serialize(value: Any) -> str:
-    """A constant as the string Argo passes (KFP v1's serialisation)."""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, (dict, list, tuple, Mapping)):
-        return json.dumps(thaw(value), sort_keys=False, separators=(", ", ": "))
-    return str(value)
 
 
 # -- placeholders ---------------------------------------------------------------------------
@@ -428,17 +326,17 @@ def _inline_part(op: Op, part: Any) -> str:
     if isinstance(part, Const):
         return serialize(part.value)
     if isinstance(part, FileRef):
-        name = reference_slug(part.output)
+        name = _reference_slug(part.output)
         op.artifacts[name] = part.output
         op.artifact_defaults[name] = None
         return input_path(name)
-    name = reference_slug(part)
+    name = _reference_slug(part)
     op.parameters[name] = part
     op.param_defaults[name] = None
     return "{{inputs.parameters.%s}}" % name
 
 
-def reference_slug(value: Value) -> str:
+def _reference_slug(value: Value) -> str:
     """A readable Argo parameter name for a reference used in an inline command line."""
     if isinstance(value, ParamRef):
         return value.name
