@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from helpers_pipelines import DATA, builtin_loader, dag_tasks, parse, templates, write_pipeline
-from registry.argo.emit import build_workflow, environment, quote, to_yaml
+from registry.argo.emit import build_workflow, quote, environment, to_yaml
 from registry.argo.check import ArgoError, cron_problem, semantic_errors, validate
 from registry.argo.compiler import compile_document, compile_pipeline
 from registry.pipeline.load import load_pipeline

@@ -259,6 +259,6 @@ def test_the_pipeline_builder_does_not_import_the_compiler() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, registry.pipeline.load as p; p._default_loader(); "
+    code = ("import sys, registry.pipeline.load, registry.pipeline.components as c; c.registry_loader(None); "
             "sys.exit('registry.argo.compiler' in sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)

@@ -10,7 +10,8 @@ from typing import Any, Iterator, Mapping
 
 from registry.errors import CregError, Problem, UsageError
 from registry.pipeline.components import LoadedComponent, Loader, registry_loader
-from registry.pipeline.load import Pipeline, load_pipeline
+from registry.pipeline.load import load_pipeline
+from registry.pipeline.model import Pipeline
 
 # ``registry_loader`` and ``LoadedComponent`` live in ``loader`` (below ``pipeline``); commands and
 # runner import them from here, so they stay re-exported.

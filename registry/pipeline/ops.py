@@ -22,15 +22,16 @@ from typing import Any
 
 from registry.errors import did_you_mean
 from registry.component.model import ComponentSpec, InputSpec, thaw
-from registry.pipeline.kfptypes import compatible, constant_fits, serialize
+from registry.pipeline.kfptypes import KfpType, compatible, constant_fits, serialize
 from registry.pipeline.names import argo_name, input_path, output_path
+from registry.yamlio import PathKey
 
-Report = Callable[[Sequence[str | int], str], None]  # (path below the task, message)
+Report = Callable[[Sequence[PathKey], str], None]  # (path below the task, message)
 
 
 @dataclass(frozen=True)
 class Const:
-    value: Any
+    value: object  # as YAML gave it
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ class ComponentInfo:
     ref: str
 
 
+TaskComponent = tuple[ComponentSpec, ComponentInfo]  # the component a task runs, and its record
+
+
 @dataclass
 class Op:
     """One task's container: resolved command line plus its inputs and outputs."""
@@ -90,8 +94,7 @@ class Op:
     param_defaults: dict[str, str | None] = field(default_factory=dict)  # every input param
     artifact_defaults: dict[str, str | None] = field(default_factory=dict)  # every input artifact
     outputs: dict[str, str] = field(default_factory=dict)  # output name -> file path
-    output_types: dict[str, Any] = field(default_factory=dict)
-    graph: Any = None  # a graphcomp.GraphBody when the component is a graph of other components
+    output_types: dict[str, KfpType] = field(default_factory=dict)
 
 
 # -- placeholders ---------------------------------------------------------------------------
@@ -107,13 +110,13 @@ class _Resolver:
         self.in_artifacts: set[str] = set()
         self.out_artifacts: set[str] = set()
 
-    def expand_list(self, items: Iterable[Any], where: list[str | int]) -> list[str]:
+    def expand_list(self, items: Iterable[object], where: list[PathKey]) -> list[str]:
         out: list[str] = []
         for index, item in enumerate(items or ()):
             out.extend(self.expand(item, where + [index]))
         return out
 
-    def expand(self, item: Any, where: list[str | int]) -> list[str]:
+    def expand(self, item: object, where: list[PathKey]) -> list[str]:
         if isinstance(item, (str, int, float)) and not isinstance(item, bool):
             return [str(item)]
         if not isinstance(item, Mapping) or len(item) != 1:
@@ -126,26 +129,26 @@ class _Resolver:
             return []
         return handler(body, where)
 
-    def _inputValue(self, name: str, where: list[str | int]) -> list[str]:
+    def _inputValue(self, name: str, where: list[PathKey]) -> list[str]:
         if name not in self.present:
             return []
         self.params.add(name)
         return ["{{inputs.parameters.%s}}" % argo_name(name)]
 
-    def _inputPath(self, name: str, where: list[str | int]) -> list[str]:
+    def _inputPath(self, name: str, where: list[PathKey]) -> list[str]:
         if name not in self.present:
             return []
         self.in_artifacts.add(name)
         return [input_path(name)]
 
-    def _outputPath(self, name: str, where: list[str | int]) -> list[str]:
+    def _outputPath(self, name: str, where: list[PathKey]) -> list[str]:
         self.out_artifacts.add(name)
         return [output_path(name)]
 
-    def _concat(self, parts: Any, where: list[str | int]) -> list[str]:
+    def _concat(self, parts: Iterable[object], where: list[PathKey]) -> list[str]:
         return ["".join(self.expand_list(parts, where + ["concat"]))]
 
-    def _if(self, body: Mapping[str, Any], where: list[str | int]) -> list[str]:
+    def _if(self, body: Mapping[str, Any], where: list[PathKey]) -> list[str]:
         chosen = body.get("then") if self.condition(body.get("cond"), where) else body.get("else")
         if chosen is None:
             return []
@@ -153,7 +156,7 @@ class _Resolver:
             return self.expand_list(chosen, where + ["if"])
         return self.expand(chosen, where + ["if"])
 
-    def condition(self, cond: Any, where: list[str | int]) -> bool:
+    def condition(self, cond: object, where: list[PathKey]) -> bool:
         if isinstance(cond, Mapping) and "isPresent" in cond:
             return cond["isPresent"] in self.present
         if isinstance(cond, bool):
@@ -175,7 +178,7 @@ class OpRequest:
     spec: ComponentSpec
     info: ComponentInfo
     arguments: dict[str, Value]
-    type_of: Callable[[Value], Any]  # KFP type of a param or a task output; None if unknown
+    type_of: Callable[[Value], KfpType]  # KFP type of a param or a task output; None if unknown
 
 
 def check_names(spec: ComponentSpec, info: ComponentInfo, given: Sequence[str], report: Report) -> None:
@@ -215,7 +218,7 @@ def _check_type(declared: InputSpec, value: Value, request: OpRequest, report: R
                       f"but {_describe(value)} has type {_show(given)}")
 
 
-def _show(kfp_type: Any) -> str:
+def _show(kfp_type: KfpType) -> str:
     return json.dumps(thaw(kfp_type)) if isinstance(kfp_type, Mapping) else str(kfp_type)
 
 
@@ -230,13 +233,14 @@ def _describe(value: Value) -> str:
 def make_op(request: OpRequest, report: Report) -> Op | None:
     """The op for one task, or None when the component cannot run as a container."""
     check_arguments(request, report)
-    if request.spec.container is None:
+    container = request.spec.container
+    if container is None:
         report(["component"], f"component '{request.info.name}' has neither a container nor a "
                               "graph implementation")
         return None
     present = frozenset(i.name for i in request.spec.inputs
                         if i.name in request.arguments or i.default is not None)
-    shape = _op_shape(request.spec, present, report)
+    shape = _op_shape(request.spec, container, present, report)
     given = request.arguments
     return Op(task_id=request.task_id, component=request.info, image=shape.image,
               command=shape.command, args=shape.args,
@@ -256,7 +260,7 @@ class _OpShape:
     param_defaults: dict[str, str | None]  # inputs read as values -> serialized default
     artifact_defaults: dict[str, str | None]  # inputs read as files -> serialized default
     outputs: dict[str, str]
-    output_types: dict[str, Any]
+    output_types: dict[str, KfpType]
 
 
 # The shape depends only on the component and on which inputs are present, so a pipeline
@@ -264,14 +268,14 @@ class _OpShape:
 _SHAPES: dict[tuple[str, str, frozenset[str]], _OpShape] = {}
 
 
-def _op_shape(spec: ComponentSpec, present: frozenset[str], report: Report) -> _OpShape:
+def _op_shape(spec: ComponentSpec, container: Mapping[str, Any], present: frozenset[str],
+              report: Report) -> _OpShape:
     key = (spec.digest, spec.source, present)
     found = _SHAPES.get(key)
     if found is not None:
         return found
-    problems: list[tuple[Sequence[str | int], str]] = []
+    problems: list[tuple[Sequence[PathKey], str]] = []
     resolver = _Resolver(spec, set(present), lambda path, message: problems.append((path, message)))
-    container = spec.container or {}
     command = tuple(resolver.expand_list(container.get("command") or (), ["component", "command"]))
     args = tuple(resolver.expand_list(container.get("args") or (), ["component", "args"]))
     shape = _OpShape(str(container.get("image", "")), command, args, *_input_defaults(spec, resolver),
@@ -299,7 +303,7 @@ def _input_defaults(spec: ComponentSpec, resolver: _Resolver
 
 
 def _outputs(spec: ComponentSpec, resolver: _Resolver, container: Mapping[str, Any]
-             ) -> tuple[dict[str, str], dict[str, Any]]:
+             ) -> tuple[dict[str, str], dict[str, KfpType]]:
     file_outputs = container.get("fileOutputs") or {}
     paths: dict[str, str] = {}
     for declared in spec.outputs:
@@ -310,7 +314,7 @@ def _outputs(spec: ComponentSpec, resolver: _Resolver, container: Mapping[str, A
     return paths, {declared.name: declared.type for declared in spec.outputs}
 
 
-def inline_op(task_id: str, image: str, command: Sequence[Any], args: Sequence[Any],
+def inline_op(task_id: str, image: str, command: Sequence[Value], args: Sequence[Value],
               outputs: Mapping[str, str]) -> Op:
     """An op for an existing image: references in command/args become input parameters."""
     op = Op(task_id=task_id, component=ComponentInfo(task_id, "inline", "", f"image:{image}"),
@@ -322,7 +326,7 @@ def inline_op(task_id: str, image: str, command: Sequence[Any], args: Sequence[A
     return op
 
 
-def _inline_part(op: Op, part: Any) -> str:
+def _inline_part(op: Op, part: Value) -> str:
     if isinstance(part, Const):
         return serialize(part.value)
     if isinstance(part, FileRef):
