@@ -47,7 +47,7 @@ class Quoted(str):
 _JSON = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(", ", ": "))
 
 
-def quote(value: object) -> Quoted:
+def flow_value(value: object) -> Quoted:
     """Any plain value -> one JSON (hence YAML flow) value; NaN/inf and other types refused."""
     return Quoted(_JSON.encode(value))
 
@@ -65,7 +65,7 @@ def _finalize(value: object) -> object:
 
 
 @functools.cache
-def environment() -> ImmutableSandboxedEnvironment:
+def jinja_environment() -> ImmutableSandboxedEnvironment:
     """The sandbox that renders the skeletons, built once."""
     from jinja2 import PackageLoader, StrictUndefined  # lazy: start-up
     from jinja2.sandbox import ImmutableSandboxedEnvironment  # lazy: start-up
@@ -74,18 +74,18 @@ def environment() -> ImmutableSandboxedEnvironment:
         loader=PackageLoader("registry.argo", "templates"), undefined=StrictUndefined,
         autoescape=False, finalize=_finalize, trim_blocks=False, keep_trailing_newline=True,
         optimized=False)  # the optimizer folds constants our skeletons lack; skipping it saves compile time
-    env.filters["q"] = quote
+    env.filters["q"] = flow_value
     env.filters["k"] = _key
     return env
 
 
-def render(template: str, **context: object) -> Data:
+def render_skeleton(template: str, **context: object) -> Data:
     """Render a skeleton and parse it back as data with a safe loader.
 
     ``*.json.j2`` skeletons render JSON, which is YAML too, and are read with ``json.loads``
     (plain data only, like the safe loader, and many times faster for a 10,000-row DAG).
     """
-    text = environment().get_template(template).render(**context)
+    text = jinja_environment().get_template(template).render(**context)
     if template.endswith(".json.j2"):
         return cast(Data, json.loads(text))
     return cast(Data, yaml.load(text, Loader=_Loader))
@@ -138,7 +138,7 @@ class _Templates:
                 self.value_outputs |= _graph_value_outputs(task)
 
     def name_for(self, task: Task) -> str:
-        key = self.key(task)
+        key = self.template_key(task)
         found = self.by_key.get(key)
         if found is None:
             op = task.op
@@ -160,14 +160,14 @@ class _Templates:
                            for n, r in body.outputs.items()],
             "artifacts": [{"name": argo_name(n), "from": "{{tasks.%s.outputs.artifacts.%s}}"
                            % (r.task, argo_name(r.output))} for n, r in body.outputs.items()]}
-        template = render("dag.json.j2", name=name, inputs=_inputs(op, paths=False) or None,
-                                   parallelism=None, tasks=rows)
-        template["metadata"] = {"annotations": annotations(op)}
+        inputs = _input_declarations(op, paths=False) or None
+        template = render_skeleton("dag.json.j2", name=name, inputs=inputs, parallelism=None, tasks=rows)
+        template["metadata"] = {"annotations": component_annotations(op)}
         if body.outputs:
             template["outputs"] = outputs
         return {k: template[k] for k in ("name", "metadata", "inputs", "outputs", "dag") if k in template}
 
-    def key(self, task: Task) -> tuple[object, ...]:
+    def template_key(self, task: Task) -> tuple[object, ...]:
         """What makes two tasks' templates identical: the op's container and the task settings.
 
         Cheap on purpose (the command tuples are shared between ops of one configuration); the
@@ -193,8 +193,8 @@ class _Templates:
         """What ``container.yaml.j2`` needs; optional fields as the (key, value) pairs that are set."""
         op, settings = task.op, task.settings
         return {
-            "annotations": annotations(op), "image": op.image,
-            "io": _set_fields(inputs=_inputs(op), outputs=self.outputs(task)),
+            "annotations": component_annotations(op), "image": op.image,
+            "io": _set_fields(inputs=_input_declarations(op), outputs=self.output_declarations(task)),
             "container": _set_fields(command=list(op.command), args=list(op.args), env=_env(task.env),
                                      resources=_resources(settings.resources),
                                      volumeMounts=[{"name": v, "mountPath": p} for p, v in task.mounts.items()]),
@@ -207,7 +207,7 @@ class _Templates:
             return [argo_name(n) for n in task.op.graph.outputs]
         return [argo_name(n) for n in task.op.outputs if (component_key(task), n) in self.value_outputs]
 
-    def outputs(self, task: Task) -> Data:
+    def output_declarations(self, task: Task) -> Data:
         op = task.op
         out: Data = {}
         params = [{"name": argo_name(n), "valueFrom": {"path": p}} for n, p in op.outputs.items()
@@ -227,7 +227,7 @@ class _Templates:
         return artifact
 
     def render_all(self) -> list[Data]:
-        return self.graphs + [render("container.yaml.j2", **context) for context in self.contexts]
+        return self.graphs + [render_skeleton("container.yaml.j2", **context) for context in self.contexts]
 
 
 def _set_fields(**fields: object) -> list[tuple[str, object]]:
@@ -236,7 +236,7 @@ def _set_fields(**fields: object) -> list[tuple[str, object]]:
 
 
 def _set_record_fields(record: object) -> Data:
-    """A settings record as JSON for ``key``: the fields the file set."""
+    """A settings record as JSON for ``template_key``: the fields the file set."""
     if not dataclasses.is_dataclass(record):
         raise TypeError(f"not JSON data: {record!r}")
     values = ((f.name, getattr(record, f.name)) for f in dataclasses.fields(record))
@@ -247,7 +247,7 @@ def component_key(task: Task) -> str:
     return task.op.component.digest or "inline:" + task.id
 
 
-def annotations(op: Op) -> dict[str, str]:
+def component_annotations(op: Op) -> dict[str, str]:
     info = op.component
     out = {ANNOTATION + "component": info.name, ANNOTATION + "component-version": info.version}
     if info.digest:
@@ -267,7 +267,7 @@ def _graph_value_outputs(task: Task) -> set[tuple[str, str]]:
     return found
 
 
-def _inputs(op: Op, paths: bool = True) -> Data:
+def _input_declarations(op: Op, paths: bool = True) -> Data:
     out: Data = {}
     params = [_with_default({"name": argo_name(n)}, "default", d) for n, d in op.param_defaults.items()]
     artifacts = [_raw_default({"name": argo_name(n), **({"path": input_path(n)} if paths else {})}, d)
@@ -377,7 +377,7 @@ def _dag(name: str, tasks: dict[str, Task], templates: _Templates) -> list[Data]
             row, wrapper = _loop_wrapper(task, task.loop.parallelism, row, templates)
             wrappers.append(wrapper)
         rows.append(row)
-    return [render("dag.json.j2", name=name, inputs=None, parallelism=None, tasks=rows), *wrappers]
+    return [render_skeleton("dag.json.j2", name=name, inputs=None, parallelism=None, tasks=rows), *wrappers]
 
 
 _TASK_REF = re.compile(r"\{\{tasks\.([a-z0-9-]+)\.outputs\.(parameters|artifacts)\.([^}]+)\}\}")
@@ -396,7 +396,7 @@ def _loop_wrapper(task: Task, parallelism: int, row: Data, templates: _Templates
         _put(outer, key, row.get(key))
     _put(outer, "arguments", _wrapper_arguments(params, artifacts))
     inputs = {k: [{"name": n} for n in v] for k, v in (("parameters", params), ("artifacts", artifacts)) if v}
-    wrapper = render("dag.json.j2", name=wrapper_name, inputs=inputs, parallelism=parallelism, tasks=[inner])
+    wrapper = render_skeleton("dag.json.j2", name=wrapper_name, inputs=inputs, parallelism=parallelism, tasks=[inner])
     # Hand the loop's (aggregated) output parameters out, or later tasks could not read them.
     outputs = [{"name": n, "valueFrom": {"parameter": "{{tasks.%s.outputs.parameters.%s}}" % (inner["name"], n)}}
                for n in templates.parameter_outputs(task)]
@@ -444,7 +444,7 @@ def build_workflow(pipeline: Pipeline, kind: str = "Workflow") -> Data:
     schedule = pipeline.schedule if kind == "Workflow" else None  # other kinds refuse a schedule earlier
     document_kind = "CronWorkflow" if schedule is not None else kind
     fields = _cron_fields(schedule, spec) if schedule is not None else list(spec.items())
-    doc = render("workflow.yaml.j2", kind=document_kind, annotations=_workflow_annotations(pipeline),
+    doc = render_skeleton("workflow.yaml.j2", kind=document_kind, annotations=_workflow_annotations(pipeline),
                           name_key="generateName" if document_kind == "Workflow" else "name",
                           name=pipeline.name + "-" if document_kind == "Workflow" else pipeline.name, spec=fields)
     body = cast(Data, doc["spec"])
