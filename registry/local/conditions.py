@@ -11,7 +11,7 @@ Both are parsed with one small precedence-climbing parser over the same tokens.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable, Mapping
 
 from registry.errors import CregError
 
@@ -134,7 +134,7 @@ def evaluate_when(text: str) -> bool:
     return bool(_Parser(text, _comparison).parse())
 
 
-def depends_met(text: str, results: dict[str, str]) -> bool:
+def depends_met(text: str, results: Mapping[str, str]) -> bool:
     """A ``depends`` expression over finished tasks' results (``Succeeded``, ``Failed``, ...)."""
     def dependency(parser: _Parser) -> object:
         kind, word = parser.take()
