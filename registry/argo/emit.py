@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 ANNOTATION = "creg.dev/"
 # The pipeline file may abbreviate a volume's access mode; Kubernetes wants it spelt out.
 ACCESS_MODES = {"RWO": "ReadWriteOnce", "ROX": "ReadOnlyMany", "RWX": "ReadWriteMany"}
-_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YamlLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Data = dict[str, object]  # a plain-data part of an Argo document, as JSON would hold it
 
@@ -88,7 +88,7 @@ def render_skeleton(template: str, **context: object) -> Data:
     text = jinja_environment().get_template(template).render(**context)
     if template.endswith(".json.j2"):
         return cast(Data, json.loads(text))
-    return cast(Data, yaml.load(text, Loader=_Loader))
+    return cast(Data, yaml.load(text, Loader=_YamlLoader))
 
 
 # -- values -------------------------------------------------------------------------------
@@ -196,10 +196,11 @@ class _Templates:
             "annotations": component_annotations(op), "image": op.image,
             "io": _set_fields(inputs=_input_declarations(op), outputs=self.output_declarations(task)),
             "container": _set_fields(command=list(op.command), args=list(op.args), env=_env(task.env),
-                                     resources=_resources(settings.resources),
+                                     resources=_resource_limits(settings.resources),
                                      volumeMounts=[{"name": v, "mountPath": p} for p, v in task.mounts.items()]),
-            "settings": _set_fields(retryStrategy=_retry(settings.retries), activeDeadlineSeconds=settings.timeout,
-                                    nodeSelector=settings.node_selector, tolerations=settings.tolerations)}
+            "settings": _set_fields(retryStrategy=_retry_strategy(settings.retries),
+                                    activeDeadlineSeconds=settings.timeout, nodeSelector=settings.node_selector,
+                                    tolerations=settings.tolerations)}
 
     def parameter_outputs(self, task: Task) -> list[str]:
         """Argo names of the outputs ``task``'s template hands out as parameters."""
@@ -302,7 +303,7 @@ def _env(env: Mapping[str, EnvValue]) -> list[Data]:
     return out
 
 
-def _resources(resources: Resources | None) -> Data:
+def _resource_limits(resources: Resources | None) -> Data:
     if resources is None:
         return {}
     limits = {key: str(value) for key, value in (("cpu", resources.cpu), ("memory", resources.memory))
@@ -313,7 +314,7 @@ def _resources(resources: Resources | None) -> Data:
     return {"limits": limits} if limits else {}
 
 
-def _retry(retries: Retries | None) -> Data | None:
+def _retry_strategy(retries: Retries | None) -> Data | None:
     if retries is None:
         return None
     out: Data = {"limit": str(retries.limit)}
@@ -440,18 +441,25 @@ def build_workflow(pipeline: Pipeline, kind: str = "Workflow") -> Data:
     dags = _dag(entry, pipeline.tasks, templates)
     if exit_name:
         dags += _dag(exit_name, pipeline.exit_tasks, templates)
-    spec = workflow_spec(pipeline, entry, exit_name)
-    schedule = pipeline.schedule if kind == "Workflow" else None  # other kinds refuse a schedule earlier
+    doc, body = _document(pipeline, kind, workflow_spec(pipeline, entry, exit_name))
+    body["templates"] = dags + templates.render_all()
+    return doc
+
+
+def _document(pipeline: Pipeline, kind: str, spec: Data) -> tuple[Data, Data]:
+    """The document around the templates, and the part of it that holds them.
+
+    The templates join it after rendering: passing them through the skeleton would encode and
+    parse them once more.
+    """
+    schedule = pipeline.schedule if kind == "Workflow" else None  # compile_document refuses the rest
     document_kind = "CronWorkflow" if schedule is not None else kind
     fields = _cron_fields(schedule, spec) if schedule is not None else list(spec.items())
     doc = render_skeleton("workflow.yaml.j2", kind=document_kind, annotations=_workflow_annotations(pipeline),
                           name_key="generateName" if document_kind == "Workflow" else "name",
                           name=pipeline.name + "-" if document_kind == "Workflow" else pipeline.name, spec=fields)
     body = cast(Data, doc["spec"])
-    if schedule is not None:
-        body = cast(Data, body["workflowSpec"])
-    body["templates"] = dags + templates.render_all()
-    return doc
+    return doc, cast(Data, body["workflowSpec"]) if schedule is not None else body
 
 
 def _cron_fields(schedule: Schedule, spec: Data) -> list[tuple[str, object]]:

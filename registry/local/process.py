@@ -144,7 +144,12 @@ def stage_inputs(container: Container, paths: list[tuple[str, str]]) -> None:
 
 
 def collect_outputs(container: Container, paths: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, Path]]:
+    """The output parameters' values and the output artifacts' files, once the program ended."""
     mapping = dict(paths)
+    return _output_parameters(container, mapping), _output_artifacts(container, mapping)
+
+
+def _output_parameters(container: Container, mapping: dict[str, str]) -> dict[str, str]:
     parameters: dict[str, str] = {}
     for parameter in container.template.output_parameters:
         file = Path(mapping[parameter["valueFrom"]["path"]])
@@ -155,13 +160,17 @@ def collect_outputs(container: Container, paths: list[tuple[str, str]]) -> tuple
         else:
             raise NodeFailed(f"output parameter {parameter['name']!r}: the program wrote no file at "
                              f"{parameter['valueFrom']['path']}")
+    return parameters
+
+
+def _output_artifacts(container: Container, mapping: dict[str, str]) -> dict[str, Path]:
     artifacts = {}
     for artifact in container.template.output_artifacts:
         file = Path(mapping[artifact["path"]])
         if not file.exists() and not artifact.get("optional"):
             raise NodeFailed(f"output artifact {artifact['name']!r}: nothing written at {artifact['path']}")
         artifacts[artifact["name"]] = file
-    return parameters, artifacts
+    return artifacts
 
 
 def run_on_host(container: Container) -> Outcome:

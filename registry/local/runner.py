@@ -331,7 +331,7 @@ class _Dag:
 
     def _artifact(self, argument: ArtifactYaml, scope: Scope, node_id: str) -> Path:
         if "from" in argument:
-            return Path(str(scope.lookup(_EXPRESSION.fullmatch(argument["from"].strip()).group(1))))  # type: ignore[union-attr]
+            return _artifact_source(scope, argument["from"])
         if "raw" in argument:
             path = self.run_.folder / "nodes" / re.sub(r"[^\w.()-]", "_", node_id) / "raw" / argument["name"]
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -343,9 +343,14 @@ class _Dag:
         declared = self.template.get("outputs", {})
         parameters = {p["name"]: self.scope.text(p["valueFrom"]["parameter"])
                       for p in declared.get("parameters", [])}
-        artifacts = {a["name"]: Path(str(self.scope.lookup(_EXPRESSION.fullmatch(a["from"].strip()).group(1))))  # type: ignore[union-attr]
-                     for a in declared.get("artifacts", [])}
+        artifacts = {a["name"]: _artifact_source(self.scope, a["from"]) for a in declared.get("artifacts", [])}
         return parameters, artifacts
+
+
+def _artifact_source(scope: Scope, reference: str) -> Path:
+    """The file an artifact's ``from: '{{...}}'`` names (any other text fails the node)."""
+    match = _EXPRESSION.fullmatch(reference.strip())
+    return Path(str(scope.lookup(match.group(1))))  # type: ignore[union-attr]  # None: AttributeError
 
 
 def _reason(exc: Exception) -> str:

@@ -72,7 +72,7 @@ class _Expander:
 
     def inner_task(self, task_id: str, task: Mapping[str, Any], present: set[str],
                    body: GraphBody) -> Task | None:
-        loaded = self.load_ref(task.get("componentRef") or {}, lambda p, m: self.report(
+        loaded = self.load_ref(task["componentRef"], lambda p, m: self.report(  # the schema requires it
             self.where("tasks", task_id, "componentRef", *p), m))
         if loaded is None:
             return None

@@ -64,7 +64,7 @@ class _Builder:
         located = self.located()
         self.problems.append(located.positions.problem(located.data, list(path), message, key))
 
-    def add(self, findings: Iterable[Finding]) -> None:
+    def report_findings(self, findings: Iterable[Finding]) -> None:
         for finding in findings:
             self.problem(finding.path, finding.message, finding.key)
 
@@ -81,6 +81,21 @@ class _Builder:
             raise PipelineError(problems=self.problems)
 
     def build(self) -> Pipeline:
+        checked = self.checked()
+        params = self.params(checked.get("params", {}))
+        defaults = checked.get("defaults", {})
+        self.report_findings(resource_findings(("defaults", "resources"), defaults.get("resources")))
+        groups = {"tasks": checked["tasks"], "finally": checked.get("finally", {})}
+        self.check_unique_ids(groups)
+        contexts = self.contexts(checked, params, groups)
+        built = {group: self.tasks(contexts[group], tasks) for group, tasks in groups.items()}
+        for group, tasks in built.items():
+            self.check_cycles(group, tasks)
+        self.fail_if_problems()
+        return _pipeline(checked, str(self.path), params, built, self.value_outputs)
+
+    def checked(self) -> PipelineYaml:
+        """The document, once the schema has passed it (else raise with its problems)."""
         data = self.doc.data
         if "implementation" in data and "tasks" not in data:
             # a component.yaml given where a pipeline belongs: one clear problem, not a screenful
@@ -90,17 +105,7 @@ class _Builder:
             self.fail_if_problems()
         self.problems.extend(schema_problems(self.doc, self.located))
         self.fail_if_problems()
-        checked = cast(PipelineYaml, data)  # from here on the schema vouches for its shape
-        params = self.params(checked.get("params", {}))
-        self.add(resource_findings(("defaults", "resources"), checked.get("defaults", {}).get("resources")))
-        groups = {"tasks": checked["tasks"], "finally": checked.get("finally", {})}
-        self.check_unique_ids(groups)
-        contexts = self.contexts(checked, params, groups)
-        built = {group: self.tasks(contexts[group], tasks) for group, tasks in groups.items()}
-        for group, tasks in built.items():
-            self.check_cycles(group, tasks)
-        self.fail_if_problems()
-        return _pipeline(checked, str(self.path), params, built, self.value_outputs)
+        return cast(PipelineYaml, data)  # from here on the schema vouches for its shape
 
     # -- params ---------------------------------------------------------------------------
 
@@ -116,12 +121,15 @@ class _Builder:
                 if why:
                     self.problem(["params", name, "default"], f"param '{name}': {why}")
             out[name] = PipelineParam(name, body.get("type"), default, body.get("description"))
+        self.check_unknown_overrides(declared)
+        return out
+
+    def check_unknown_overrides(self, declared: Mapping[str, ParamYaml]) -> None:
         for name in self.overrides:
             if name not in declared:
                 self.problems.append(Problem(str(self.path), 0, 0, "--param",
                                              f"unknown param '{name}'{did_you_mean(name, declared)}; "
                                              f"the pipeline declares {one_of(list(declared))}"))
-        return out
 
     def check_override(self, name: str, value: str, kfp_type: KfpType) -> None:
         """A ``--param`` value comes from the command line, so say so rather than blame the file."""
@@ -144,7 +152,7 @@ class _Builder:
         components, outputs = self.task_components(groups)
         env_findings: list[Finding] = []
         env = read_env(checked.get("env", {}), ("env",), params, env_findings)
-        self.add(env_findings)
+        self.report_findings(env_findings)
         return {group: TaskContext(
             group=group, siblings=frozenset(tasks), pipeline_tasks=checked["tasks"].keys(), params=params,
             overridden=self.overrides.keys(), components=components, outputs=outputs,
@@ -178,7 +186,7 @@ class _Builder:
         out: dict[str, Task] = {}
         for task_id, body in tasks.items():
             built = TaskBuilder(context, task_id, body).build()
-            self.add(built.findings)
+            self.report_findings(built.findings)
             self.value_outputs |= built.value_outputs
             if built.task is not None:
                 out[task_id] = built.task

@@ -1,7 +1,7 @@
 """What a checked pipeline file becomes: the typed records ``argo`` compiles and draws.
 
 ``load`` and ``tasks`` build them once the schema has passed the file, so every field holds
-what the schema allows with its default already applied, and readers need no ``or {}``.
+what the schema allows with its default already applied, and readers need no fallbacks.
 Values the file writes freely (param defaults, loop items, tolerations) stay as YAML gave them.
 """
 

@@ -304,7 +304,7 @@ def _input_defaults(spec: ComponentSpec, resolver: _Resolver
 
 def _outputs(spec: ComponentSpec, resolver: _Resolver, container: Mapping[str, Any]
              ) -> tuple[dict[str, str], dict[str, KfpType]]:
-    file_outputs = container.get("fileOutputs") or {}
+    file_outputs = container.get("fileOutputs") or {}  # the spec schema allows null
     paths: dict[str, str] = {}
     for declared in spec.outputs:
         if declared.name in resolver.out_artifacts:

@@ -108,9 +108,9 @@ class TaskBuilder:
         if not defaults and body.keys().isdisjoint(_SETTINGS):
             return NO_SETTINGS  # the usual case, quickly
         timeout = body.get("timeout", defaults.get("timeout"))
-        return TaskSettings(retries=_retries(body.get("retries", defaults.get("retries"))),
+        return TaskSettings(retries=_read_retries(body.get("retries", defaults.get("retries"))),
                             timeout=None if timeout is None else seconds(timeout),
-                            resources=_resources(body.get("resources", defaults.get("resources"))),
+                            resources=_read_resources(body.get("resources", defaults.get("resources"))),
                             node_selector=body.get("nodeSelector", defaults.get("nodeSelector", {})),
                             tolerations=body.get("tolerations", defaults.get("tolerations", [])))
 
@@ -214,7 +214,7 @@ class TaskBuilder:
     def op_request(self) -> OpRequest | None:
         """The task's component and its resolved arguments, or None after reporting why not."""
         loaded = self.context.components.get(self.id)
-        args = self.body.get("args") or {}  # null or empty: no arguments
+        args = self.body.get("args") or {}  # the schema leaves args open: null or empty means none
         if not isinstance(args, dict):
             self.problem(["args"], "a component task's 'args' must be a mapping of input name -> value")
             return None
@@ -229,7 +229,7 @@ class TaskBuilder:
         return OpRequest(self.id, spec, info, given, self.type_of)
 
     def inline(self) -> Op | None:
-        args = self.body.get("args") or []  # null or empty: no arguments
+        args = self.body.get("args") or []  # the schema leaves args open: null or empty means none
         if not isinstance(args, list):
             self.problem(["args"], "an inline container's 'args' must be a list")
             return None
@@ -288,16 +288,22 @@ class TaskBuilder:
         if len(sources) != 1:
             self.problem(["loop"], "a loop needs exactly one of 'items', 'param' or 'output'")
             return None
-        param = output = None
-        if "param" in body and self.ref_param(body["param"], ["loop"]) is not None:
-            param = body["param"]
-            self.check_loop_param(self.params[param])
-        if "output" in body:
-            ref = self.ref_output(body["output"], ["loop"])
-            if ref is not None and self.check_loop_output(ref):
-                output = ref
-                self.reads_value(ref)
+        param = self.loop_param(body["param"]) if "param" in body else None
+        output = self.loop_output(body["output"]) if "output" in body else None
         return Loop(items=body.get("items"), param=param, output=output, parallelism=body.get("parallelism"))
+
+    def loop_param(self, name: str) -> str | None:
+        if self.ref_param(name, ["loop"]) is None:
+            return None
+        self.check_loop_param(self.params[name])
+        return name
+
+    def loop_output(self, text: str) -> OutputRef | None:
+        ref = self.ref_output(text, ["loop"])
+        if ref is None or not self.check_loop_output(ref):
+            return None
+        self.reads_value(ref)
+        return ref
 
     def check_loop_param(self, param: PipelineParam) -> None:
         """Argo fails at run time on ``withParam`` that is not a JSON list; say so now."""
@@ -408,7 +414,7 @@ def _is_json_list(value: object) -> bool:
         return False
 
 
-def _retries(raw: int | RetriesYaml | None) -> Retries | None:
+def _read_retries(raw: int | RetriesYaml | None) -> Retries | None:
     if raw is None:
         return None
     if isinstance(raw, int):
@@ -416,7 +422,7 @@ def _retries(raw: int | RetriesYaml | None) -> Retries | None:
     return Retries(raw["limit"], raw.get("policy"), raw.get("backoff"))
 
 
-def _resources(raw: ResourcesYaml | None) -> Resources | None:
+def _read_resources(raw: ResourcesYaml | None) -> Resources | None:
     if not raw:  # absent or empty: no limits
         return None
     return Resources(raw.get("cpu"), raw.get("memory"), raw.get("gpu"), raw.get("gpuVendor"))
