@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from helpers_pipelines import DATA, builtin_loader, dag_tasks, parse, templates, write_pipeline
-from registry.argo.emit import build_workflow, environment, quote, to_yaml
+from registry.argo.emit import build_workflow, flow_value, jinja_environment, to_yaml
 from registry.argo.check import ArgoError, cron_problem, semantic_errors, validate
 from registry.argo.compiler import compile_document, compile_pipeline
 from registry.pipeline.load import load_pipeline
@@ -56,10 +56,10 @@ def test_hostile_strings_come_out_as_the_same_string(tmp_path: Path, value: str)
 
 
 def test_template_skeletons_refuse_values_that_skip_the_quoting_filter() -> None:
-    template = environment().from_string("name: {{ value }}")
+    template = jinja_environment().from_string("name: {{ value }}")
     with pytest.raises(TypeError, match="was not passed through"):
         template.render(value="x\nevil: true")
-    assert quote("a\nb: c") == '"a\\nb: c"'
+    assert flow_value("a\nb: c") == '"a\\nb: c"'
 
 
 def test_one_template_per_component_configuration(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from registry.pipeline.ops import (ComponentInfo, Const, OpRequest, OutputRef, ParamRef, argo_name, compatible,
-                          constant_fits, make_op, serialize)
+from registry.pipeline.names import argo_name
+from registry.pipeline.ops import ComponentInfo, Const, OpRequest, OutputRef, ParamRef, make_op
 from registry.component.model import load_component_from_text
 
 SPEC = """
@@ -95,19 +95,6 @@ def test_type_of_a_param_or_output_must_match_the_input(given: Any, ok: bool) ->
 def test_constant_must_fit_the_input_type() -> None:
     _, problems = build({"message": Const("hi"), "times": Const("many")})
     assert problems == [(["args", "times"], "input 'times': expected an Integer, got 'many'")]
-
-
-def test_kfp_type_rules() -> None:
-    assert compatible("Integer", "int") and compatible(None, "Float") and compatible("Float", None)
-    assert not compatible("Float", "Integer")
-    assert compatible({"GCSPath": {"data_type": "CSV"}}, {"GCSPath": {"data_type": "CSV"}})
-    assert constant_fits(3, "Integer") is None and constant_fits("3.5", "Integer")
-    assert constant_fits(True, "Boolean") is None and constant_fits("maybe", "Boolean")
-
-
-def test_serialize_like_kfp() -> None:
-    assert serialize(True) == "True" and serialize(3) == "3"
-    assert serialize({"a": [1, 2]}) == '{"a": [1, 2]}'
 
 
 def test_unsupported_placeholder_and_runtime_condition_are_errors() -> None:

@@ -6,24 +6,25 @@ import contextlib
 import gc
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Iterator, Mapping
 
+from registry.argo.check import validate
+from registry.argo.emit import Data, build_workflow, to_yaml
 from registry.errors import CregError, Problem, UsageError
 from registry.pipeline.components import LoadedComponent, Loader, registry_loader
-from registry.pipeline.load import Pipeline, load_pipeline
+from registry.pipeline.load import load_pipeline
+from registry.pipeline.model import Pipeline
+from registry.yamlio import load_mapping
 
-# ``registry_loader`` and ``LoadedComponent`` live in ``loader`` (below ``pipeline``); commands and
+# ``registry_loader`` and ``LoadedComponent`` live in ``pipeline.components``; commands and the
 # runner import them from here, so they stay re-exported.
 __all__ = ["LoadedComponent", "Loader", "Pipeline", "compile_document", "compile_pipeline", "gc_paused",
            "lint_pipeline", "load_pipeline", "registry_loader"]
 
 
-def compile_document(pipeline: Pipeline, kind: str = "Workflow") -> dict[str, Any]:
+def compile_document(pipeline: Pipeline, kind: str = "Workflow") -> Data:
     """Pipeline -> Argo document, validated against Argo's schema and semantics."""
-    from registry.argo.emit import build_workflow
-    from registry.argo.check import validate
-
-    if pipeline.schedule and kind != "Workflow":
+    if pipeline.schedule is not None and kind != "Workflow":
         raise UsageError(f"{pipeline.source}: the pipeline has a schedule, so it compiles to a "
                          f"CronWorkflow; --kind {kind} would drop the schedule")
     doc = build_workflow(pipeline, kind)
@@ -42,8 +43,6 @@ def _locate_schedule(problem: Problem, source: str) -> Problem:
     """
     if problem.line or not problem.path.startswith("$.spec.schedules"):
         return problem
-    from registry.yamlio import load_mapping
-
     try:
         doc = load_mapping(Path(source).read_bytes(), source)
     except (OSError, CregError):
@@ -55,8 +54,6 @@ def _locate_schedule(problem: Problem, source: str) -> Problem:
 def compile_pipeline(path: str | Path, loader: Loader | None = None, kind: str = "Workflow",
                      params: Mapping[str, str] | None = None) -> str:
     """Read, check, compile and validate a pipeline; return the Argo YAML text."""
-    from registry.argo.emit import to_yaml
-
     with gc_paused():
         pipeline = load_pipeline(path, loader=loader, overrides=params)
         return to_yaml(compile_document(pipeline, kind))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from registry.errors import CregError
 from registry.pipeline.ops import FileRef, OutputRef
-from registry.pipeline.load import Pipeline, Task
+from registry.pipeline.model import Pipeline, Task
 
 
 class GraphError(CregError):

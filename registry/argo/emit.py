@@ -12,18 +12,32 @@ clock: the same pipeline gives the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, cast
 
 import yaml
 
-from registry.pipeline.ops import Const, InputRef, Op, OutputRef, ParamRef, Value, argo_name, input_path, serialize, slug
-from registry.pipeline.load import ACCESS_MODES, Pipeline, Task, param_value
+from registry.argo.yamlemit import emit
+from registry.pipeline.graphs import GraphOp
+from registry.pipeline.kfptypes import serialize
+from registry.pipeline.model import (ClaimTemplate, ConfigMapRepository, EnvValue, ExistingClaim, Pipeline, Resources,
+                                     Retries, S3Repository, Schedule, SecretRef, Task, Volume)
+from registry.pipeline.names import argo_name, input_path, slug
+from registry.pipeline.ops import Const, InputRef, ItemRef, Op, OutputRef, ParamRef, Value
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 ANNOTATION = "creg.dev/"
-_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The pipeline file may abbreviate a volume's access mode; Kubernetes wants it spelt out.
+ACCESS_MODES = {"RWO": "ReadWriteOnce", "ROX": "ReadOnlyMany", "RWX": "ReadWriteMany"}
+_YamlLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+Data = dict[str, object]  # a plain-data part of an Argo document, as JSON would hold it
 
 
 class Quoted(str):
@@ -33,7 +47,7 @@ class Quoted(str):
 _JSON = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(", ", ": "))
 
 
-def quote(value: Any) -> Quoted:
+def flow_value(value: object) -> Quoted:
     """Any plain value -> one JSON (hence YAML flow) value; NaN/inf and other types refused."""
     return Quoted(_JSON.encode(value))
 
@@ -44,36 +58,37 @@ def _key(name: str) -> Quoted:
     return Quoted(name)
 
 
-def _finalize(value: Any) -> Any:
+def _finalize(value: object) -> object:
     if isinstance(value, Quoted) or value == "":  # "" is what an {% if %} without output gives
         return value
     raise TypeError(f"template value {value!r} was not passed through |q")
 
 
 @functools.cache
-def environment() -> Any:
-    from jinja2 import PackageLoader, StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+def jinja_environment() -> ImmutableSandboxedEnvironment:
+    """The sandbox that renders the skeletons, built once."""
+    from jinja2 import PackageLoader, StrictUndefined  # lazy: start-up
+    from jinja2.sandbox import ImmutableSandboxedEnvironment  # lazy: start-up
 
     env = ImmutableSandboxedEnvironment(
         loader=PackageLoader("registry.argo", "templates"), undefined=StrictUndefined,
         autoescape=False, finalize=_finalize, trim_blocks=False, keep_trailing_newline=True,
         optimized=False)  # the optimizer folds constants our skeletons lack; skipping it saves compile time
-    env.filters["q"] = quote
+    env.filters["q"] = flow_value
     env.filters["k"] = _key
     return env
 
 
-def render(template: str, **context: Any) -> Any:
+def render_skeleton(template: str, **context: object) -> Data:
     """Render a skeleton and parse it back as data with a safe loader.
 
     ``*.json.j2`` skeletons render JSON, which is YAML too, and are read with ``json.loads``
     (plain data only, like the safe loader, and many times faster for a 10,000-row DAG).
     """
-    text = environment().get_template(template).render(**context)
+    text = jinja_environment().get_template(template).render(**context)
     if template.endswith(".json.j2"):
-        return json.loads(text)
-    return yaml.load(text, Loader=_Loader)
+        return cast(Data, json.loads(text))
+    return cast(Data, yaml.load(text, Loader=_YamlLoader))
 
 
 # -- values -------------------------------------------------------------------------------
@@ -88,10 +103,12 @@ def param_text(value: Value) -> str:
         return "{{tasks.%s.outputs.parameters.%s}}" % (value.task, argo_name(value.output))
     if isinstance(value, InputRef):
         return "{{inputs.parameters.%s}}" % argo_name(value.name)
-    return "{{item}}" if value.field is None else "{{item.%s}}" % value.field
+    if isinstance(value, ItemRef):
+        return "{{item}}" if value.field is None else "{{item.%s}}" % value.field
+    raise TypeError(f"a file reference is not a parameter value: {value!r}")
 
 
-def artifact_argument(name: str, value: Value) -> dict[str, Any]:
+def artifact_argument(name: str, value: Value) -> Data:
     if isinstance(value, OutputRef):
         source = "{{tasks.%s.outputs.artifacts.%s}}" % (value.task, argo_name(value.output))
         return {"name": argo_name(name), "from": source}
@@ -107,9 +124,9 @@ class _Templates:
 
     def __init__(self, pipeline: Pipeline, reserved: set[str]) -> None:
         self.pipeline = pipeline
-        self.by_key: dict[str, str] = {}
-        self.contexts: list[dict[str, Any]] = []
-        self.graphs: list[Any] = []
+        self.by_key: dict[tuple[object, ...], str] = {}
+        self.contexts: list[Data] = []
+        self.graphs: list[Data] = []
         self.used = set(reserved)
         # Output parameters belong to the component, not the task: any task reading an output
         # as a value makes every template of that component emit it, so templates stay shared.
@@ -121,21 +138,21 @@ class _Templates:
                 self.value_outputs |= _graph_value_outputs(task)
 
     def name_for(self, task: Task) -> str:
-        key = self.key(task)
+        key = self.template_key(task)
         found = self.by_key.get(key)
         if found is None:
-            found = self.fresh_name(slug(task.op.component.name if task.op.component.version != "inline"
-                                         else task.id))
+            op = task.op
+            found = self.fresh_name(slug(op.component.name if op.component.version != "inline" else task.id))
             self.by_key[key] = found
-            if task.op.graph is not None:
-                self.graphs.append(self.graph_template(task, found))
+            if isinstance(op, GraphOp):
+                self.graphs.append(self.graph_template(op, found))
             else:
                 self.contexts.append(dict(self.context(task), name=found))
         return found
 
-    def graph_template(self, task: Task, name: str) -> Any:
+    def graph_template(self, op: GraphOp, name: str) -> Data:
         """A graph component: a DAG template of its inner tasks, inputs in, outputs out."""
-        body = task.op.graph
+        body = op.graph
         rows = [dag_task(inner, self.name_for(inner)) for inner in body.tasks.values()]
         outputs = {
             "parameters": [{"name": argo_name(n), "valueFrom": {"parameter": "{{tasks.%s.outputs.parameters.%s}}"
@@ -143,26 +160,26 @@ class _Templates:
                            for n, r in body.outputs.items()],
             "artifacts": [{"name": argo_name(n), "from": "{{tasks.%s.outputs.artifacts.%s}}"
                            % (r.task, argo_name(r.output))} for n, r in body.outputs.items()]}
-        template = render("dag.json.j2", name=name, inputs=_inputs(task.op, paths=False) or None, parallelism=None,
-                          tasks=rows)
-        template["metadata"] = {"annotations": annotations(task.op)}
+        inputs = _input_declarations(op, paths=False) or None
+        template = render_skeleton("dag.json.j2", name=name, inputs=inputs, parallelism=None, tasks=rows)
+        template["metadata"] = {"annotations": component_annotations(op)}
         if body.outputs:
             template["outputs"] = outputs
         return {k: template[k] for k in ("name", "metadata", "inputs", "outputs", "dag") if k in template}
 
-    def key(self, task: Task) -> Any:
+    def template_key(self, task: Task) -> tuple[object, ...]:
         """What makes two tasks' templates identical: the op's container and the task settings.
 
         Cheap on purpose (the command tuples are shared between ops of one configuration); the
         settings, usually empty, are compared as JSON.
         """
-        op = task.op
-        settings = (task.env, task.mounts, task.resources, task.retries, task.timeout,
-                    task.node_selector, task.tolerations)
+        op, settings = task.op, task.settings
+        custom = (task.env, task.mounts, settings.resources, settings.retries, settings.timeout,
+                  settings.node_selector, settings.tolerations)
         return (component_key(task), op.component.ref, op.image, op.command, op.args,
                 tuple(op.param_defaults.items()), tuple(op.artifact_defaults.items()),
                 tuple(op.outputs.items()),
-                json.dumps(settings, sort_keys=True) if any(settings) else "")
+                json.dumps(custom, sort_keys=True, default=_set_record_fields) if any(custom) else "")
 
     def fresh_name(self, base: str) -> str:
         name, counter = base, 2
@@ -172,26 +189,28 @@ class _Templates:
         self.used.add(name)
         return name
 
-    def context(self, task: Task) -> dict[str, Any]:
+    def context(self, task: Task) -> Data:
         """What ``container.yaml.j2`` needs; optional fields as the (key, value) pairs that are set."""
-        op = task.op
+        op, settings = task.op, task.settings
         return {
-            "annotations": annotations(op), "image": op.image,
-            "io": _set_fields(inputs=_inputs(op), outputs=self.outputs(task)),
+            "annotations": component_annotations(op), "image": op.image,
+            "io": _set_fields(inputs=_input_declarations(op), outputs=self.output_declarations(task)),
             "container": _set_fields(command=list(op.command), args=list(op.args), env=_env(task.env),
-                                     resources=_resources(task.resources),
+                                     resources=_resource_limits(settings.resources),
                                      volumeMounts=[{"name": v, "mountPath": p} for p, v in task.mounts.items()]),
-            "settings": _set_fields(retryStrategy=_retry(task.retries), activeDeadlineSeconds=task.timeout,
-                                    nodeSelector=task.node_selector, tolerations=task.tolerations)}
+            "settings": _set_fields(retryStrategy=_retry_strategy(settings.retries),
+                                    activeDeadlineSeconds=settings.timeout, nodeSelector=settings.node_selector,
+                                    tolerations=settings.tolerations)}
 
     def parameter_outputs(self, task: Task) -> list[str]:
         """Argo names of the outputs ``task``'s template hands out as parameters."""
-        if task.op.graph is not None:
+        if isinstance(task.op, GraphOp):
             return [argo_name(n) for n in task.op.graph.outputs]
         return [argo_name(n) for n in task.op.outputs if (component_key(task), n) in self.value_outputs]
 
-    def outputs(self, task: Task) -> dict[str, Any]:
-        op, out = task.op, {}
+    def output_declarations(self, task: Task) -> Data:
+        op = task.op
+        out: Data = {}
         params = [{"name": argo_name(n), "valueFrom": {"path": p}} for n, p in op.outputs.items()
                   if (component_key(task), n) in self.value_outputs]
         artifacts = [self.artifact(n, p) for n, p in op.outputs.items()]
@@ -201,27 +220,35 @@ class _Templates:
             out["artifacts"] = artifacts
         return out
 
-    def artifact(self, name: str, path: str) -> dict[str, Any]:
-        repo = (self.pipeline.artifact_repository or {}).get("s3")
-        artifact: dict[str, Any] = {"name": argo_name(name), "path": path}
-        if repo:
+    def artifact(self, name: str, path: str) -> Data:
+        repo = self.pipeline.artifact_repository
+        artifact: Data = {"name": argo_name(name), "path": path}
+        if isinstance(repo, S3Repository):
             artifact["s3"] = _s3(repo, argo_name(name))
         return artifact
 
-    def render_all(self) -> list[Any]:
-        return self.graphs + [render("container.yaml.j2", **context) for context in self.contexts]
+    def render_all(self) -> list[Data]:
+        return self.graphs + [render_skeleton("container.yaml.j2", **context) for context in self.contexts]
 
 
-def _set_fields(**fields: Any) -> list[tuple[str, Any]]:
+def _set_fields(**fields: object) -> list[tuple[str, object]]:
     """The fields that have a value (not None, empty or zero), in the order given."""
     return [(key, value) for key, value in fields.items() if value]
+
+
+def _set_record_fields(record: object) -> Data:
+    """A settings record as JSON for ``template_key``: the fields the file set."""
+    if not dataclasses.is_dataclass(record):
+        raise TypeError(f"not JSON data: {record!r}")
+    values = ((f.name, getattr(record, f.name)) for f in dataclasses.fields(record))
+    return {name: value for name, value in values if value is not None}
 
 
 def component_key(task: Task) -> str:
     return task.op.component.digest or "inline:" + task.id
 
 
-def annotations(op: Op) -> dict[str, str]:
+def component_annotations(op: Op) -> dict[str, str]:
     info = op.component
     out = {ANNOTATION + "component": info.name, ANNOTATION + "component-version": info.version}
     if info.digest:
@@ -230,19 +257,19 @@ def annotations(op: Op) -> dict[str, str]:
     return out
 
 
-def _graph_value_outputs(task: Any) -> set[tuple[str, str]]:
+def _graph_value_outputs(task: Task) -> set[tuple[str, str]]:
     """(component, output) pairs that tasks inside a graph component (at any depth) read as values."""
-    body = task.op.graph
-    if body is None:
+    if not isinstance(task.op, GraphOp):
         return set()
+    body = task.op.graph
     found = {(component_key(t), o) for t in body.tasks.values() for i, o in body.value_outputs if i == t.id}
     for inner in body.tasks.values():
         found |= _graph_value_outputs(inner)
     return found
 
 
-def _inputs(op: Op, paths: bool = True) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _input_declarations(op: Op, paths: bool = True) -> Data:
+    out: Data = {}
     params = [_with_default({"name": argo_name(n)}, "default", d) for n, d in op.param_defaults.items()]
     artifacts = [_raw_default({"name": argo_name(n), **({"path": input_path(n)} if paths else {})}, d)
                  for n, d in op.artifact_defaults.items()]
@@ -253,85 +280,88 @@ def _inputs(op: Op, paths: bool = True) -> dict[str, Any]:
     return out
 
 
-def _with_default(item: dict[str, Any], key: str, value: str | None) -> dict[str, Any]:
+def _with_default(item: Data, key: str, value: str | None) -> Data:
     if value is not None:
         item[key] = value
     return item
 
 
-def _raw_default(item: dict[str, Any], value: str | None) -> dict[str, Any]:
+def _raw_default(item: Data, value: str | None) -> Data:
     if value is not None:
         item["raw"] = {"data": value}
     return item
 
 
-def _env(env: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
+def _env(env: Mapping[str, EnvValue]) -> list[Data]:
+    out: list[Data] = []
     for name, value in env.items():
-        if isinstance(value, dict):
-            ref = {"secretKeyRef": {"name": value["secret"], "key": value["key"]}}
+        if isinstance(value, SecretRef):
+            ref = {"secretKeyRef": {"name": value.secret, "key": value.key}}
             out.append({"name": name, "valueFrom": ref})
         else:
             out.append({"name": name, "value": value})
     return out
 
 
-def _resources(resources: dict[str, Any]) -> dict[str, Any]:
-    limits = {key: str(resources[key]) for key in ("cpu", "memory") if key in resources}
-    if resources.get("gpu"):
-        limits[resources.get("gpuVendor", "nvidia.com") + "/gpu"] = str(resources["gpu"])
+def _resource_limits(resources: Resources | None) -> Data:
+    if resources is None:
+        return {}
+    limits = {key: str(value) for key, value in (("cpu", resources.cpu), ("memory", resources.memory))
+              if value is not None}
+    if resources.gpu:
+        vendor = "nvidia.com" if resources.gpu_vendor is None else resources.gpu_vendor
+        limits[vendor + "/gpu"] = str(resources.gpu)
     return {"limits": limits} if limits else {}
 
 
-def _retry(retries: dict[str, Any] | None) -> dict[str, Any] | None:
+def _retry_strategy(retries: Retries | None) -> Data | None:
     if retries is None:
         return None
-    out: dict[str, Any] = {"limit": str(retries["limit"])}
-    if "policy" in retries:
-        out["retryPolicy"] = retries["policy"]
-    backoff = retries.get("backoff")
-    if backoff:
-        out["backoff"] = {k: str(v) for k, v in backoff.items()}
+    out: Data = {"limit": str(retries.limit)}
+    if retries.policy is not None:
+        out["retryPolicy"] = retries.policy
+    if retries.backoff:
+        out["backoff"] = {k: str(v) for k, v in retries.backoff.items()}
     return out
 
 
-def _s3(repo: dict[str, Any], name: str) -> dict[str, Any]:
-    prefix = repo.get("keyPrefix", "")
-    out: dict[str, Any] = {"endpoint": repo["endpoint"], "bucket": repo["bucket"]}
-    for key in ("region", "insecure"):
-        if key in repo:
-            out[key] = repo[key]
-    out["key"] = f"{prefix}{{{{workflow.name}}}}/{{{{pod.name}}}}/{name}.tgz"
-    for ours, theirs in (("accessKey", "accessKeySecret"), ("secretKey", "secretKeySecret")):
-        if ours in repo:
-            out[theirs] = {"name": repo[ours]["secret"], "key": repo[ours]["key"]}
+def _s3(repo: S3Repository, name: str) -> Data:
+    out: Data = {"endpoint": repo.endpoint, "bucket": repo.bucket}
+    for key, value in (("region", repo.region), ("insecure", repo.insecure)):
+        if value is not None:
+            out[key] = value
+    out["key"] = f"{repo.key_prefix}{{{{workflow.name}}}}/{{{{pod.name}}}}/{name}.tgz"
+    for theirs, secret in (("accessKeySecret", repo.access_key), ("secretKeySecret", repo.secret_key)):
+        if secret is not None:
+            out[theirs] = {"name": secret.secret, "key": secret.key}
     return out
 
 
 # -- DAGs -----------------------------------------------------------------------------------
 
-def dag_task(task: Task, template: str) -> dict[str, Any]:
+def dag_task(task: Task, template: str) -> Data:
     """One DAG row with Argo's key names, in Argo's order; empty settings are left out."""
-    out: dict[str, Any] = {"name": task.id, "template": template}
+    out: Data = {"name": task.id, "template": template}
     _put(out, "depends", " && ".join(task.depends))
     _put(out, "when", task.when)
     _put(out, "arguments", task_arguments(task.op))
     loop = task.loop
     if loop is not None and loop.items is not None:
         _put(out, "withItems", loop.items)
-    elif loop is not None:
-        out["withParam"] = ("{{workflow.parameters.%s}}" % loop.param if loop.param else
-                            "{{tasks.%s.outputs.parameters.%s}}" % (loop.output.task, argo_name(loop.output.output)))  # type: ignore[union-attr]
+    elif loop is not None and loop.param:
+        out["withParam"] = "{{workflow.parameters.%s}}" % loop.param
+    elif loop is not None and loop.output is not None:
+        out["withParam"] = "{{tasks.%s.outputs.parameters.%s}}" % (loop.output.task, argo_name(loop.output.output))
     return out
 
 
-def _put(row: dict[str, Any], key: str, value: Any) -> None:
+def _put(row: Data, key: str, value: object) -> None:
     if value:
         row[key] = value
 
 
-def task_arguments(op: Op) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def task_arguments(op: Op) -> Data:
+    out: Data = {}
     if op.parameters:
         out["parameters"] = [{"name": argo_name(n), "value": param_text(v)} for n, v in op.parameters.items()]
     if op.artifacts:
@@ -339,22 +369,22 @@ def task_arguments(op: Op) -> dict[str, Any]:
     return out
 
 
-def _dag(name: str, tasks: dict[str, Task], templates: _Templates) -> list[Any]:
+def _dag(name: str, tasks: dict[str, Task], templates: _Templates) -> list[Data]:
     """The DAG template for a group of tasks, plus loop wrappers (for parallelism limits)."""
     rows, wrappers = [], []
     for task in tasks.values():
         row = dag_task(task, templates.name_for(task))
         if task.loop is not None and task.loop.parallelism:
-            row, wrapper = _loop_wrapper(task, row, templates)
+            row, wrapper = _loop_wrapper(task, task.loop.parallelism, row, templates)
             wrappers.append(wrapper)
         rows.append(row)
-    return [render("dag.json.j2", name=name, inputs=None, parallelism=None, tasks=rows), *wrappers]
+    return [render_skeleton("dag.json.j2", name=name, inputs=None, parallelism=None, tasks=rows), *wrappers]
 
 
 _TASK_REF = re.compile(r"\{\{tasks\.([a-z0-9-]+)\.outputs\.(parameters|artifacts)\.([^}]+)\}\}")
 
 
-def _loop_wrapper(task: Task, row: dict[str, Any], templates: _Templates) -> tuple[dict[str, Any], Any]:
+def _loop_wrapper(task: Task, parallelism: int, row: Data, templates: _Templates) -> tuple[Data, Data]:
     """Argo limits parallelism per template: the loop runs inside a wrapper DAG that has it.
 
     Task outputs the loop reads are handed to the wrapper as its own inputs, since a nested
@@ -362,13 +392,12 @@ def _loop_wrapper(task: Task, row: dict[str, Any], templates: _Templates) -> tup
     """
     inner, params, artifacts = _as_wrapper_inputs({k: v for k, v in row.items() if k not in ("depends", "when")})
     wrapper_name = templates.fresh_name(slug(task.id + "-loop"))
-    outer = {"name": task.id, "template": wrapper_name}
+    outer: Data = {"name": task.id, "template": wrapper_name}
     for key in ("depends", "when"):
         _put(outer, key, row.get(key))
     _put(outer, "arguments", _wrapper_arguments(params, artifacts))
     inputs = {k: [{"name": n} for n in v] for k, v in (("parameters", params), ("artifacts", artifacts)) if v}
-    wrapper = render("dag.json.j2", name=wrapper_name, inputs=inputs,
-                     parallelism=task.loop.parallelism, tasks=[inner])  # type: ignore[union-attr]
+    wrapper = render_skeleton("dag.json.j2", name=wrapper_name, inputs=inputs, parallelism=parallelism, tasks=[inner])
     # Hand the loop's (aggregated) output parameters out, or later tasks could not read them.
     outputs = [{"name": n, "valueFrom": {"parameter": "{{tasks.%s.outputs.parameters.%s}}" % (inner["name"], n)}}
                for n in templates.parameter_outputs(task)]
@@ -379,7 +408,7 @@ def _loop_wrapper(task: Task, row: dict[str, Any], templates: _Templates) -> tup
     return outer, wrapper
 
 
-def _as_wrapper_inputs(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+def _as_wrapper_inputs(row: Data) -> tuple[Data, dict[str, str], dict[str, str]]:
     """``row`` with each task output reference swapped for a wrapper input, and those inputs
     (name -> the original reference), parameters and artifacts apart."""
     found: dict[str, dict[str, str]] = {"parameters": {}, "artifacts": {}}
@@ -393,8 +422,8 @@ def _as_wrapper_inputs(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, s
     return inner, found["parameters"], found["artifacts"]
 
 
-def _wrapper_arguments(params: dict[str, str], artifacts: dict[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _wrapper_arguments(params: dict[str, str], artifacts: dict[str, str]) -> Data:
+    out: Data = {}
     if params:
         out["parameters"] = [{"name": n, "value": v} for n, v in params.items()]
     if artifacts:
@@ -404,7 +433,7 @@ def _wrapper_arguments(params: dict[str, str], artifacts: dict[str, str]) -> dic
 
 # -- documents --------------------------------------------------------------------------------
 
-def build_workflow(pipeline: Pipeline, kind: str = "Workflow") -> dict[str, Any]:
+def build_workflow(pipeline: Pipeline, kind: str = "Workflow") -> Data:
     """The Argo document for a pipeline: a CronWorkflow when it has a schedule."""
     entry = slug(pipeline.name)
     exit_name = slug(pipeline.name + "-finally") if pipeline.exit_tasks else None
@@ -412,27 +441,38 @@ def build_workflow(pipeline: Pipeline, kind: str = "Workflow") -> dict[str, Any]
     dags = _dag(entry, pipeline.tasks, templates)
     if exit_name:
         dags += _dag(exit_name, pipeline.exit_tasks, templates)
-    spec = workflow_spec(pipeline, entry, exit_name)
-    document_kind = "CronWorkflow" if pipeline.schedule and kind == "Workflow" else kind
-    fields = _cron_fields(pipeline.schedule, spec) if document_kind == "CronWorkflow" else list(spec.items())
-    doc = render("workflow.yaml.j2", kind=document_kind, annotations=_workflow_annotations(pipeline),
-                 name_key="generateName" if document_kind == "Workflow" else "name",
-                 name=pipeline.name + "-" if document_kind == "Workflow" else pipeline.name, spec=fields)
-    body = doc["spec"]["workflowSpec"] if document_kind == "CronWorkflow" else doc["spec"]
+    doc, body = _document(pipeline, kind, workflow_spec(pipeline, entry, exit_name))
     body["templates"] = dags + templates.render_all()
     return doc
 
 
-_CRON_OPTIONAL = ("suspend", "startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit")
+def _document(pipeline: Pipeline, kind: str, spec: Data) -> tuple[Data, Data]:
+    """The document around the templates, and the part of it that holds them.
+
+    The templates join it after rendering: passing them through the skeleton would encode and
+    parse them once more.
+    """
+    schedule = pipeline.schedule if kind == "Workflow" else None  # compile_document refuses the rest
+    document_kind = "CronWorkflow" if schedule is not None else kind
+    fields = _cron_fields(schedule, spec) if schedule is not None else list(spec.items())
+    doc = render_skeleton("workflow.yaml.j2", kind=document_kind, annotations=_workflow_annotations(pipeline),
+                          name_key="generateName" if document_kind == "Workflow" else "name",
+                          name=pipeline.name + "-" if document_kind == "Workflow" else pipeline.name, spec=fields)
+    body = cast(Data, doc["spec"])
+    return doc, cast(Data, body["workflowSpec"]) if schedule is not None else body
 
 
-def _cron_fields(schedule: dict[str, Any], spec: dict[str, Any]) -> list[tuple[str, Any]]:
+def _cron_fields(schedule: Schedule, spec: Data) -> list[tuple[str, object]]:
     """A CronWorkflow's spec: the schedule, Argo's default concurrency policy made explicit."""
-    fields: list[tuple[str, Any]] = [("schedules", [schedule["cron"]])]
-    if "timezone" in schedule:
-        fields.append(("timezone", schedule["timezone"]))
-    fields.append(("concurrencyPolicy", schedule.get("concurrencyPolicy", "Allow")))
-    fields += [(key, schedule[key]) for key in _CRON_OPTIONAL if key in schedule]
+    fields: list[tuple[str, object]] = [("schedules", [schedule.cron])]
+    if schedule.timezone is not None:
+        fields.append(("timezone", schedule.timezone))
+    policy = schedule.concurrency_policy
+    fields.append(("concurrencyPolicy", "Allow" if policy is None else policy))
+    optional = (("suspend", schedule.suspend), ("startingDeadlineSeconds", schedule.starting_deadline_seconds),
+                ("successfulJobsHistoryLimit", schedule.successful_jobs_history_limit),
+                ("failedJobsHistoryLimit", schedule.failed_jobs_history_limit))
+    fields += [(key, value) for key, value in optional if value is not None]
     return fields + [("workflowSpec", spec)]
 
 
@@ -443,55 +483,52 @@ def _workflow_annotations(pipeline: Pipeline) -> dict[str, str]:
     return out
 
 
-def workflow_spec(pipeline: Pipeline, entry: str, exit_name: str | None) -> dict[str, Any]:
+def workflow_spec(pipeline: Pipeline, entry: str, exit_name: str | None) -> Data:
     """Everything of the spec except ``templates``, in reading order."""
-    spec: dict[str, Any] = {"entrypoint": entry}
+    spec: Data = {"entrypoint": entry}
     if exit_name:
         spec["onExit"] = exit_name
     if pipeline.params:
-        spec["arguments"] = {"parameters": [_with_default({"name": p.name}, "value", param_value(p))
+        spec["arguments"] = {"parameters": [_with_default({"name": p.name}, "value", p.default_text())
                                             for p in pipeline.params.values()]}
     if pipeline.service_account:
         spec["serviceAccountName"] = pipeline.service_account
     if pipeline.timeout:
         spec["activeDeadlineSeconds"] = pipeline.timeout
     _add_volumes(spec, pipeline.volumes)
-    repo = pipeline.artifact_repository or {}
-    if "configMap" in repo:
-        spec["artifactRepositoryRef"] = {k: repo[k] for k in ("configMap", "key") if k in repo}
+    repo = pipeline.artifact_repository
+    if isinstance(repo, ConfigMapRepository):
+        spec["artifactRepositoryRef"] = _with_default({"configMap": repo.config_map}, "key", repo.key)
     return spec
 
 
-def _add_volumes(spec: dict[str, Any], volumes: dict[str, dict[str, Any]]) -> None:
-    claims = [_claim_template(name, v) for name, v in volumes.items() if "size" in v]
-    existing = [{"name": name, "persistentVolumeClaim": _with_read_only({"claimName": v["claim"]}, v)}
-                for name, v in volumes.items() if "claim" in v]
+def _add_volumes(spec: Data, volumes: Mapping[str, Volume]) -> None:
+    claims = [_claim_template(name, v) for name, v in volumes.items() if isinstance(v, ClaimTemplate)]
+    existing = [{"name": name, "persistentVolumeClaim": _existing_claim(v)}
+                for name, v in volumes.items() if isinstance(v, ExistingClaim)]
     if claims:
         spec["volumeClaimTemplates"] = claims
     if existing:
         spec["volumes"] = existing
 
 
-def _with_read_only(item: dict[str, Any], volume: dict[str, Any]) -> dict[str, Any]:
-    if "readOnly" in volume:
-        item["readOnly"] = volume["readOnly"]
-    return item
+def _existing_claim(volume: ExistingClaim) -> Data:
+    claim: Data = {"claimName": volume.claim}
+    if volume.read_only is not None:
+        claim["readOnly"] = volume.read_only
+    return claim
 
 
-def _claim_template(name: str, volume: dict[str, Any]) -> dict[str, Any]:
-    mode = volume.get("accessMode", "RWO")
-    spec: dict[str, Any] = {"accessModes": [ACCESS_MODES.get(mode, mode)],
-                            "resources": {"requests": {"storage": volume["size"]}}}
-    if "storageClass" in volume:
-        spec["storageClassName"] = volume["storageClass"]
+def _claim_template(name: str, volume: ClaimTemplate) -> Data:
+    spec: Data = {"accessModes": [ACCESS_MODES.get(volume.access_mode, volume.access_mode)],
+                  "resources": {"requests": {"storage": volume.size}}}
+    if volume.storage_class is not None:
+        spec["storageClassName"] = volume.storage_class
     return {"metadata": {"name": name}, "spec": spec}
 
 
 # -- text --------------------------------------------------------------------------------------
 
-def to_yaml(doc: Any) -> str:
+def to_yaml(doc: Data) -> str:
     """Deterministic, readable YAML: block style, short collections inline, scripts as blocks."""
-    from registry.argo.yamlemit import emit
-
     return emit(doc)
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
 from registry.errors import UsageError
@@ -67,13 +67,14 @@ class Submitted:
     ui: str
 
 
-def submit_document(doc: Mapping[str, Any], server: Server) -> Submitted:
+def submit_document(doc: Mapping[str, object], server: Server) -> Submitted:
     """Create the Workflow / WorkflowTemplate / CronWorkflow; return what the server named it."""
-    collection, key = ENDPOINTS[doc["kind"]]
+    kind = str(doc["kind"])
+    collection, key = ENDPOINTS[kind]
     created = request_json("POST", server.api(collection), {"namespace": server.namespace, key: doc},
                            server.headers(), server.verify)
-    name = (created.get("metadata") or {}).get("name", "")
-    return Submitted(doc["kind"], name, server.namespace, f"{server.url}/{collection}/{server.namespace}/{name}")
+    name: str = (created.get("metadata") or {}).get("name", "")  # the server's answer may hold nulls
+    return Submitted(kind, name, server.namespace, f"{server.url}/{collection}/{server.namespace}/{name}")
 
 
 def poll_seconds() -> float:
@@ -111,4 +112,5 @@ def _phase(submitted: Submitted, server: Server) -> str:
 
 def _status_phase(submitted: Submitted, server: Server) -> str:
     status = request_json("GET", server.api("workflows", submitted.name), None, server.headers(), server.verify)
-    return (status.get("status") or {}).get("phase") or "Pending"
+    phase: str = (status.get("status") or {}).get("phase") or "Pending"  # a new workflow has no status yet
+    return phase

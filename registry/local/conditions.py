@@ -11,11 +11,11 @@ Both are parsed with one small precedence-climbing parser over the same tokens.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable, Mapping
 
 from registry.errors import CregError
 
-_TOKEN = re.compile(r"""
+_ARGO_TOKEN = re.compile(r"""
     \s*(?:
       (?P<number>-?\d+(?:\.\d+)?(?![\w.]))
     | (?P<string>'[^']*'|"[^"]*")
@@ -23,7 +23,7 @@ _TOKEN = re.compile(r"""
     | (?P<word>[A-Za-z_][\w.-]*)
     )""", re.VERBOSE)
 
-_COMPARE: dict[str, Callable[[object, object], bool]] = {
+_COMPARATORS: dict[str, Callable[[object, object], bool]] = {
     "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
     "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,  # type: ignore[operator]
     ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,  # type: ignore[operator]
@@ -37,11 +37,11 @@ class ExpressionError(CregError):
     """An expression the runner cannot evaluate."""
 
 
-def tokenize(text: str) -> list[tuple[str, str]]:
+def argo_tokens(text: str) -> list[tuple[str, str]]:
     tokens, position = [], 0
     text = text.rstrip()
     while position < len(text):
-        match = _TOKEN.match(text, position)
+        match = _ARGO_TOKEN.match(text, position)
         if match is None or match.end() == position:
             raise ExpressionError(f"cannot read {text[position:]!r} in expression {text!r}")
         kind = match.lastgroup or ""
@@ -50,12 +50,12 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
-class _Parser:
+class _Evaluator:
     """``or := and ('||' and)*; and := unary ('&&' unary)*; unary := '!' unary | atom``."""
 
-    def __init__(self, text: str, atom: Callable[["_Parser"], object]) -> None:
+    def __init__(self, text: str, atom: Callable[["_Evaluator"], object]) -> None:
         self.text = text
-        self.tokens = tokenize(text)
+        self.tokens = argo_tokens(text)
         self.position = 0
         self.atom = atom
 
@@ -115,10 +115,10 @@ def _operand(kind: str, text: str) -> object:
     raise ExpressionError(f"expected a value, found {text!r}")
 
 
-def _comparison(parser: _Parser) -> object:
+def _comparison(parser: _Evaluator) -> object:
     left = _operand(*parser.take())
     token = parser.peek()
-    if token is None or token[1] not in _COMPARE:
+    if token is None or token[1] not in _COMPARATORS:
         return left
     parser.take()
     right = _operand(*parser.take())
@@ -126,17 +126,17 @@ def _comparison(parser: _Parser) -> object:
         raise ExpressionError(f"{token[1]!r} compares numbers; got {left!r} and {right!r} in {parser.text!r}")
     if isinstance(left, float) != isinstance(right, float):
         left, right = str(left).removesuffix(".0"), str(right).removesuffix(".0")
-    return _COMPARE[token[1]](left, right)
+    return _COMPARATORS[token[1]](left, right)
 
 
 def evaluate_when(text: str) -> bool:
     """A substituted ``when`` expression -> whether the task runs."""
-    return bool(_Parser(text, _comparison).parse())
+    return bool(_Evaluator(text, _comparison).parse())
 
 
-def depends_met(text: str, results: dict[str, str]) -> bool:
+def depends_met(text: str, results: Mapping[str, str]) -> bool:
     """A ``depends`` expression over finished tasks' results (``Succeeded``, ``Failed``, ...)."""
-    def dependency(parser: _Parser) -> object:
+    def dependency(parser: _Evaluator) -> object:
         kind, word = parser.take()
         if kind != "word":
             raise ExpressionError(f"expected a task name, found {word!r} in depends {text!r}")
@@ -150,9 +150,9 @@ def depends_met(text: str, results: dict[str, str]) -> bool:
             return result in ("Succeeded", "Failed")
         return result == wanted
 
-    return bool(_Parser(text, dependency).parse())
+    return bool(_Evaluator(text, dependency).parse())
 
 
 def depends_names(text: str) -> set[str]:
     """The task names a ``depends`` expression waits for."""
-    return {word.partition(".")[0] for kind, word in tokenize(text) if kind == "word"}
+    return {word.partition(".")[0] for kind, word in argo_tokens(text) if kind == "word"}

@@ -15,11 +15,12 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
 
 from registry.errors import CregError
+from registry.local.workflow import ArtifactYaml, EnvVarYaml, ParameterYaml, TemplateYaml, VolumeMountYaml
 
 SECRET_ENV_PREFIX = "CREG_SECRET_"
 
@@ -28,11 +29,37 @@ class NodeFailed(CregError):
     """A container exited non-zero, timed out, or did not write a declared output."""
 
 
+@dataclass(frozen=True)
+class ContainerTemplate:
+    """What running an Argo container template reads of it; a missing section reads as empty."""
+
+    argv: list[object]  # the command, then the args
+    env: list[EnvVarYaml] = field(default_factory=list)
+    volume_mounts: list[VolumeMountYaml] = field(default_factory=list)
+    input_artifacts: list[ArtifactYaml] = field(default_factory=list)
+    output_parameters: list[ParameterYaml] = field(default_factory=list)
+    output_artifacts: list[ArtifactYaml] = field(default_factory=list)
+    retry_limit: int | str = 0
+    deadline: int | str | None = None  # activeDeadlineSeconds
+
+    @classmethod
+    def of(cls, template: TemplateYaml) -> ContainerTemplate:
+        container = template.get("container", {})
+        inputs, outputs = template.get("inputs", {}), template.get("outputs", {})
+        return cls(argv=[*container.get("command", []), *container.get("args", [])],
+                   env=container.get("env", []), volume_mounts=container.get("volumeMounts", []),
+                   input_artifacts=inputs.get("artifacts", []),
+                   output_parameters=outputs.get("parameters", []),
+                   output_artifacts=outputs.get("artifacts", []),
+                   retry_limit=template.get("retryStrategy", {}).get("limit", 0),
+                   deadline=template.get("activeDeadlineSeconds"))
+
+
 @dataclass
 class Container:
     """What the runner hands over: a template plus the values of its inputs."""
 
-    template: Mapping[str, Any]
+    template: ContainerTemplate
     folder: Path
     volumes: Mapping[str, Path]
     input_artifacts: dict[str, Path] = field(default_factory=dict)
@@ -41,8 +68,8 @@ class Container:
     def seconds_left(self) -> float | None:
         """The tighter of the template's own deadline and what is left of the workflow's."""
         limits = []
-        if self.template.get("activeDeadlineSeconds"):
-            limits.append(float(self.template["activeDeadlineSeconds"]))
+        if self.template.deadline:
+            limits.append(float(self.template.deadline))
         if self.workflow_deadline is not None:
             limits.append(max(0.0, self.workflow_deadline - time.monotonic()))
         return min(limits) if limits else None
@@ -65,15 +92,15 @@ def secret_variable(secret: str, key: str) -> str:
 def path_map(container: Container) -> list[tuple[str, str]]:
     """(path in the container, path on this machine), longest first so prefixes nest."""
     template, pairs = container.template, {}
-    for item in (template.get("inputs") or {}).get("artifacts") or []:
+    for item in template.input_artifacts:
         pairs[item["path"]] = container.folder / "inputs" / item["name"] / "data"
-    for item in (template.get("outputs") or {}).get("artifacts") or []:
+    for item in template.output_artifacts:
         pairs[item["path"]] = container.folder / "outputs" / item["name"] / "data"
-    for item in (template.get("outputs") or {}).get("parameters") or []:
-        path = (item.get("valueFrom") or {}).get("path")
+    for parameter in template.output_parameters:
+        path = parameter.get("valueFrom", {}).get("path")
         if path:
-            pairs.setdefault(path, container.folder / "outputs" / "parameters" / item["name"])
-    for mount in (template.get("container") or {}).get("volumeMounts") or []:
+            pairs.setdefault(path, container.folder / "outputs" / "parameters" / parameter["name"])
+    for mount in template.volume_mounts:
         pairs[mount["mountPath"]] = container.volumes[mount["name"]]
     return sorted(((k, str(v)) for k, v in pairs.items()), key=lambda kv: -len(kv[0]))
 
@@ -84,13 +111,14 @@ def rewrite(text: str, paths: list[tuple[str, str]]) -> str:
     return text
 
 
-def environment(template: Mapping[str, Any]) -> dict[str, str]:
+def process_environment(template: ContainerTemplate) -> dict[str, str]:
+    """This process's environment plus the template's env, secrets from ``CREG_SECRET_*``."""
     env = dict(os.environ)
-    for item in (template.get("container") or {}).get("env") or []:
+    for item in template.env:
         if "value" in item:
             env[item["name"]] = str(item["value"])
             continue
-        ref = (item.get("valueFrom") or {}).get("secretKeyRef") or {}
+        ref = item.get("valueFrom", {}).get("secretKeyRef", {})
         variable = secret_variable(ref.get("name", ""), ref.get("key", ""))
         if variable not in os.environ:
             raise NodeFailed(f"env {item['name']} comes from secret {ref.get('name')!r} key "
@@ -101,7 +129,7 @@ def environment(template: Mapping[str, Any]) -> dict[str, str]:
 
 def stage_inputs(container: Container, paths: list[tuple[str, str]]) -> None:
     mapping = dict(paths)
-    for item in (container.template.get("inputs") or {}).get("artifacts") or []:
+    for item in container.template.input_artifacts:
         target = Path(mapping[item["path"]])
         target.parent.mkdir(parents=True, exist_ok=True)
         source = container.input_artifacts.get(item["name"])
@@ -116,40 +144,43 @@ def stage_inputs(container: Container, paths: list[tuple[str, str]]) -> None:
 
 
 def collect_outputs(container: Container, paths: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, Path]]:
-    mapping, outputs = dict(paths), container.template.get("outputs") or {}
+    """The output parameters' values and the output artifacts' files, once the program ended."""
+    mapping = dict(paths)
+    return _output_parameters(container, mapping), _output_artifacts(container, mapping)
+
+
+def _output_parameters(container: Container, mapping: dict[str, str]) -> dict[str, str]:
     parameters: dict[str, str] = {}
-    for item in outputs.get("parameters") or []:
-        file = Path(mapping[item["valueFrom"]["path"]])
+    for parameter in container.template.output_parameters:
+        file = Path(mapping[parameter["valueFrom"]["path"]])
         if file.is_file():
-            parameters[item["name"]] = file.read_text(encoding="utf-8").strip()
-        elif "default" in (item.get("valueFrom") or {}):
-            parameters[item["name"]] = str(item["valueFrom"]["default"])
+            parameters[parameter["name"]] = file.read_text(encoding="utf-8").strip()
+        elif "default" in parameter.get("valueFrom", {}):
+            parameters[parameter["name"]] = str(parameter["valueFrom"]["default"])
         else:
-            raise NodeFailed(f"output parameter {item['name']!r}: the program wrote no file at "
-                             f"{item['valueFrom']['path']}")
+            raise NodeFailed(f"output parameter {parameter['name']!r}: the program wrote no file at "
+                             f"{parameter['valueFrom']['path']}")
+    return parameters
+
+
+def _output_artifacts(container: Container, mapping: dict[str, str]) -> dict[str, Path]:
     artifacts = {}
-    for item in outputs.get("artifacts") or []:
-        file = Path(mapping[item["path"]])
-        if not file.exists() and not item.get("optional"):
-            raise NodeFailed(f"output artifact {item['name']!r}: nothing written at {item['path']}")
-        artifacts[item["name"]] = file
-    return parameters, artifacts
+    for artifact in container.template.output_artifacts:
+        file = Path(mapping[artifact["path"]])
+        if not file.exists() and not artifact.get("optional"):
+            raise NodeFailed(f"output artifact {artifact['name']!r}: nothing written at {artifact['path']}")
+        artifacts[artifact["name"]] = file
+    return artifacts
 
 
-def attempts_allowed(template: Mapping[str, Any]) -> int:
-    limit = (template.get("retryStrategy") or {}).get("limit", 0)
-    return 1 + int(limit)
-
-
-def run_container(container: Container) -> Outcome:
+def run_on_host(container: Container) -> Outcome:
     """Run the template's command (retrying as its retryStrategy says); raise NodeFailed."""
     paths = path_map(container)
-    spec = container.template.get("container") or {}
-    argv = [rewrite(str(part), paths) for part in (spec.get("command") or []) + (spec.get("args") or [])]
+    argv = [rewrite(str(part), paths) for part in container.template.argv]
     if not argv:
         raise NodeFailed("the container has no command; the local runner cannot use the image's entrypoint")
-    env, log = environment(container.template), container.folder / "log.txt"
-    start, attempts = time.monotonic(), attempts_allowed(container.template)
+    env, log = process_environment(container.template), container.folder / "log.txt"
+    start, attempts = time.monotonic(), 1 + int(container.template.retry_limit)
     for attempt in range(1, attempts + 1):
         _fresh_files(container.folder)
         stage_inputs(container, paths)

@@ -3,7 +3,7 @@
 The runner interprets the same document ``creg compile`` writes — DAG templates with
 ``depends``/``when``/``withItems``/``withParam``, nested DAGs (graph components), parameters,
 artifacts, volumes, retries, deadlines and the exit handler — so a local run follows the
-semantics a cluster would.  Containers run as host processes (see ``localexec``).  Ready tasks
+semantics a cluster would.  Containers run as host processes (see ``process``).  Ready tasks
 run in parallel on a thread pool; each DAG honours its own ``parallelism``.
 """
 
@@ -12,15 +12,20 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tempfile
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Literal, cast
 
-from registry.local.conditions import depends_met, depends_names, evaluate_when
+from registry.argo.check import ArgoError, validate
 from registry.errors import CregError, UsageError, did_you_mean
-from registry.local.process import Container, run_container
+from registry.local.conditions import depends_met, depends_names, evaluate_when
+from registry.local.process import Container, ContainerTemplate, run_on_host
+from registry.local.workflow import ArtifactYaml, DagTaskYaml, TemplateYaml, WorkflowSpecYaml, WorkflowYaml
+from registry.yamlio import Document, load_mapping, path_steps
 
 _EXPRESSION = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 
@@ -32,13 +37,16 @@ class RunError(CregError):
 # What a malformed template or an unreadable file raises; it fails that node, not the run.
 NODE_ERRORS = (CregError, OSError, LookupError, TypeError, ValueError, AttributeError)
 
+# Skipped: its 'when' was false; Omitted: its 'depends' were not met.
+Phase = Literal["Succeeded", "Failed", "Skipped", "Omitted"]
+
 
 @dataclass
 class Node:
     """One executed (or skipped) task, or the aggregate of a loop's iterations."""
 
     id: str
-    phase: str  # Succeeded, Failed, Skipped (when false), Omitted (depends not met)
+    phase: Phase
     message: str = ""
     parameters: dict[str, str] = field(default_factory=dict)
     artifacts: dict[str, Path] = field(default_factory=dict)
@@ -61,11 +69,11 @@ class Node:
 @dataclass
 class RunResult:
     name: str
-    phase: str
+    phase: Phase
     folder: Path
     nodes: list[Node]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return {"name": self.name, "phase": self.phase, "folder": str(self.folder),
                 "nodes": [{"id": n.id, "phase": n.phase, "message": n.message,
                            "parameters": n.parameters, "artifacts": {k: str(v) for k, v in n.artifacts.items()},
@@ -75,14 +83,14 @@ class RunResult:
 class Scope:
     """What ``{{...}}`` may name inside one DAG (or one container template)."""
 
-    def __init__(self, values: Mapping[str, Any], tasks: Mapping[str, Node] | None = None) -> None:
-        self.values = dict(values)
+    def __init__(self, values: Mapping[str, object], tasks: Mapping[str, Node] | None = None) -> None:
+        self.values = dict(values)  # '{{...}}' text -> its value: a string, or a loop's item
         self.tasks = tasks if tasks is not None else {}
 
-    def with_values(self, **values: Any) -> "Scope":
+    def with_values(self, **values: object) -> Scope:
         return Scope({**self.values, **values}, self.tasks)
 
-    def lookup(self, expression: str) -> Any:
+    def lookup(self, expression: str) -> object:
         if expression in self.values:
             return self.values[expression]
         parts = expression.split(".")
@@ -94,13 +102,13 @@ class Scope:
         known = [k for k in self.values if k != "item"]
         raise RunError(f"unknown reference {{{{{expression}}}}}{did_you_mean(expression, known)}")
 
-    def _task_value(self, parts: list[str], expression: str) -> Any:
+    def _task_value(self, parts: list[str], expression: str) -> str | Path:
         node = self.tasks.get(parts[1])
         if node is None:
             raise RunError(f"{{{{{expression}}}}}: task {parts[1]!r} has not run")
         if parts[2] == "status":
             return node.phase
-        table = node.parameters if parts[3:4] == ["parameters"] else node.artifacts
+        table: Mapping[str, str | Path] = node.parameters if parts[3:4] == ["parameters"] else node.artifacts
         value = table.get(".".join(parts[4:])) if len(parts) > 4 else None
         if value is None:
             raise RunError(f"{{{{{expression}}}}}: task {parts[1]!r} ({node.phase}) has no such output")
@@ -115,7 +123,7 @@ class Scope:
 
         return _EXPRESSION.sub(replace, value)
 
-    def deep(self, value: Any) -> Any:
+    def deep(self, value: object) -> object:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, list):
@@ -126,13 +134,13 @@ class Scope:
 
 
 class Run:
-    def __init__(self, doc: Mapping[str, Any], folder: Path, params: Mapping[str, str] | None = None,
+    def __init__(self, doc: WorkflowYaml, folder: Path, params: Mapping[str, str] | None = None,
                  parallelism: int = 4, on_node: Callable[[Node], None] | None = None) -> None:
-        metadata = doc.get("metadata") or {}
+        metadata = doc.get("metadata", {})
         self.name = metadata.get("name") or metadata.get("generateName", "workflow-").rstrip("-")
-        spec = doc.get("spec") or {}
-        self.spec = spec.get("workflowSpec") or {} if doc.get("kind") == "CronWorkflow" else spec
-        self.templates = {t["name"]: t for t in self.spec.get("templates") or []}
+        spec = doc.get("spec", {})
+        self.spec: WorkflowSpecYaml = spec.get("workflowSpec", {}) if doc.get("kind") == "CronWorkflow" else spec
+        self.templates = {t["name"]: t for t in self.spec.get("templates", [])}
         self.folder, self.parallelism = folder, max(1, parallelism)
         self.on_node = on_node or (lambda node: None)
         self.nodes: list[Node] = []
@@ -141,9 +149,9 @@ class Run:
         deadline = self.spec.get("activeDeadlineSeconds")
         self.deadline = time.monotonic() + float(deadline) if deadline else None
 
-    def _globals(self, overrides: Mapping[str, str]) -> dict[str, Any]:
+    def _globals(self, overrides: Mapping[str, str]) -> dict[str, object]:
         declared = {p["name"]: p.get("value", p.get("default")) for p in
-                    (self.spec.get("arguments") or {}).get("parameters") or []}
+                    self.spec.get("arguments", {}).get("parameters", [])}
         for name in overrides:
             if name not in declared:
                 raise UsageError(f"--param {name}: the workflow has no such parameter"
@@ -152,14 +160,14 @@ class Run:
         return {**values, "workflow.name": self.name, "workflow.namespace": "local"}
 
     def _volumes(self) -> dict[str, Path]:
-        names = [v["metadata"]["name"] for v in self.spec.get("volumeClaimTemplates") or []]
-        names += [v["name"] for v in self.spec.get("volumes") or []]
+        names = [v["metadata"]["name"] for v in self.spec.get("volumeClaimTemplates", [])]
+        names += [v["name"] for v in self.spec.get("volumes", [])]
         volumes = {name: self.folder / "volumes" / name for name in names}
         for path in volumes.values():
             path.mkdir(parents=True, exist_ok=True)
         return volumes
 
-    def template(self, name: str) -> Mapping[str, Any]:
+    def template(self, name: str) -> TemplateYaml:
         if name not in self.templates:
             raise RunError(f"template {name!r} is not defined{did_you_mean(name, self.templates)}")
         return self.templates[name]
@@ -180,7 +188,7 @@ class Run:
         template = self.template(name)
         start = time.monotonic()
         try:
-            scope = Scope(self.globals).with_values(**self._inputs(template, params))
+            scope = Scope(self.globals).with_values(**self._input_values(template, params))
             if "dag" in template:
                 node = self.run_dag(template, node_id, scope, artifacts)
             elif "container" in template:
@@ -194,9 +202,9 @@ class Run:
         self.on_node(node)
         return node
 
-    def _inputs(self, template: Mapping[str, Any], params: dict[str, str]) -> dict[str, Any]:
+    def _input_values(self, template: TemplateYaml, params: dict[str, str]) -> dict[str, str]:
         values = {}
-        for item in (template.get("inputs") or {}).get("parameters") or []:
+        for item in template.get("inputs", {}).get("parameters", []):
             value = params.get(item["name"], item.get("value", item.get("default")))
             if value is None:
                 raise RunError(f"template {template['name']!r}: input {item['name']!r} has no value")
@@ -205,39 +213,40 @@ class Run:
             values[f"inputs.parameters.{item['name']}"] = str(value)
         return values
 
-    def run_container(self, template: Mapping[str, Any], node_id: str, scope: Scope,
+    def run_container(self, template: TemplateYaml, node_id: str, scope: Scope,
                       artifacts: dict[str, Path]) -> Node:
-        resolved = scope.deep(dict(template))
+        resolved = cast(TemplateYaml, scope.deep(dict(template)))
         folder = self.folder / "nodes" / re.sub(r"[^\w.()-]", "_", node_id)
-        outcome = run_container(Container(resolved, folder, self.volumes, artifacts, self.deadline))
+        container = Container(ContainerTemplate.of(resolved), folder, self.volumes, artifacts, self.deadline)
+        outcome = run_on_host(container)
         return Node(node_id, "Succeeded", f"{outcome.attempts} attempt(s)", outcome.parameters,
                     outcome.artifacts, log=outcome.log)
 
-    def run_dag(self, template: Mapping[str, Any], node_id: str, scope: Scope,
+    def run_dag(self, template: TemplateYaml, node_id: str, scope: Scope,
                 artifacts: dict[str, Path]) -> Node:
         dag = _Dag(self, template, node_id, scope)
         dag.run()
-        phase = "Failed" if any(n.phase == "Failed" for n in dag.done.values()) else "Succeeded"
+        phase: Phase = "Failed" if any(n.phase == "Failed" for n in dag.done.values()) else "Succeeded"
         node = Node(node_id, phase, "")
         if phase == "Succeeded":
-            node.parameters, node.artifacts = dag.outputs()
+            node.parameters, node.artifacts = dag.output_values()
         return node
 
 
 class _Dag:
     """Schedules one DAG template's tasks: ready ones run in parallel, in dependency order."""
 
-    def __init__(self, run: Run, template: Mapping[str, Any], node_id: str, scope: Scope) -> None:
+    def __init__(self, run: Run, template: TemplateYaml, node_id: str, scope: Scope) -> None:
         self.run_, self.template, self.node_id = run, template, node_id
         self.tasks = {t["name"]: t for t in template["dag"]["tasks"]}
         self.done: dict[str, Node] = {}
         self.scope = Scope(scope.values, self.done)
         self.workers = int(template.get("parallelism") or run.parallelism)
 
-    def waits_for(self, task: Mapping[str, Any]) -> set[str]:
+    def waits_for(self, task: DagTaskYaml) -> set[str]:
         if task.get("depends"):
             return depends_names(task["depends"])
-        return set(task.get("dependencies") or [])
+        return set(task.get("dependencies", []))
 
     def run(self) -> None:
         pending = dict(self.tasks)
@@ -254,7 +263,7 @@ class _Dag:
                 for future in finished:
                     self.done[running.pop(future)] = future.result()
 
-    def _start_ready(self, pending: dict[str, Mapping[str, Any]], running: dict[Future[Node], str],
+    def _start_ready(self, pending: dict[str, DagTaskYaml], running: dict[Future[Node], str],
                      pool: ThreadPoolExecutor) -> bool:
         """Start (or omit) every task whose dependencies finished; True if any was omitted."""
         omitted = False
@@ -267,18 +276,18 @@ class _Dag:
                 omitted = True
         return omitted
 
-    def _dependencies_met(self, task: Mapping[str, Any]) -> bool:
+    def _dependencies_met(self, task: DagTaskYaml) -> bool:
         results = {name: node.phase for name, node in self.done.items()}
         if task.get("depends"):
             return depends_met(task["depends"], results)
-        return all(results[name] in ("Succeeded", "Skipped") for name in task.get("dependencies") or [])
+        return all(results[name] in ("Succeeded", "Skipped") for name in task.get("dependencies", []))
 
     def _record(self, node: Node) -> Node:
         self.run_.nodes.append(node)
         self.run_.on_node(node)
         return node
 
-    def run_task(self, task: Mapping[str, Any]) -> Node:
+    def run_task(self, task: DagTaskYaml) -> Node:
         try:
             items = self._items(task)
         except CregError as exc:
@@ -292,7 +301,7 @@ class _Dag:
                                           self.scope.with_values(item=pair[1])), enumerate(items)))
         return _aggregate(f"{self.node_id}.{task['name']}", children)
 
-    def _items(self, task: Mapping[str, Any]) -> list[Any] | None:
+    def _items(self, task: DagTaskYaml) -> list[object] | None:
         if "withItems" in task:
             return list(task["withItems"])
         if "withParam" in task:
@@ -306,23 +315,23 @@ class _Dag:
             return items
         return None
 
-    def run_one(self, task: Mapping[str, Any], node_id: str, scope: Scope) -> Node:
+    def run_one(self, task: DagTaskYaml, node_id: str, scope: Scope) -> Node:
         try:
             return self._run_one(task, node_id, scope)
         except NODE_ERRORS as exc:  # a bad reference or expression fails this task, not the run
             return self._record(Node(node_id, "Failed", _reason(exc)))
 
-    def _run_one(self, task: Mapping[str, Any], node_id: str, scope: Scope) -> Node:
+    def _run_one(self, task: DagTaskYaml, node_id: str, scope: Scope) -> Node:
         if task.get("when") and not evaluate_when(scope.text(task["when"])):
             return self._record(Node(node_id, "Skipped", f"when {scope.text(task['when'])!r} is false"))
-        arguments = task.get("arguments") or {}
-        params = {p["name"]: scope.text(str(p.get("value", ""))) for p in arguments.get("parameters") or []}
-        artifacts = {a["name"]: self._artifact(a, scope, node_id) for a in arguments.get("artifacts") or []}
+        arguments = task.get("arguments", {})
+        params = {p["name"]: scope.text(str(p.get("value", ""))) for p in arguments.get("parameters", [])}
+        artifacts = {a["name"]: self._artifact(a, scope, node_id) for a in arguments.get("artifacts", [])}
         return self.run_.execute(task["template"], node_id, params, artifacts)
 
-    def _artifact(self, argument: Mapping[str, Any], scope: Scope, node_id: str) -> Path:
+    def _artifact(self, argument: ArtifactYaml, scope: Scope, node_id: str) -> Path:
         if "from" in argument:
-            return Path(str(scope.lookup(_EXPRESSION.fullmatch(argument["from"].strip()).group(1))))  # type: ignore[union-attr]
+            return _artifact_source(scope, argument["from"])
         if "raw" in argument:
             path = self.run_.folder / "nodes" / re.sub(r"[^\w.()-]", "_", node_id) / "raw" / argument["name"]
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -330,13 +339,18 @@ class _Dag:
             return path
         raise RunError(f"{node_id}: artifact argument {argument['name']!r} has neither 'from' nor 'raw'")
 
-    def outputs(self) -> tuple[dict[str, str], dict[str, Path]]:
-        declared = self.template.get("outputs") or {}
+    def output_values(self) -> tuple[dict[str, str], dict[str, Path]]:
+        declared = self.template.get("outputs", {})
         parameters = {p["name"]: self.scope.text(p["valueFrom"]["parameter"])
-                      for p in declared.get("parameters") or []}
-        artifacts = {a["name"]: Path(str(self.scope.lookup(_EXPRESSION.fullmatch(a["from"].strip()).group(1))))  # type: ignore[union-attr]
-                     for a in declared.get("artifacts") or []}
+                      for p in declared.get("parameters", [])}
+        artifacts = {a["name"]: _artifact_source(self.scope, a["from"]) for a in declared.get("artifacts", [])}
         return parameters, artifacts
+
+
+def _artifact_source(scope: Scope, reference: str) -> Path:
+    """The file an artifact's ``from: '{{...}}'`` names (any other text fails the node)."""
+    match = _EXPRESSION.fullmatch(reference.strip())
+    return Path(str(scope.lookup(match.group(1))))  # type: ignore[union-attr]  # None: AttributeError
 
 
 def _reason(exc: Exception) -> str:
@@ -352,7 +366,7 @@ def _glance(path: Path, limit: int) -> str:
     return str(path)
 
 
-def _label(item: Any) -> str:
+def _label(item: object) -> str:
     text = item if isinstance(item, str) else json.dumps(item, sort_keys=True)
     return text[:40]
 
@@ -360,20 +374,21 @@ def _label(item: Any) -> str:
 def _aggregate(node_id: str, children: list[Node]) -> Node:
     """A loop's node: failed if any iteration failed; outputs become JSON lists, as in Argo."""
     ran = [c for c in children if c.phase not in ("Skipped", "Omitted")]
-    phase = "Failed" if any(c.phase == "Failed" for c in ran) else ("Succeeded" if ran or not children else "Skipped")
+    phase: Phase = "Failed" if any(c.phase == "Failed" for c in ran) else (
+        "Succeeded" if ran or not children else "Skipped")
     names = {name for child in ran for name in child.parameters}
     parameters = {name: json.dumps([_json_value(c.parameters.get(name)) for c in ran]) for name in sorted(names)}
     return Node(node_id, phase, f"{len(ran)} of {len(children)} iterations ran", parameters)
 
 
-def _json_value(text: str | None) -> Any:
+def _json_value(text: str | None) -> object:
     try:
         return json.loads(text) if text is not None else None
     except json.JSONDecodeError:
         return text
 
 
-def run_workflow(doc: Mapping[str, Any], folder: Path, params: Mapping[str, str] | None = None,
+def run_workflow(doc: WorkflowYaml, folder: Path, params: Mapping[str, str] | None = None,
                  parallelism: int = 4, on_node: Callable[[Node], None] | None = None) -> RunResult:
     """Run an Argo Workflow (or a CronWorkflow's workflow once) with its files under ``folder``."""
     if doc.get("kind") not in ("Workflow", "WorkflowTemplate", "CronWorkflow"):
@@ -398,22 +413,20 @@ def prepare_folder(folder: Path) -> None:
     (folder / RUN_MARKER).write_text("files of a creg run; creg run may clear this folder\n")
 
 
-def run_pipeline_file(path: str | Path, settings: Any, params: Mapping[str, str], workdir: str | Path | None,
+def run_pipeline_file(path: str | Path, settings: object, params: Mapping[str, str], workdir: str | Path | None,
                       parallelism: int = 4, on_node: Callable[[Node], None] | None = None) -> RunResult:
-    """Compile a pipeline file (or read a compiled Workflow) and run it locally."""
-    import tempfile
+    """Compile a pipeline file (or read a compiled Workflow) and run it locally.
 
+    ``settings`` are the CLI's, for the registries that resolve the pipeline's components.
+    """
     doc, overrides = _workflow_of(Path(path), settings, params)
     # Absolute: every task runs in its own folder, so a relative path would mean another place.
     folder = Path(workdir).resolve() if workdir else Path(tempfile.mkdtemp(prefix="creg-run-"))
     return run_workflow(doc, folder, overrides, parallelism, on_node)
 
 
-def _check_workflow(doc: Any) -> None:
+def _check_workflow(doc: Document) -> None:
     """A hand-written Workflow gets the checks a compiled one gets, located in its file."""
-    from registry.argo.check import ArgoError, validate
-    from registry.yamlio import path_steps
-
     try:
         validate(doc.data, doc.positions.file)
     except ArgoError as exc:
@@ -421,15 +434,13 @@ def _check_workflow(doc: Any) -> None:
                                  for p in exc.problems]) from None
 
 
-def _workflow_of(path: Path, settings: Any,
-                 params: Mapping[str, str]) -> tuple[dict[str, Any], Mapping[str, str]]:
+def _workflow_of(path: Path, settings: object,
+                 params: Mapping[str, str]) -> tuple[WorkflowYaml, Mapping[str, str]]:
     """The Workflow to run and the param overrides still to apply to it.
 
     A pipeline takes its overrides at compile time, where they are type-checked; a compiled
     Workflow takes them as Argo would, as workflow arguments.
     """
-    from registry.yamlio import load_mapping
-
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -437,9 +448,10 @@ def _workflow_of(path: Path, settings: Any,
     doc = load_mapping(raw, str(path))
     if str(doc.data.get("apiVersion", "")).startswith("argoproj.io/"):
         _check_workflow(doc)
-        return doc.data, params
+        return cast(WorkflowYaml, doc.data), params
+    # lazy: start-up (running a Workflow file needs none of the pipeline compiler)
     from registry.argo.compiler import compile_document, gc_paused, load_pipeline, registry_loader
 
     with gc_paused():
         pipeline = load_pipeline(path, loader=registry_loader(settings, path), overrides=params)
-        return compile_document(pipeline), {}
+        return cast(WorkflowYaml, compile_document(pipeline)), {}

@@ -4,6 +4,8 @@ Each inner task names its component with ``componentRef``: ``spec`` (the compone
 ``name`` (+ ``tag``), resolved through the same loader as pipeline tasks.  Arguments are
 constants, ``graphInput`` (an input of the graph) or ``taskOutput`` (an output of a sibling
 task); ``outputValues`` map the graph's outputs to inner task outputs.  Graphs may nest.
+The graph itself is the component floor's data (``ComponentSpec.graph``), checked by the
+component schema, whence the ``Any`` of its mappings.
 """
 
 from __future__ import annotations
@@ -12,44 +14,18 @@ from dataclasses import dataclass, field
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from registry.pipeline.ops import ComponentInfo, Const, InputRef, Op, OpRequest, OutputRef, Report, Value, make_op, slug
 from registry.component.model import ComponentSpec, thaw
+from registry.pipeline.kfptypes import KfpType, serialize
+from registry.pipeline.model import Task
+from registry.pipeline.names import slug
+from registry.pipeline.ops import (Const, InputRef, Op, OpRequest, OutputRef, Report, TaskComponent, Value,
+                                   check_arguments, make_op)
+from registry.yamlio import PathKey
 
 MAX_NESTING = 8
 
-# (componentRef mapping, report) -> (spec, info) or None; supplied by the pipeline loader
-RefLoader = Callable[[Mapping[str, Any], Report], "tuple[ComponentSpec, ComponentInfo] | None"]
-
-
-@dataclass
-class Loop:
-    items: list[Any] | None = None
-    param: str | None = None
-    output: OutputRef | None = None
-    parallelism: int | None = None
-
-
-@dataclass
-class Task:
-    """One DAG task: an op plus its scheduling settings.
-
-    Pipeline tasks and a graph component's inner tasks share this type (inner tasks keep every
-    setting at its default); it lives here, below ``pipeline``, so both can build it.
-    """
-
-    id: str
-    op: Op
-    depends: list[str] = field(default_factory=list)  # upstream task ids, file order
-    when: str | None = None  # Argo expression
-    when_source: str | None = None
-    loop: Loop | None = None
-    env: dict[str, Any] = field(default_factory=dict)  # name -> str | {secret,key}
-    mounts: dict[str, str] = field(default_factory=dict)  # path -> volume
-    retries: dict[str, Any] | None = None
-    timeout: int | None = None
-    resources: dict[str, Any] = field(default_factory=dict)
-    node_selector: dict[str, str] = field(default_factory=dict)
-    tolerations: list[dict[str, Any]] = field(default_factory=list)
+# (componentRef mapping, report) -> the component, or None after reporting why not
+RefLoader = Callable[[Mapping[str, Any], Report], TaskComponent | None]
 
 
 @dataclass
@@ -59,28 +35,35 @@ class GraphBody:
     value_outputs: set[tuple[str, str]] = field(default_factory=set)  # inner outputs read as values
 
 
+@dataclass
+class GraphOp(Op):
+    """The op of a graph component: no container of its own, a nested DAG of inner tasks."""
+
+    graph: GraphBody = field(kw_only=True)
+
+
 class _Expander:
     def __init__(self, spec: ComponentSpec, load_ref: RefLoader, report: Report, depth: int) -> None:
         self.spec = spec
         self.load_ref = load_ref
         self.report = report
         self.depth = depth
-        self.types: dict[str, dict[str, Any]] = {}  # inner task -> output -> type
+        self.types: dict[str, dict[str, KfpType]] = {}  # inner task -> output -> type
+        # Inner tasks get their Argo names here, since references between them name these.
         self.ids: dict[str, str] = {}  # KFP task id -> Argo task name
 
-    def where(self, *path: Any) -> list[Any]:
+    def where(self, *path: PathKey) -> list[PathKey]:
         return ["component", "graph", *path]
 
-    def expand(self, present: set[str]) -> GraphBody | None:
-        graph = self.spec.graph or {}
-        tasks = graph.get("tasks") or {}
+    def graph_body(self, graph: Mapping[str, Any], present: set[str]) -> GraphBody:
+        tasks = graph["tasks"]
         self.ids = {task_id: slug(task_id, fallback="task") for task_id in tasks}
         body = GraphBody({}, {})
         for task_id, task in tasks.items():
             inner = self.inner_task(task_id, task, present, body)
             if inner is not None:
                 body.tasks[inner.id] = inner
-        for name, value in (graph.get("outputValues") or {}).items():
+        for name, value in (graph.get("outputValues") or {}).items():  # the schema allows null
             ref = self.task_output(value.get("taskOutput") or {}, ["outputValues", name])
             if ref is not None:
                 body.outputs[name] = ref
@@ -89,50 +72,56 @@ class _Expander:
 
     def inner_task(self, task_id: str, task: Mapping[str, Any], present: set[str],
                    body: GraphBody) -> Task | None:
-        loaded = self.load_ref(task.get("componentRef") or {}, lambda p, m: self.report(
+        loaded = self.load_ref(task["componentRef"], lambda p, m: self.report(  # the schema requires it
             self.where("tasks", task_id, "componentRef", *p), m))
         if loaded is None:
             return None
         spec, info = loaded
         self.types[self.ids[task_id]] = {o.name: o.type for o in spec.outputs}
-        values: dict[str, Value] = {}
-        depends: list[str] = []
-        for name, raw in (task.get("arguments") or {}).items():
-            value = self.argument(raw, present, ["tasks", task_id, "arguments", name])
-            if isinstance(value, OutputRef) and value.task not in depends:
-                depends.append(value.task)
-            if value is not None:
-                values[name] = value
+        values, depends = self.arguments(task_id, task, present)
         request = OpRequest(self.ids[task_id], spec, info, values, self.type_of)
-        report = lambda p, m: self.report(self.where("tasks", task_id, *p), m)  # noqa: E731
+        report: Report = lambda p, m: self.report(self.where("tasks", task_id, *p), m)  # noqa: E731
         op = build_op(request, report, self.load_ref, self.depth + 1)
         if op is None:
             return None
         body.value_outputs.update((v.task, v.output) for v in op.parameters.values() if isinstance(v, OutputRef))
         return Task(self.ids[task_id], op, depends)
 
-    def argument(self, raw: Any, present: set[str], where: list[Any]) -> Value | None:
+    def arguments(self, task_id: str, task: Mapping[str, Any], present: set[str]
+                  ) -> tuple[dict[str, Value], list[str]]:
+        """The inner task's arguments, and the sibling tasks they read (in order)."""
+        values: dict[str, Value] = {}
+        depends: list[str] = []
+        for name, raw in (task.get("arguments") or {}).items():  # the schema allows null
+            value = self.argument(raw, present, ["tasks", task_id, "arguments", name])
+            if isinstance(value, OutputRef) and value.task not in depends:
+                depends.append(value.task)
+            if value is not None:
+                values[name] = value
+        return values, depends
+
+    def argument(self, raw: object, present: set[str], where: list[PathKey]) -> Value | None:
         if isinstance(raw, Mapping) and "graphInput" in raw:
-            name = (raw["graphInput"] or {}).get("inputName")
+            name: str = raw["graphInput"]["inputName"]  # the component schema requires both
             if self.spec.input(name) is None:
                 self.report(self.where(*where), f"graph input {name!r} is not an input of the component")
                 return None
             return InputRef(name) if name in present else None  # unset optional inputs drop out
         if isinstance(raw, Mapping) and "taskOutput" in raw:
-            return self.task_output(raw["taskOutput"] or {}, where)
+            return self.task_output(raw["taskOutput"], where)
         if isinstance(raw, Mapping):
             self.report(self.where(*where), f"unsupported graph argument {thaw(raw)!r}")
             return None
         return Const(raw)
 
-    def task_output(self, ref: Mapping[str, Any], where: list[Any]) -> OutputRef | None:
+    def task_output(self, ref: Mapping[str, Any], where: list[PathKey]) -> OutputRef | None:
         task_id, output = ref.get("taskId"), ref.get("outputName")
         if task_id not in self.ids:
             self.report(self.where(*where), f"graph task {task_id!r} does not exist")
             return None
         return OutputRef(self.ids[task_id], str(output))
 
-    def type_of(self, value: Value) -> Any:
+    def type_of(self, value: Value) -> KfpType:
         if isinstance(value, InputRef):
             declared = self.spec.input(value.name)
             return None if declared is None else declared.type
@@ -143,29 +132,24 @@ class _Expander:
 
 def build_op(request: OpRequest, report: Report, load_ref: RefLoader, depth: int = 0) -> Op | None:
     """``make_op`` for container components, a nested-DAG op for graph components."""
-    if request.spec.graph is None:
+    graph = request.spec.graph
+    if graph is None:
         return make_op(request, report)
     if depth >= MAX_NESTING:
         report(["component"], f"graph components nest deeper than {MAX_NESTING} levels")
         return None
-    from registry.pipeline.ops import check_arguments
-
     check_arguments(request, report)
     present = {i.name for i in request.spec.inputs if i.name in request.arguments or i.default is not None}
-    body = _Expander(request.spec, load_ref, report, depth).expand(present)
-    if body is None:
-        return None
-    op = Op(task_id=request.task_id, component=request.info, image="", command=(), args=(), graph=body,
-            outputs={name: "" for name in body.outputs},
-            output_types={o.name: o.type for o in request.spec.outputs})
+    body = _Expander(request.spec, load_ref, report, depth).graph_body(graph, present)
+    op = GraphOp(task_id=request.task_id, component=request.info, image="", command=(), args=(), graph=body,
+                 outputs={name: "" for name in body.outputs},
+                 output_types={o.name: o.type for o in request.spec.outputs})
     _bind_graph_inputs(op, request, body)
     return op
 
 
 def _bind_graph_inputs(op: Op, request: OpRequest, body: GraphBody) -> None:
     """The graph's inputs become the op's parameters/artifacts as its inner tasks read them."""
-    from registry.pipeline.ops import serialize
-
     as_value = {v.name for t in body.tasks.values() for v in t.op.parameters.values() if isinstance(v, InputRef)}
     as_file = {v.name for t in body.tasks.values() for v in t.op.artifacts.values() if isinstance(v, InputRef)}
     for declared in request.spec.inputs:

@@ -15,52 +15,23 @@ Problems are reported through a callback so the pipeline can attach file positio
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from registry.errors import did_you_mean
 from registry.component.model import ComponentSpec, InputSpec, thaw
+from registry.pipeline.kfptypes import KfpType, compatible, constant_fits, serialize
+from registry.pipeline.names import argo_name, input_path, output_path
+from registry.yamlio import PathKey
 
-INPUT_PATH = "/tmp/inputs/{}/data"
-OUTPUT_PATH = "/tmp/outputs/{}/data"
-
-
-@functools.lru_cache(maxsize=4096)
-def argo_name(name: str) -> str:
-    """A KFP input/output name -> an Argo parameter/artifact name (``GCS path`` -> ``gcs-path``)."""
-    return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-") or "value"
-
-
-def slug(text: str, fallback: str = "component") -> str:
-    """A name -> a lowercase DNS label (Argo template and task names)."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-") or fallback
-
-
-def file_name(name: str) -> str:
-    """A KFP input/output name -> a path segment, as KFP v1 sanitizes it (``GCS path`` -> ``GCS_path``)."""
-    return re.sub(r"[^-\w.]", "_", name)
-
-
-@functools.lru_cache(maxsize=4096)
-def input_path(name: str) -> str:
-    return INPUT_PATH.format(file_name(name))
-
-
-@functools.lru_cache(maxsize=4096)
-def output_path(name: str) -> str:
-    return OUTPUT_PATH.format(file_name(name))
-
-
-Report = Callable[[Sequence[str | int], str], None]  # (path below the task, message)
+Report = Callable[[Sequence[PathKey], str], None]  # (path below the task, message)
 
 
 @dataclass(frozen=True)
 class Const:
-    value: Any
+    value: object  # as YAML gave it
 
 
 @dataclass(frozen=True)
@@ -106,6 +77,9 @@ class ComponentInfo:
     ref: str
 
 
+TaskComponent = tuple[ComponentSpec, ComponentInfo]  # the component a task runs, and its record
+
+
 @dataclass
 class Op:
     """One task's container: resolved command line plus its inputs and outputs."""
@@ -120,80 +94,7 @@ class Op:
     param_defaults: dict[str, str | None] = field(default_factory=dict)  # every input param
     artifact_defaults: dict[str, str | None] = field(default_factory=dict)  # every input artifact
     outputs: dict[str, str] = field(default_factory=dict)  # output name -> file path
-    output_types: dict[str, Any] = field(default_factory=dict)
-    graph: Any = None  # a graphcomp.GraphBody when the component is a graph of other components
-
-
-# -- KFP type compatibility ---------------------------------------------------------------
-
-_ALIASES = {"int": "integer", "float": "float", "bool": "boolean", "str": "string",
-            "text": "string", "dict": "jsonobject", "list": "jsonarray", "json": "json"}
-
-
-def type_name(kfp_type: Any) -> str | None:
-    """A comparable name for a KFP type (``{GCSPath: {...}}`` -> ``gcspath``); None if untyped."""
-    if kfp_type is None:
-        return None
-    if isinstance(kfp_type, Mapping):
-        if len(kfp_type) != 1:
-            return json.dumps(thaw(kfp_type), sort_keys=True)
-        kfp_type = next(iter(kfp_type))
-    return _plain_type_name(str(kfp_type))
-
-
-@functools.lru_cache(maxsize=1024)
-def _plain_type_name(text: str) -> str:
-    name = text.strip().lower()
-    return _ALIASES.get(name, name)
-
-
-def compatible(given: Any, expected: Any) -> bool:
-    """KFP v1's rule: untyped on either side passes; otherwise the types must agree."""
-    a, b = type_name(given), type_name(expected)
-    return a is None or b is None or a == b
-
-
-def constant_fits(value: Any, expected: Any) -> str | None:
-    """Why a constant cannot feed an input of ``expected`` type, or None when it can."""
-    name = type_name(expected)
-    if name == "integer" and not _is_int(value):
-        return f"expected an Integer, got {value!r}"
-    if name == "float" and not _is_float(value):
-        return f"expected a Float, got {value!r}"
-    if name == "boolean" and not isinstance(value, bool) and str(value).lower() not in ("true", "false"):
-        return f"expected a Boolean, got {value!r}"
-    return None
-
-
-def _is_int(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    try:
-        int(str(value))
-        return True
-    except ValueError:
-        return False
-
-
-def _is_float(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    try:
-        float(str(value))
-        return True
-    except ValueError:
-        return False
-
-
-def serialize(value: Any) -> str:
-    """A constant as the string Argo passes (KFP v1's serialisation)."""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, (dict, list, tuple, Mapping)):
-        return json.dumps(thaw(value), sort_keys=False, separators=(", ", ": "))
-    return str(value)
+    output_types: dict[str, KfpType] = field(default_factory=dict)
 
 
 # -- placeholders ---------------------------------------------------------------------------
@@ -209,13 +110,13 @@ class _Resolver:
         self.in_artifacts: set[str] = set()
         self.out_artifacts: set[str] = set()
 
-    def expand_list(self, items: Iterable[Any], where: list[str | int]) -> list[str]:
+    def expand_list(self, items: Iterable[object], where: list[PathKey]) -> list[str]:
         out: list[str] = []
         for index, item in enumerate(items or ()):
             out.extend(self.expand(item, where + [index]))
         return out
 
-    def expand(self, item: Any, where: list[str | int]) -> list[str]:
+    def expand(self, item: object, where: list[PathKey]) -> list[str]:
         if isinstance(item, (str, int, float)) and not isinstance(item, bool):
             return [str(item)]
         if not isinstance(item, Mapping) or len(item) != 1:
@@ -228,26 +129,26 @@ class _Resolver:
             return []
         return handler(body, where)
 
-    def _inputValue(self, name: str, where: list[str | int]) -> list[str]:
+    def _inputValue(self, name: str, where: list[PathKey]) -> list[str]:
         if name not in self.present:
             return []
         self.params.add(name)
         return ["{{inputs.parameters.%s}}" % argo_name(name)]
 
-    def _inputPath(self, name: str, where: list[str | int]) -> list[str]:
+    def _inputPath(self, name: str, where: list[PathKey]) -> list[str]:
         if name not in self.present:
             return []
         self.in_artifacts.add(name)
         return [input_path(name)]
 
-    def _outputPath(self, name: str, where: list[str | int]) -> list[str]:
+    def _outputPath(self, name: str, where: list[PathKey]) -> list[str]:
         self.out_artifacts.add(name)
         return [output_path(name)]
 
-    def _concat(self, parts: Any, where: list[str | int]) -> list[str]:
+    def _concat(self, parts: Iterable[object], where: list[PathKey]) -> list[str]:
         return ["".join(self.expand_list(parts, where + ["concat"]))]
 
-    def _if(self, body: Mapping[str, Any], where: list[str | int]) -> list[str]:
+    def _if(self, body: Mapping[str, Any], where: list[PathKey]) -> list[str]:
         chosen = body.get("then") if self.condition(body.get("cond"), where) else body.get("else")
         if chosen is None:
             return []
@@ -255,7 +156,7 @@ class _Resolver:
             return self.expand_list(chosen, where + ["if"])
         return self.expand(chosen, where + ["if"])
 
-    def condition(self, cond: Any, where: list[str | int]) -> bool:
+    def condition(self, cond: object, where: list[PathKey]) -> bool:
         if isinstance(cond, Mapping) and "isPresent" in cond:
             return cond["isPresent"] in self.present
         if isinstance(cond, bool):
@@ -277,7 +178,7 @@ class OpRequest:
     spec: ComponentSpec
     info: ComponentInfo
     arguments: dict[str, Value]
-    type_of: Callable[[Value], Any]  # KFP type of a param or a task output; None if unknown
+    type_of: Callable[[Value], KfpType]  # KFP type of a param or a task output; None if unknown
 
 
 def check_names(spec: ComponentSpec, info: ComponentInfo, given: Sequence[str], report: Report) -> None:
@@ -317,7 +218,7 @@ def _check_type(declared: InputSpec, value: Value, request: OpRequest, report: R
                       f"but {_describe(value)} has type {_show(given)}")
 
 
-def _show(kfp_type: Any) -> str:
+def _show(kfp_type: KfpType) -> str:
     return json.dumps(thaw(kfp_type)) if isinstance(kfp_type, Mapping) else str(kfp_type)
 
 
@@ -332,13 +233,14 @@ def _describe(value: Value) -> str:
 def make_op(request: OpRequest, report: Report) -> Op | None:
     """The op for one task, or None when the component cannot run as a container."""
     check_arguments(request, report)
-    if request.spec.container is None:
+    container = request.spec.container
+    if container is None:
         report(["component"], f"component '{request.info.name}' has neither a container nor a "
                               "graph implementation")
         return None
     present = frozenset(i.name for i in request.spec.inputs
                         if i.name in request.arguments or i.default is not None)
-    shape = _op_shape(request.spec, present, report)
+    shape = _op_shape(request.spec, container, present, report)
     given = request.arguments
     return Op(task_id=request.task_id, component=request.info, image=shape.image,
               command=shape.command, args=shape.args,
@@ -358,7 +260,7 @@ class _OpShape:
     param_defaults: dict[str, str | None]  # inputs read as values -> serialized default
     artifact_defaults: dict[str, str | None]  # inputs read as files -> serialized default
     outputs: dict[str, str]
-    output_types: dict[str, Any]
+    output_types: dict[str, KfpType]
 
 
 # The shape depends only on the component and on which inputs are present, so a pipeline
@@ -366,14 +268,14 @@ class _OpShape:
 _SHAPES: dict[tuple[str, str, frozenset[str]], _OpShape] = {}
 
 
-def _op_shape(spec: ComponentSpec, present: frozenset[str], report: Report) -> _OpShape:
+def _op_shape(spec: ComponentSpec, container: Mapping[str, Any], present: frozenset[str],
+              report: Report) -> _OpShape:
     key = (spec.digest, spec.source, present)
     found = _SHAPES.get(key)
     if found is not None:
         return found
-    problems: list[tuple[Sequence[str | int], str]] = []
+    problems: list[tuple[Sequence[PathKey], str]] = []
     resolver = _Resolver(spec, set(present), lambda path, message: problems.append((path, message)))
-    container = spec.container or {}
     command = tuple(resolver.expand_list(container.get("command") or (), ["component", "command"]))
     args = tuple(resolver.expand_list(container.get("args") or (), ["component", "args"]))
     shape = _OpShape(str(container.get("image", "")), command, args, *_input_defaults(spec, resolver),
@@ -401,8 +303,8 @@ def _input_defaults(spec: ComponentSpec, resolver: _Resolver
 
 
 def _outputs(spec: ComponentSpec, resolver: _Resolver, container: Mapping[str, Any]
-             ) -> tuple[dict[str, str], dict[str, Any]]:
-    file_outputs = container.get("fileOutputs") or {}
+             ) -> tuple[dict[str, str], dict[str, KfpType]]:
+    file_outputs = container.get("fileOutputs") or {}  # the spec schema allows null
     paths: dict[str, str] = {}
     for declared in spec.outputs:
         if declared.name in resolver.out_artifacts:
@@ -412,7 +314,7 @@ def _outputs(spec: ComponentSpec, resolver: _Resolver, container: Mapping[str, A
     return paths, {declared.name: declared.type for declared in spec.outputs}
 
 
-def inline_op(task_id: str, image: str, command: Sequence[Any], args: Sequence[Any],
+def inline_op(task_id: str, image: str, command: Sequence[Value], args: Sequence[Value],
               outputs: Mapping[str, str]) -> Op:
     """An op for an existing image: references in command/args become input parameters."""
     op = Op(task_id=task_id, component=ComponentInfo(task_id, "inline", "", f"image:{image}"),
@@ -424,21 +326,21 @@ def inline_op(task_id: str, image: str, command: Sequence[Any], args: Sequence[A
     return op
 
 
-def _inline_part(op: Op, part: Any) -> str:
+def _inline_part(op: Op, part: Value) -> str:
     if isinstance(part, Const):
         return serialize(part.value)
     if isinstance(part, FileRef):
-        name = reference_slug(part.output)
+        name = _reference_slug(part.output)
         op.artifacts[name] = part.output
         op.artifact_defaults[name] = None
         return input_path(name)
-    name = reference_slug(part)
+    name = _reference_slug(part)
     op.parameters[name] = part
     op.param_defaults[name] = None
     return "{{inputs.parameters.%s}}" % name
 
 
-def reference_slug(value: Value) -> str:
+def _reference_slug(value: Value) -> str:
     """A readable Argo parameter name for a reference used in an inline command line."""
     if isinstance(value, ParamRef):
         return value.name

@@ -20,7 +20,7 @@ from typing import Callable
 
 from registry.errors import CregError, did_you_mean
 
-_TOKEN = re.compile(r"""
+_WHEN_TOKEN = re.compile(r"""
     (?P<space>\s+)
   | (?P<number>-?\d+(?:\.\d+)?(?![\w.-]))
   | (?P<string>'[^'"\\{}]*'|"[^'"\\{}]*")
@@ -29,7 +29,7 @@ _TOKEN = re.compile(r"""
 """, re.VERBOSE)
 
 _JOINERS = ("and", "or")  # what usually belongs where an unexpected word stands
-_COMPARE = {"==", "!=", "<", "<=", ">", ">="}
+_COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
 
 
 class WhenError(CregError):
@@ -54,11 +54,11 @@ class Operand:
 Resolve = Callable[[str], str]
 
 
-def tokenize(text: str) -> list[Token]:
+def when_tokens(text: str) -> list[Token]:
     tokens: list[Token] = []
     position = 0
     while position < len(text):
-        match = _TOKEN.match(text, position)
+        match = _WHEN_TOKEN.match(text, position)
         if match is None:
             hint = " (did you mean '=='?)" if text[position] == "=" else ""
             raise WhenError(f"unexpected character {text[position]!r} at offset {position}{hint}")
@@ -69,9 +69,9 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-class _Parser:
+class _WhenCompiler:
     def __init__(self, text: str, resolve: Resolve) -> None:
-        self.tokens = tokenize(text)
+        self.tokens = when_tokens(text)
         self.index = 0
         self.resolve = resolve
 
@@ -122,7 +122,7 @@ class _Parser:
     def compare(self) -> str:
         left = self.operand()
         token = self.take()
-        if token.text not in _COMPARE:
+        if token.text not in _COMPARISONS:
             raise WhenError(f"expected a comparison (== != < <= > >=) at offset {token.offset}, "
                             f"found {token.text!r}")
         right = self.operand()
@@ -158,5 +158,5 @@ def _side(operand: Operand, quote: bool) -> str:
 
 def compile_when(text: str, resolve: Resolve) -> str:
     """``output.flip == 'heads' and param.x > 3`` -> Argo's ``"{{...}}" == "heads" && ...``."""
-    return _Parser(text, resolve).parse()
+    return _WhenCompiler(text, resolve).parse()
 
