@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -29,3 +30,35 @@ def test_json_text_becomes_yaml_that_reads_back_the_same(value: str) -> None:
 def test_escaped_backslashes_before_a_u_are_left_as_text() -> None:
     text = json.dumps("\\ud83d\\ude80")  # the characters backslash, u, d, 8 ... (no emoji)
     assert yaml_json(text) == text
+
+
+PIPELINE = """\
+name: rocket
+description: "launch \U0001F680 now"
+params:
+  msg: {type: String, default: "hi \U0001F680"}
+tasks:
+  say:
+    image: alpine
+    command: [sh, -c, 'printf "%s %s" "$0" "$X"', {param: msg}]
+    env: {X: "\U0001F680\\u0007"}
+"""
+
+
+def test_a_pipeline_with_emoji_everywhere_compiles_lints_and_runs(tmp_path: Path) -> None:
+    from helpers_registry import creg
+
+    source = tmp_path / "rocket.yaml"
+    source.write_text(PIPELINE, encoding="utf-8")
+    compiled = creg("compile", str(source))
+    assert compiled.returncode == 0, compiled.stderr
+    doc = yaml.safe_load(compiled.stdout)
+    assert doc["metadata"]["annotations"]["workflows.argoproj.io/description"] == "launch \U0001F680 now"
+    assert doc["spec"]["arguments"]["parameters"] == [{"name": "msg", "value": "hi \U0001F680"}]
+    container = next(t["container"] for t in doc["spec"]["templates"] if "container" in t)
+    assert container["env"] == [{"name": "X", "value": "\U0001F680\x07"}]
+    assert creg("lint", str(source)).returncode == 0
+    ran = creg("run", str(source), "--workdir", str(tmp_path / "run"))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    log = (tmp_path / "run" / "nodes" / "rocket.say" / "log.txt").read_text(encoding="utf-8")
+    assert log == "hi \U0001F680 \U0001F680\x07"

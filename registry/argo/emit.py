@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, cast
 
 import yaml
 
-from registry.argo.yamlemit import emit
+from registry.argo.yamlemit import emit, yaml_json
 from registry.pipeline.graphs import GraphOp
 from registry.pipeline.kfptypes import serialize
 from registry.pipeline.model import (ClaimTemplate, ConfigMapRepository, EnvValue, ExistingClaim, Pipeline, Resources,
@@ -48,8 +48,12 @@ _JSON = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(", ", "
 
 
 def flow_value(value: object) -> Quoted:
-    """Any plain value -> one JSON (hence YAML flow) value; NaN/inf and other types refused."""
-    return Quoted(_JSON.encode(value))
+    """Any plain value -> one JSON (hence YAML flow) value; NaN/inf and other types refused.
+
+    Characters beyond U+FFFF leave JSON as surrogate pairs, which YAML refuses: ``yaml_json``
+    rewrites them as YAML's own escapes.
+    """
+    return Quoted(yaml_json(_JSON.encode(value)))
 
 
 def _key(name: str) -> Quoted:
