@@ -96,7 +96,7 @@ def test_features_land_where_argo_expects_them() -> None:
     tasks = dag_tasks(doc, "features")
     assert tasks["static-loop"]["withItems"] == [{"name": "a", "n": 1}, {"name": "b", "n": 2}]
     assert tasks["gated"]["depends"] == "first && static-loop"
-    assert tasks["gated"]["when"].startswith('("{{tasks.first.outputs.parameters.said}}" == "hello" || ')
+    assert tasks["gated"]["when"].startswith("{{=(tasks.first.outputs.parameters.said == 'hello' || ")
     wrapper = tpl["output-loop-loop"]
     assert wrapper["parallelism"] == 1
     inner = wrapper["dag"]["tasks"][0]

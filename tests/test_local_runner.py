@@ -86,7 +86,7 @@ tasks:
   scale:
     image: python:3.11
     loop: {{output: make-list{limit}}}
-    command: [python3, -c, "import os, sys; p = sys.argv[1]; os.makedirs(os.path.dirname(p)); open(p, 'w').write(str(int(sys.argv[2]) * int(sys.argv[3])))"]
+    command: [python3, -c, "import os, sys; p = sys.argv[1]; os.makedirs(os.path.dirname(p), exist_ok=True); open(p, 'w').write(str(int(sys.argv[2]) * int(sys.argv[3])))"]
     args: [/tmp/outputs/v/data, {{item: null}}, {{param: factor}}]
     outputs: {{v: /tmp/outputs/v/data}}
   total:
@@ -198,6 +198,33 @@ tasks:
     assert (run(path, tmp_path).folder / "nodes" / "secret.show" / "outputs" / "k" / "data").read_text() == "s3cr3t"
 
 
+def test_a_task_sees_only_the_variables_its_template_declares(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREG_SECRET_DB_PASSWORD", "db-s3cr3t")
+    monkeypatch.setenv("CREG_SECRET_MINIO_CREDENTIALS_ACCESSKEY", "minio-s3cr3t")
+    monkeypatch.setenv("ARGO_TOKEN", "argo-s3cr3t")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-s3cr3t")
+    path = pipeline(tmp_path, """
+name: isolated
+tasks:
+  plain:
+    image: sh
+    command: [sh, -c, env]
+  keyed:
+    image: sh
+    command: [sh, -c, env]
+    env: {K: {secret: minio-credentials, key: accesskey}, MODE: fast}
+""")
+    result = run(path, tmp_path)
+    assert result.phase == "Succeeded"
+    plain = (result.folder / "nodes" / "isolated.plain" / "log.txt").read_text()
+    keyed = (result.folder / "nodes" / "isolated.keyed" / "log.txt").read_text()
+    assert "s3cr3t" not in plain and "PATH=" in plain and "HOME=" in plain
+    assert "K=minio-s3cr3t" in keyed and "MODE=fast" in keyed
+    assert "db-s3cr3t" not in keyed and "argo-s3cr3t" not in keyed and "aws-s3cr3t" not in keyed
+    for log in (result.folder / "nodes").glob("*/log.txt"):
+        assert log.stat().st_mode & 0o777 == 0o600, log
+
+
 HOSTILE = "x\n  evil: true {{workflow.name}} $(id); rm -rf / 'q' \"dq\""
 
 
@@ -268,7 +295,7 @@ tasks:
   wait:
     image: python:3.11
     loop: {items: [1, 2, 3, 4]}
-    command: [python3, -c, "import os, sys, time; p = sys.argv[1]; os.makedirs(os.path.dirname(p)); s = time.time(); time.sleep(1.5); open(p, 'w').write(f'{s} {time.time()}')"]
+    command: [python3, -c, "import os, sys, time; p = sys.argv[1]; os.makedirs(os.path.dirname(p), exist_ok=True); s = time.time(); time.sleep(1.5); open(p, 'w').write(f'{s} {time.time()}')"]
     args: [/tmp/outputs/span/data, {item: null}]
     outputs: {span: /tmp/outputs/span/data}
 """)
@@ -315,7 +342,7 @@ params:
 tasks:
   out:
     image: python:3.11
-    command: [python3, -c, "import os, sys; p = sys.argv[1]; os.makedirs(os.path.dirname(p)); sys.argv[2] == 'yes' and open(p, 'w').write('FRESH')"]
+    command: [python3, -c, "import os, sys; p = sys.argv[1]; os.makedirs(os.path.dirname(p), exist_ok=True); sys.argv[2] == 'yes' and open(p, 'w').write('FRESH')"]
     args: [/tmp/outputs/o/data, {param: write}]
     outputs: {o: /tmp/outputs/o/data}
 """

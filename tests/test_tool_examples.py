@@ -81,10 +81,11 @@ def test_recommender_env_comes_from_the_secret_and_runs_in_order() -> None:
 def test_conditional_branches_compare_the_random_number() -> None:
     doc = parse(compile_pipeline(EXAMPLES / "conditional.yaml", loader=builtin_loader()))
     tasks = dag_tasks(doc, "conditional")
-    ref = "{{tasks.random-int.outputs.parameters.output}}"
-    assert tasks["process-small"]["when"] == f"{ref} < 10"
-    assert tasks["process-medium"]["when"] == f"{ref} > 10 && {ref} < 50"
-    assert tasks["process-large"]["when"] == f"{ref} > 50"
+    # An expression tag: Argo evaluates the output as a variable (data), never as spliced text.
+    ref = "asFloat(tasks['random-int'].outputs.parameters.output)"
+    assert tasks["process-small"]["when"] == f"{{{{={ref} < 10}}}}"
+    assert tasks["process-medium"]["when"] == f"{{{{={ref} > 10 && {ref} < 50}}}}"
+    assert tasks["process-large"]["when"] == f"{{{{={ref} > 50}}}}"
 
 
 def test_volume_example_creates_a_5gi_rwo_claim_mounted_by_both_steps() -> None:

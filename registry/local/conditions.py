@@ -1,11 +1,17 @@
-"""Evaluate the two expression languages of Argo DAG tasks, for the local runner.
+"""Evaluate the expression languages of Argo DAG tasks, for the local runner.
 
-* ``when``: after ``{{...}}`` substitution, a govaluate comparison such as
-  ``5 < 10 && 'heads' == 'heads'``.  Bare words count as text, as Argo's own examples
+* ``when``, govaluate form: ``{{tasks.a.outputs.result}} < 10 && '{{x}}' == heads``.  The text
+  is parsed BEFORE any value is looked up: a ``{{...}}`` reference (alone or inside a quoted
+  string) is one operand whose value is data, so a task output such as ``x" == "x" || "a``
+  can never rewrite the condition.  Bare words count as text, as Argo's own examples
   (``{{steps.flip.outputs.result}} == heads``) rely on.
+* ``when``, expression tags: ``{{=tasks['a'].outputs.result == 'heads'}}`` (what creg
+  compiles to), the subset of ``expr`` that conditions use: comparisons, ``&&``/``and``,
+  ``||``/``or``, ``!``/``not``, parentheses, variables and ``asFloat``/``asInt``.
 * ``depends``: ``a && (b.Succeeded || c.Failed)`` over the results of finished tasks.
 
-Both are parsed with one small precedence-climbing parser over the same tokens.
+All are parsed with one small precedence-climbing parser; nesting is bounded, so a
+hostile condition is an error, not a recursion crash.
 """
 
 from __future__ import annotations
@@ -23,6 +29,28 @@ _ARGO_TOKEN = re.compile(r"""
     | (?P<word>[A-Za-z_][\w.-]*)
     )""", re.VERBOSE)
 
+_WHEN_TOKEN = re.compile(r"""
+    \s*(?:
+      (?P<ref>\{\{(?:[^}]|\}(?!\}))*\}\})
+    | (?P<number>-?\d+(?:\.\d+)?(?![\w.]))
+    | (?P<string>'[^']*'|"[^"]*")
+    | (?P<op>&&|\|\||==|!=|<=|>=|<|>|!|\(|\))
+    | (?P<word>[A-Za-z_][\w.-]*)
+    )""", re.VERBOSE)
+
+_EXPR_TOKEN = re.compile(r"""
+    \s*(?:
+      (?P<number>\d+(?:\.\d+)?)
+    | (?P<string>'[^'\\]*'|"[^"\\]*")
+    | (?P<op>&&|\|\||==|!=|<=|>=|<|>|!|\(|\)|\[|\]|\.|,|-)
+    | (?P<word>[A-Za-z_]\w*)
+    )""", re.VERBOSE)
+_EXPR_WORDS = {"and": ("op", "&&"), "or": ("op", "||"), "not": ("op", "!")}
+_REFERENCE = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+MAX_NESTING = 64
+
+Lookup = Callable[[str], object]
+
 _COMPARATORS: dict[str, Callable[[object, object], bool]] = {
     "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
     "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,  # type: ignore[operator]
@@ -37,11 +65,11 @@ class ExpressionError(CregError):
     """An expression the runner cannot evaluate."""
 
 
-def argo_tokens(text: str) -> list[tuple[str, str]]:
+def argo_tokens(text: str, pattern: re.Pattern[str] = _ARGO_TOKEN) -> list[tuple[str, str]]:
     tokens, position = [], 0
     text = text.rstrip()
     while position < len(text):
-        match = _ARGO_TOKEN.match(text, position)
+        match = pattern.match(text, position)
         if match is None or match.end() == position:
             raise ExpressionError(f"cannot read {text[position:]!r} in expression {text!r}")
         kind = match.lastgroup or ""
@@ -51,13 +79,15 @@ def argo_tokens(text: str) -> list[tuple[str, str]]:
 
 
 class _Evaluator:
-    """``or := and ('||' and)*; and := unary ('&&' unary)*; unary := '!' unary | atom``."""
+    """``or := and ('||' and)*; and := unary ('&&' unary)*; unary := '!'* (atom | '(' or ')')``."""
 
-    def __init__(self, text: str, atom: Callable[["_Evaluator"], object]) -> None:
+    def __init__(self, text: str, atom: Callable[["_Evaluator"], object],
+                 tokens: list[tuple[str, str]] | None = None) -> None:
         self.text = text
-        self.tokens = argo_tokens(text)
+        self.tokens = argo_tokens(text) if tokens is None else tokens
         self.position = 0
         self.atom = atom
+        self.depth = 0
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -71,8 +101,9 @@ class _Evaluator:
 
     def parse(self) -> object:
         value = self.disjunction()
-        if self.peek() is not None:
-            raise ExpressionError(f"unexpected {self.peek()[1]!r} in expression {self.text!r}")  # type: ignore[index]
+        extra = self.peek()
+        if extra is not None:
+            raise ExpressionError(f"unexpected {extra[1]!r} in expression {self.text!r}")
         return value
 
     def disjunction(self) -> object:
@@ -91,19 +122,30 @@ class _Evaluator:
         return value
 
     def unary(self) -> object:
-        if self.peek() == ("op", "!"):
+        negations = 0
+        while self.peek() == ("op", "!"):  # a loop, not recursion: 3,000 '!'s must not crash
             self.take()
-            return not self.unary()
-        if self.peek() == ("op", "("):
-            self.take()
-            value = self.disjunction()
-            if self.take() != ("op", ")"):
-                raise ExpressionError(f"missing ')' in expression {self.text!r}")
-            return value
-        return self.atom(self)
+            negations += 1
+            self._nest(negations)
+        value = self.group() if self.peek() == ("op", "(") else self.atom(self)
+        return (not value) if negations % 2 else (bool(value) if negations else value)
+
+    def group(self) -> object:
+        self.take()
+        self.depth += 1
+        self._nest(self.depth)
+        value = self.disjunction()
+        if self.take() != ("op", ")"):
+            raise ExpressionError(f"missing ')' in expression {self.text!r}")
+        self.depth -= 1
+        return value
+
+    def _nest(self, depth: int) -> None:
+        if depth > MAX_NESTING:
+            raise ExpressionError(f"expression {self.text[:80]!r} nests deeper than {MAX_NESTING} levels")
 
 
-def _operand(kind: str, text: str) -> object:
+def _literal(kind: str, text: str) -> object:
     if kind == "number":
         return float(text)
     if kind == "string":
@@ -115,23 +157,133 @@ def _operand(kind: str, text: str) -> object:
     raise ExpressionError(f"expected a value, found {text!r}")
 
 
-def _comparison(parser: _Evaluator) -> object:
-    left = _operand(*parser.take())
-    token = parser.peek()
-    if token is None or token[1] not in _COMPARATORS:
-        return left
-    parser.take()
-    right = _operand(*parser.take())
-    if token[1] in ("<", "<=", ">", ">=") and not (isinstance(left, float) and isinstance(right, float)):
-        raise ExpressionError(f"{token[1]!r} compares numbers; got {left!r} and {right!r} in {parser.text!r}")
-    if isinstance(left, float) != isinstance(right, float):
-        left, right = str(left).removesuffix(".0"), str(right).removesuffix(".0")
-    return _COMPARATORS[token[1]](left, right)
+def _compare(op: str, left: object, right: object, text: str) -> bool:
+    """Numbers compare as numbers (a looked-up ``'5'`` is the number 5); anything else as text."""
+    left_number, right_number = _as_number(left), _as_number(right)
+    if left_number is not None and right_number is not None and (
+            isinstance(left, float) or isinstance(right, float) or op not in ("==", "!=")):
+        return _COMPARATORS[op](left_number, right_number)
+    if op not in ("==", "!="):
+        raise ExpressionError(f"{op!r} compares numbers; got {left!r} and {right!r} in {text!r}")
+    return _COMPARATORS[op](_as_text(left), _as_text(right))
 
 
-def evaluate_when(text: str) -> bool:
-    """A substituted ``when`` expression -> whether the task runs."""
-    return bool(_Evaluator(text, _comparison).parse())
+def _as_number(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(value) if isinstance(value, str) and value.strip() else None
+    except ValueError:
+        return None
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value).removesuffix(".0") if isinstance(value, float) else str(value)
+
+
+def _comparison_of(operand: Callable[[tuple[str, str]], object]) -> Callable[[_Evaluator], object]:
+    def comparison(parser: _Evaluator) -> object:
+        left = operand(parser.take())
+        token = parser.peek()
+        if token is None or token[1] not in _COMPARATORS:
+            return left
+        parser.take()
+        return _compare(token[1], left, operand(parser.take()), parser.text)
+
+    return comparison
+
+
+def evaluate_when(text: str, lookup: Lookup) -> bool:
+    """A task's ``when`` -> whether it runs; ``lookup`` gives a ``{{...}}`` reference's value.
+
+    The expression is parsed first; looked-up values are only ever operands.
+    """
+    def operand(token: tuple[str, str]) -> object:
+        kind, value = token
+        if kind == "ref":
+            return _reference_value(value, lookup)
+        if kind == "string" and "{{" in value:  # '{{x}}' or "a-{{x}}": the value stays inside the string
+            return _REFERENCE.sub(lambda m: _as_text(lookup(m.group(1))), value[1:-1])
+        return _literal(kind, value)
+
+    return bool(_Evaluator(text, _comparison_of(operand), argo_tokens(text, _WHEN_TOKEN)).parse())
+
+
+def _reference_value(tag: str, lookup: Lookup) -> object:
+    inner = tag[2:-2].strip()
+    if inner.startswith("="):
+        return evaluate_expression(inner[1:], lookup)
+    return lookup(inner)
+
+
+def evaluate_expression(text: str, lookup: Lookup) -> object:
+    """The value of an Argo expression tag's body, within the subset conditions use."""
+    tokens = [_EXPR_WORDS.get(token[1], token) if token[0] == "word" else token
+              for token in argo_tokens(text, _EXPR_TOKEN)]
+    return _Evaluator(text, lambda parser: _ExprAtoms(parser, lookup).comparison(), tokens).parse()
+
+
+class _ExprAtoms:
+    """Operands of an ``expr`` expression: literals, variables, ``asFloat(...)``/``asInt(...)``."""
+
+    FUNCTIONS: dict[str, Callable[[object], object]] = {
+        "asFloat": lambda v: float(str(v)), "asInt": lambda v: int(str(v)),
+        "float": lambda v: float(str(v)), "int": lambda v: int(float(str(v))), "string": _as_text}
+
+    def __init__(self, parser: _Evaluator, lookup: Lookup) -> None:
+        self.parser = parser
+        self.lookup = lookup
+
+    def comparison(self) -> object:
+        left = self.operand()
+        token = self.parser.peek()
+        if token is None or token[1] not in _COMPARATORS:
+            return left
+        self.parser.take()
+        return _compare(token[1], left, self.operand(), self.parser.text)
+
+    def operand(self) -> object:
+        kind, text = self.parser.take()
+        if kind == "op" and text == "-":
+            return -float(str(self.operand()))
+        if kind == "op" and text == "(":
+            self.parser.position -= 1
+            return self.parser.group()
+        if kind == "word" and self.parser.peek() == ("op", "("):
+            return self.call(text)
+        if kind == "word" and text not in ("true", "false", "nil"):
+            return self.lookup(".".join(self.path(text)))
+        return None if text == "nil" else _literal(kind, text)
+
+    def call(self, name: str) -> object:
+        function = self.FUNCTIONS.get(name)
+        if function is None:
+            raise ExpressionError(f"function {name!r} is not supported locally in {self.parser.text!r}")
+        self.parser.take()
+        argument = self.parser.disjunction()
+        if self.parser.take() != ("op", ")"):
+            raise ExpressionError(f"missing ')' after the argument of {name}() in {self.parser.text!r}")
+        try:
+            return function(argument)
+        except ValueError:
+            raise ExpressionError(f"{name}({argument!r}) is not a number in {self.parser.text!r}") from None
+
+    def path(self, root: str) -> list[str]:
+        """``tasks['a-1'].outputs.result`` -> ``['tasks', 'a-1', 'outputs', 'result']``."""
+        names = [root]
+        while self.parser.peek() in (("op", "."), ("op", "[")):
+            _, opener = self.parser.take()
+            kind, name = self.parser.take()
+            if opener == "[":
+                if kind != "string" or self.parser.take() != ("op", "]"):
+                    raise ExpressionError(f"expected ['name'] in {self.parser.text!r}")
+                name = name[1:-1]
+            names.append(name)
+        return names
 
 
 def depends_met(text: str, results: Mapping[str, str]) -> bool:

@@ -111,9 +111,21 @@ def rewrite(text: str, paths: list[tuple[str, str]]) -> str:
     return text
 
 
+# What a program needs to start on this machine.  Nothing else of creg's environment reaches a
+# task: on Argo a pod sees only what its template names, and creg's own environment holds
+# CREG_SECRET_* values, ARGO_TOKEN and cloud keys that other tasks must not read.
+BASE_ENVIRONMENT = ("PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TZ", "TERM", "USER", "LOGNAME", "SHELL")
+
+
+def base_environment() -> dict[str, str]:
+    names = [n for n in os.environ if n in BASE_ENVIRONMENT or n.startswith("LC_")]
+    return {name: os.environ[name] for name in names}
+
+
 def process_environment(template: ContainerTemplate) -> dict[str, str]:
-    """This process's environment plus the template's env, secrets from ``CREG_SECRET_*``."""
-    env = dict(os.environ)
+    """A minimal base (PATH, HOME, locale, TMPDIR) plus the template's own env; a secret it
+    names comes from ``CREG_SECRET_<SECRET>_<KEY>``."""
+    env = base_environment()
     for item in template.env:
         if "value" in item:
             env[item["name"]] = str(item["value"])
@@ -125,6 +137,17 @@ def process_environment(template: ContainerTemplate) -> dict[str, str]:
                              f"{ref.get('key')!r}; set {variable} to run it locally")
         env[item["name"]] = os.environ[variable]
     return env
+
+
+def make_output_folders(container: Container, paths: list[tuple[str, str]]) -> None:
+    """The parent of every mapped output path exists before the program starts, as in a pod
+    (a script's ``mkdir -p /tmp/data`` would otherwise run against this machine's /tmp)."""
+    mapping = dict(paths)
+    template = container.template
+    declared = [a["path"] for a in template.output_artifacts] + [
+        p.get("valueFrom", {}).get("path", "") for p in template.output_parameters]
+    for path in filter(None, declared):
+        Path(mapping[path]).parent.mkdir(parents=True, exist_ok=True)
 
 
 def stage_inputs(container: Container, paths: list[tuple[str, str]]) -> None:
@@ -184,6 +207,7 @@ def run_on_host(container: Container) -> Outcome:
     for attempt in range(1, attempts + 1):
         _fresh_files(container.folder)
         stage_inputs(container, paths)
+        make_output_folders(container, paths)
         if _run_once(argv, env, container.folder, log, container.seconds_left()) == 0:
             parameters, artifacts = collect_outputs(container, paths)
             return Outcome(parameters, artifacts, log, attempt, time.monotonic() - start)
@@ -203,7 +227,8 @@ def _fresh_files(folder: Path) -> None:
 
 def _run_once(argv: list[str], env: dict[str, str], folder: Path, log: Path, seconds: float | None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as out:
+    # Owner-only: a task's log may hold the values of the secrets it was given.
+    with os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as out:
         try:
             # A session of its own, so a timeout ends the program's children too (sh -c ...).
             process = subprocess.Popen(argv, env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT,

@@ -322,8 +322,8 @@ class _Dag:
             return self._record(Node(node_id, "Failed", _reason(exc)))
 
     def _run_one(self, task: DagTaskYaml, node_id: str, scope: Scope) -> Node:
-        if task.get("when") and not evaluate_when(scope.text(task["when"])):
-            return self._record(Node(node_id, "Skipped", f"when {scope.text(task['when'])!r} is false"))
+        if task.get("when") and not evaluate_when(task["when"], scope.lookup):
+            return self._record(Node(node_id, "Skipped", f"when {task['when']!r} is false"))
         arguments = task.get("arguments", {})
         params = {p["name"]: scope.text(str(p.get("value", ""))) for p in arguments.get("parameters", [])}
         artifacts = {a["name"]: self._artifact(a, scope, node_id) for a in arguments.get("artifacts", [])}

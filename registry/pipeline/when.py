@@ -1,4 +1,10 @@
-"""The ``when:`` expression language of pipeline tasks, compiled to Argo's govaluate form.
+"""The ``when:`` expression language of pipeline tasks, compiled to an Argo expression tag.
+
+``output.check == 'approve'`` becomes ``{{=tasks['check'].outputs.parameters['result'] ==
+'approve'}}``: Argo evaluates the whole tag as one ``expr`` expression in which references are
+variables, so a task output or a param value is always data.  (Spliced into govaluate text as
+``"{{...}}" == "approve"``, a value such as ``x" == "x" || "a`` rewrote the condition.)
+Numbers compare as numbers through Argo's ``asFloat``.
 
 Grammar (see docs/pipeline-format.md)::
 
@@ -45,9 +51,12 @@ class Token:
 
 @dataclass(frozen=True)
 class Operand:
-    argo: str  # the Argo text: a {{...}} reference or a literal
+    argo: str  # an expr variable path (tasks['a'].outputs...) or a literal's text
     is_ref: bool
     is_string: bool
+
+
+MAX_NESTING = 64  # parentheses and 'not's; deeper is a mistake, and recursion has a limit
 
 
 # resolve(word) -> the Argo reference text ('{{...}}'); raises WhenError if unknown
@@ -73,6 +82,7 @@ class _WhenCompiler:
     def __init__(self, text: str, resolve: Resolve) -> None:
         self.tokens = when_tokens(text)
         self.index = 0
+        self.depth = 0
         self.resolve = resolve
 
     def peek(self) -> Token | None:
@@ -107,17 +117,31 @@ class _WhenCompiler:
         return " && ".join(parts)
 
     def unary(self) -> str:
-        if self._word("not"):
-            return "!(" + self.unary() + ")"
+        nots = 0
+        while self._word("not"):
+            nots += 1
+            self._nest(nots)
+        inner = self.group_or_compare()
+        return "!(" * nots + inner + ")" * nots
+
+    def group_or_compare(self) -> str:
         token = self.peek()
-        if token is not None and token.text == "(":
-            self.take()
-            inner = self.expr()
-            closing = self.take()
-            if closing.text != ")":
-                raise WhenError(f"expected ')' at offset {closing.offset}, found {closing.text!r}")
-            return "(" + inner + ")"
-        return self.compare()
+        if token is None or token.text != "(":
+            return self.compare()
+        self.take()
+        self.depth += 1
+        self._nest(self.depth, token)
+        inner = self.expr()
+        closing = self.take()
+        if closing.text != ")":
+            raise WhenError(f"expected ')' at offset {closing.offset}, found {closing.text!r}")
+        self.depth -= 1
+        return "(" + inner + ")"
+
+    def _nest(self, depth: int, token: Token | None = None) -> None:
+        if depth > MAX_NESTING:
+            where = f" at offset {token.offset}" if token else ""
+            raise WhenError(f"nested deeper than {MAX_NESTING} levels{where}; simplify the condition")
 
     def compare(self) -> str:
         left = self.operand()
@@ -126,9 +150,9 @@ class _WhenCompiler:
             raise WhenError(f"expected a comparison (== != < <= > >=) at offset {token.offset}, "
                             f"found {token.text!r}")
         right = self.operand()
-        quote = token.text in ("==", "!=") and (left.is_string or right.is_string
-                                                or (left.is_ref and right.is_ref))
-        return f"{_side(left, quote)} {token.text} {_side(right, quote)}"
+        numeric = not (left.is_string or right.is_string) and not (left.is_ref and right.is_ref
+                                                                   and token.text in ("==", "!="))
+        return f"{_side(left, numeric)} {token.text} {_side(right, numeric)}"
 
     def operand(self) -> Operand:
         token = self.take()
@@ -139,7 +163,7 @@ class _WhenCompiler:
         if token.kind == "word" and token.text in ("true", "false"):
             return Operand(token.text, False, True)
         if token.kind == "word" and token.text not in ("and", "or", "not"):
-            return Operand(self.resolve(token.text), True, False)
+            return Operand(expr_variable(self.resolve(token.text)), True, False)
         raise WhenError(f"expected a value at offset {token.offset}, found {token.text!r}")
 
     def _word(self, word: str) -> bool:
@@ -150,13 +174,29 @@ class _WhenCompiler:
         return False
 
 
-def _side(operand: Operand, quote: bool) -> str:
-    if quote or operand.is_string:
-        return f'"{operand.argo}"'
-    return operand.argo
+def _side(operand: Operand, numeric: bool) -> str:
+    if operand.is_ref:
+        return f"asFloat({operand.argo})" if numeric else operand.argo
+    return f"'{operand.argo}'" if operand.is_string else operand.argo
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def expr_variable(reference: str) -> str:
+    """``{{tasks.check-1.outputs.result}}`` -> ``tasks['check-1'].outputs.result``.
+
+    expr reads ``-`` as minus, so a name that is not an identifier is indexed, as Argo's
+    documentation of expression tags says to.  Names never hold quotes (pipeline names
+    are checked), but one that did would be refused rather than spliced.
+    """
+    root, *names = reference.removeprefix("{{").removesuffix("}}").split(".")
+    for name in names:
+        if "'" in name or "\\" in name:
+            raise WhenError(f"cannot refer to {name!r} in a condition")
+    return root + "".join(f".{name}" if _IDENTIFIER.match(name) else f"['{name}']" for name in names)
 
 
 def compile_when(text: str, resolve: Resolve) -> str:
-    """``output.flip == 'heads' and param.x > 3`` -> Argo's ``"{{...}}" == "heads" && ...``."""
-    return _WhenCompiler(text, resolve).parse()
-
+    """``output.flip == 'heads' and param.x > 3`` -> ``{{=tasks['flip']... == 'heads' && ...}}``."""
+    return "{{=" + _WhenCompiler(text, resolve).parse() + "}}"
