@@ -393,3 +393,33 @@ def test_a_malformed_workflow_file_is_reported_not_run(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert "typo.yaml:6:14: error: $.spec.templatez: unknown key 'templatez' (did you mean 'templates'?)" \
         in result.stderr, result.stderr
+
+
+ESCAPING_WORKFLOW = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: escape-}
+spec:
+  entrypoint: main
+  volumes: [{name: ../../vol, emptyDir: {}}]
+  templates:
+  - name: main
+    outputs:
+      artifacts: [{name: ../../../escaped, path: /tmp/out}]
+    container:
+      image: alpine
+      command: [sh, -c, 'echo hi > /tmp/out']
+      volumeMounts: [{name: ../../vol, mountPath: /data}]
+"""
+
+
+def test_a_workflow_whose_names_would_leave_the_run_folder_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "deep" / "er" / "wf.yaml"
+    source.parent.mkdir(parents=True)
+    source.write_text(ESCAPING_WORKFLOW, encoding="utf-8")
+    result = creg("run", str(source), "--workdir", str(tmp_path / "deep" / "er" / "run"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "'../../../escaped' is not a valid Argo name" in result.stderr
+    assert "'../../vol' is not a valid volume name" in result.stderr
+    assert f"{source}:10:" in result.stderr  # positioned in the file
+    assert sorted(p.name for p in (tmp_path / "deep").rglob("*")) == ["er", "wf.yaml"]  # no run folder, no escape

@@ -212,8 +212,41 @@ _DEPENDS_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z]+)?")
 
 
 def semantic_errors(doc: dict[str, Any]) -> list[tuple[str, str]]:
-    """Template names, entrypoint/onExit, DAG references and cycles, cron schedules."""
-    return _template_errors(doc) + _schedule_errors(doc)
+    """Template names, entrypoint/onExit, DAG references and cycles, cron schedules, and the
+    names Argo restricts (parameters, artifacts, volumes)."""
+    return _template_errors(doc) + _schedule_errors(doc) + _name_errors(doc)
+
+
+# Argo's own rules (workflow/validate): parameter and artifact names; volumes are Kubernetes
+# DNS labels.  A local run turns these names into paths, so '../x' must never pass.
+_IO_NAME = re.compile(r"[-a-zA-Z0-9_]+\Z")
+_VOLUME_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
+_IO_RULE = "is not a valid Argo name: letters, digits, '-' and '_' only"
+_VOLUME_RULE = "is not a valid volume name: lowercase letters, digits and '-', at most 63 characters"
+
+
+def _name_errors(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    spec = doc["spec"].get("workflowSpec", doc["spec"])
+    base = "$.spec.workflowSpec" if "workflowSpec" in doc["spec"] else "$.spec"
+    found = [(f"{base}.arguments.{kind}", item) for kind in ("parameters", "artifacts")
+             for item in enumerate(spec.get("arguments", {}).get(kind, []))]
+    for index, template in enumerate(spec.get("templates", [])):
+        for side in ("inputs", "outputs"):
+            found += [(f"{base}.templates[{index}].{side}.{kind}", item) for kind in ("parameters", "artifacts")
+                      for item in enumerate(template.get(side, {}).get(kind, []))]
+        mounts = template.get("container", template.get("script", {})).get("volumeMounts", [])
+        found += [(f"{base}.templates[{index}].container.volumeMounts", item) for item in enumerate(mounts)]
+    out = [(f"{where}[{i}].name", f"{item.get('name')!r} {_rule(where)[1]}") for where, (i, item) in found
+           if isinstance(item, dict) and not _rule(where)[0].match(str(item.get("name", "")))]
+    volumes = [(f"{base}.volumes[{i}].name", v.get("name")) for i, v in enumerate(spec.get("volumes", []))]
+    volumes += [(f"{base}.volumeClaimTemplates[{i}].metadata.name", v.get("metadata", {}).get("name"))
+                for i, v in enumerate(spec.get("volumeClaimTemplates", []))]
+    return out + [(where, f"{name!r} {_VOLUME_RULE}") for where, name in volumes
+                  if not _VOLUME_NAME.match(str(name))]
+
+
+def _rule(where: str) -> tuple[re.Pattern[str], str]:
+    return (_VOLUME_NAME, _VOLUME_RULE) if where.endswith("volumeMounts") else (_IO_NAME, _IO_RULE)
 
 
 def _template_errors(doc: dict[str, Any]) -> list[tuple[str, str]]:
