@@ -34,8 +34,10 @@ class RunError(CregError):
     """The workflow cannot be run here (unsupported template kind, bad reference, ...)."""
 
 
-# What a malformed template or an unreadable file raises; it fails that node, not the run.
-NODE_ERRORS = (CregError, OSError, LookupError, TypeError, ValueError, AttributeError)
+# What fails one node, not the run: the project's own errors (a bad reference, a program that
+# failed) and the machine's (a file that cannot be read).  Anything else is a bug in creg and
+# must surface as one (exit 3, --traceback), never pass for a failing user program.
+NODE_ERRORS = (CregError, OSError)
 
 # Skipped: its 'when' was false; Omitted: its 'depends' were not met.
 Phase = Literal["Succeeded", "Failed", "Skipped", "Omitted"]
@@ -327,6 +329,8 @@ class _Dag:
         arguments = task.get("arguments", {})
         params = {p["name"]: scope.text(str(p.get("value", ""))) for p in arguments.get("parameters", [])}
         artifacts = {a["name"]: self._artifact(a, scope, node_id) for a in arguments.get("artifacts", [])}
+        if "template" not in task:  # templateRef and inline templates need a cluster's templates
+            raise RunError(f"task {task.get('name')!r}: only tasks naming a template of this Workflow run locally")
         return self.run_.execute(task["template"], node_id, params, artifacts)
 
     def _artifact(self, argument: ArtifactYaml, scope: Scope, node_id: str) -> Path:
@@ -350,7 +354,9 @@ class _Dag:
 def _artifact_source(scope: Scope, reference: str) -> Path:
     """The file an artifact's ``from: '{{...}}'`` names (any other text fails the node)."""
     match = _EXPRESSION.fullmatch(reference.strip())
-    return Path(str(scope.lookup(match.group(1))))  # type: ignore[union-attr]  # None: AttributeError
+    if match is None:
+        raise RunError(f"artifact from {reference!r}: the local runner takes one '{{{{...}}}}' reference here")
+    return Path(str(scope.lookup(match.group(1))))
 
 
 def _reason(exc: Exception) -> str:
