@@ -289,15 +289,30 @@ class _Events:
             if depth + 1 > MAX_DEPTH:
                 raise self.too_deep(event)
             tag = self.scalar_tag(event)
+            if tag == _STR or tag == _TIMESTAMP:  # timestamps stay text, as values do
+                return event.value
             if tag == _MERGE:
                 raise self.fail(event, "merge keys ('<<') are not supported; write the keys out")
-            return self.typed_scalar(event, tag)
+            raise self.not_text(event, self.typed_scalar(event, tag))
         if type(event) is ScalarEvent and self.tag(event, yaml.ScalarNode, event.value) == _MERGE:
             raise self.fail(event, "merge keys ('<<') are not supported; write the keys out")
         key = self.value(depth + 1)
-        if isinstance(key, (list, dict)):
-            raise self.fail(event, "a mapping key must be a scalar")
+        if not isinstance(key, str):
+            raise self.not_text(event, key)
         return key
+
+    def not_text(self, event: Any, key: Any) -> YamlError:
+        """Every key of creg's files (and of JSON, Argo, Kubernetes) is text.  YAML reads
+        ``yes:``, ``on:`` or ``1:`` as a boolean or a number, which would later pass for
+        another name or crash a check: say so where it stands."""
+        if isinstance(key, (list, dict)):
+            return self.fail(event, "a mapping key must be a scalar")
+        text = getattr(event, "value", None)
+        shown = "null" if key is None else str(key).lower() if isinstance(key, bool) else repr(key)
+        kinds = {bool: "a boolean", int: "an integer", float: "a number", type(None): "null"}
+        kind = kinds.get(type(key), f"a {type(key).__name__}")
+        return self.fail(event, f"the key {text!r} is read as {kind} ({shown}), not as text; "
+                                f"quote it: '{text}'")
 
 
 def read_limited(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> bytes:

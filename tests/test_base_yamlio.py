@@ -185,3 +185,18 @@ def test_read_limited_checks_the_size_before_reading(tmp_path: Path) -> None:
 def test_an_integer_past_pythons_digit_limit_is_a_positioned_error() -> None:
     error = _fails("a: 1\nb: " + "9" * 5000 + "\n", r"as int: Exceeds the limit \(4300 digits\)")
     assert (error.problems[0].line, error.problems[0].column) == (2, 4)
+
+
+@pytest.mark.parametrize("text, where, said", [
+    ("tasks:\n  yes: {image: a}\n", (2, 3), "the key 'yes' is read as a boolean (true), not as text; quote it: 'yes'"),
+    ("args:\n  1: x\n", (2, 3), "the key '1' is read as an integer (1), not as text"),
+    ("~: 1\n", (1, 1), "the key '~' is read as null (null)"),
+    ("a: {2.5: x}\n", (1, 5), "the key '2.5' is read as a number (2.5)"),
+])
+def test_every_key_is_text(text: str, where: tuple[int, int], said: str) -> None:
+    error = _fails(text, said)
+    assert (error.problems[0].line, error.problems[0].column) == where
+
+
+def test_quoted_and_date_like_keys_are_text() -> None:
+    assert load_mapping("'yes': 1\n'1': 2\n2024-01-01: 3\n").data == {"yes": 1, "1": 2, "2024-01-01": 3}
