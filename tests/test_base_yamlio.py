@@ -201,3 +201,12 @@ def test_every_key_is_text(text: str, where: tuple[int, int], said: str) -> None
 
 def test_quoted_and_date_like_keys_are_text() -> None:
     assert load_mapping("'yes': 1\n'1': 2\n2024-01-01: 3\n").data == {"yes": 1, "1": 2, "2024-01-01": 3}
+
+
+@pytest.mark.parametrize("command", ["lint", "compile", "run"])
+def test_pipeline_commands_refuse_a_device_without_reading_it(command: str) -> None:
+    from helpers_registry import creg
+
+    result = creg(command, "/dev/zero", timeout=30)
+    assert result.returncode == 1, result.stderr
+    assert "/dev/zero: error: not a regular file (a character device)" in result.stderr

@@ -14,7 +14,7 @@ from registry.errors import CregError, Problem, UsageError
 from registry.pipeline.components import LoadedComponent, Loader, registry_loader
 from registry.pipeline.load import load_pipeline
 from registry.pipeline.model import Pipeline
-from registry.yamlio import load_mapping
+from registry.yamlio import load_mapping, read_limited
 
 # ``registry_loader`` and ``LoadedComponent`` live in ``pipeline.components``; commands and the
 # runner import them from here, so they stay re-exported.
@@ -44,7 +44,7 @@ def _locate_schedule(problem: Problem, source: str) -> Problem:
     if problem.line or not problem.path.startswith("$.spec.schedules"):
         return problem
     try:
-        doc = load_mapping(Path(source).read_bytes(), source)
+        doc = load_mapping(read_limited(source), source)
     except (OSError, CregError):
         return problem
     located = doc.positions.problem(doc.data, ["schedule", "cron"], problem.message)

@@ -25,7 +25,7 @@ from registry.errors import CregError, UsageError, did_you_mean
 from registry.local.conditions import depends_met, depends_names, evaluate_when
 from registry.local.process import Container, ContainerTemplate, run_on_host
 from registry.local.workflow import ArtifactYaml, DagTaskYaml, TemplateYaml, WorkflowSpecYaml, WorkflowYaml
-from registry.yamlio import Document, load_mapping, path_steps
+from registry.yamlio import Document, load_mapping, path_steps, read_limited
 
 _EXPRESSION = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 
@@ -447,11 +447,9 @@ def _workflow_of(path: Path, settings: object,
     A pipeline takes its overrides at compile time, where they are type-checked; a compiled
     Workflow takes them as Argo would, as workflow arguments.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
-    doc = load_mapping(raw, str(path))
+    if not path.exists():
+        raise UsageError(f"{path}: cannot read: No such file or directory")
+    doc = load_mapping(read_limited(path), str(path))  # devices, FIFOs, huge files refused unread
     if str(doc.data.get("apiVersion", "")).startswith("argoproj.io/"):
         _check_workflow(doc)
         return cast(WorkflowYaml, doc.data), params

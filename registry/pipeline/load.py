@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import cast
 
 from registry.cycles import find_cycle
-from registry.errors import CregError, Problem, UsageError, did_you_mean, one_of
+from registry.errors import CregError, Problem, UsageError, YamlError, did_you_mean, one_of
 from registry.pipeline.components import Loader, PipelineComponents
 from registry.pipeline.fileformat import (ParamYaml, PipelineYaml, RepositoryYaml, ScheduleYaml, SecretYaml,
                                           TaskYaml, VolumeYaml)
@@ -25,7 +25,7 @@ from registry.pipeline.ops import TaskComponent
 from registry.pipeline.schema import schema_problems
 from registry.pipeline.tasks import Finding, TaskBuilder, TaskContext, read_env, resource_findings
 from registry.pipeline.units import seconds
-from registry.yamlio import Document, PathKey, load_mapping
+from registry.yamlio import Document, PathKey, load_mapping, read_limited
 
 
 class PipelineError(CregError):
@@ -41,9 +41,9 @@ def load_pipeline(path: str | Path, loader: Loader | None = None,
     """Read, validate and resolve a pipeline file; raise ``PipelineError`` with every problem."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PipelineError.at(str(path), 0, 0, "", f"cannot read: {exc.strerror}") from None
+        raw = read_limited(path)  # a device, a FIFO or a huge file is refused before reading
+    except YamlError as exc:
+        raise PipelineError(problems=exc.problems) from None
     doc = load_mapping(raw, str(path), positions=False)
     return _Builder(doc, path, loader, dict(overrides or {})).build()
 
