@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from registry.commands._reg import FORMATS
+from registry.commands.group import CommandGroup
 
 
-@click.group("cache")
+@click.group("cache", cls=CommandGroup)
 def command() -> None:
     """List, verify or clean the download cache ($CREG_CACHE_DIR or the XDG cache dir)."""
 

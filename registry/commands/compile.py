@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registry.errors import UsageError
+from registry.errors import ArgumentError
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -13,7 +13,7 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise UsageError(f"--param {pair!r}: expected NAME=VALUE")
+            raise ArgumentError("params", f"--param {pair!r}: expected NAME=VALUE")
         out[name] = value
     return out
 

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from registry.commands.group import CommandGroup
 
-@click.group("component")
+
+@click.group("component", cls=CommandGroup)
 def command() -> None:
     """Build components from other sources (Python functions)."""
 

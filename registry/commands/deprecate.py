@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from registry.errors import UsageError
+from registry.errors import ArgumentError
 
 
 @click.command("deprecate")
@@ -28,5 +28,6 @@ def command(ctx: click.Context, ref: str, message: str, replacement: str | None,
 def _only_local_registry(ctx: click.Context) -> Path:
     folders = [Path(r) for r in getattr(ctx.obj, "registries", []) if "://" not in r]
     if len(folders) != 1:
-        raise UsageError("--to: name the registry folder to change (or give exactly one local --registry)")
+        raise ArgumentError("registry_dir", "--to: name the registry folder to change "
+                                            "(or give exactly one local --registry)")
     return folders[0]

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from registry.commands.group import CommandGroup
 
-@click.group("index")
+
+@click.group("index", cls=CommandGroup)
 def command() -> None:
     """Build or extend a registry index (index.yaml)."""
 

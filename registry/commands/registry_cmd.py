@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from registry.commands._reg import FORMATS
+from registry.commands.group import CommandGroup
 
 
-@click.group("registry")
+@click.group("registry", cls=CommandGroup)
 def command() -> None:
     """List, add or remove registries (folders or HTTP(S) URLs serving index.yaml)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -21,8 +22,6 @@ def command(ctx: click.Context, target: str, fmt: str) -> None:
 
     PATH_OR_REF is a component.yaml file, or a registry reference such as add@1.0.0.
     """
-    from pathlib import Path
-
     from registry.component.view import describe, render_text
 
     path = Path(target)
@@ -47,15 +46,13 @@ def _load_reference(ctx: click.Context, target: str) -> "ComponentSpec":
     A bare NAME is a reference too (the newest release, as the README promises), so only
     names that look like files are refused here.
     """
-    from registry.errors import UsageError
-
-    from pathlib import Path
+    from registry.errors import ArgumentError
 
     if Path(target).is_dir():
-        raise UsageError(f"{target}: no component.yaml in this folder (give the folder of one version, "
-                         "e.g. components/add/1.0.0)")
+        raise ArgumentError("target", f"{target}: no component.yaml in this folder (give the folder of one "
+                                      "version, e.g. components/add/1.0.0)")
     if target.endswith((".yaml", ".yml")) or target.startswith(("./", "../", "/")):
-        raise UsageError(f"{target}: no such component file (or give a registry reference NAME@VERSION)")
+        raise ArgumentError("target", f"{target}: no such component file (or give a registry reference NAME@VERSION)")
     from registry.index.resolve import Registry
 
     return Registry.from_settings(ctx.obj).load(target)

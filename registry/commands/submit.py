@@ -22,12 +22,12 @@ def command(ctx: click.Context, pipeline: str, server: str | None, namespace: st
             params: tuple[str, ...], wait: bool, timeout: float) -> None:
     """Compile a pipeline and create it on an Argo Server (token from $ARGO_TOKEN)."""
     from registry.argo.compiler import compile_document, gc_paused, load_pipeline, registry_loader
-    from registry.errors import UsageError
+    from registry.errors import ArgumentError
     from registry.argo.server import Server, submit_document, wait_for
 
     target = Server.from_options(server, namespace)
     if wait and kind != "Workflow":
-        raise UsageError("--wait follows a Workflow's run; a WorkflowTemplate does not run by itself")
+        raise ArgumentError("wait", "--wait follows a Workflow's run; a WorkflowTemplate does not run by itself")
     with gc_paused():
         doc = compile_document(load_pipeline(pipeline, loader=registry_loader(ctx.obj, pipeline),
                                              overrides=parse_params(params)), kind)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from registry.errors import CregError, Problem, UsageError, did_you_mean
+from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
 
 DEFAULT_IMAGE = "python:3.11"
 SIMPLE_TYPES = {"int": "Integer", "float": "Float", "str": "String", "bool": "Boolean",
@@ -45,8 +45,8 @@ class FromFuncError(CregError):
     """The function cannot become a component; every problem is listed."""
 
 
-class TargetError(FromFuncError, UsageError):
-    """``FILE.py:FUNCTION`` is malformed on the command line."""
+class TargetError(FromFuncError, ArgumentError):
+    """The ``target`` argument is not ``FILE.py:FUNCTION``."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,8 @@ def parse_target(target: str) -> tuple[Path, str]:
     """``'file.py:func'`` -> ``(Path('file.py'), 'func')``."""
     file, sep, func = target.rpartition(":")
     if not sep or not file or not func.isidentifier():
-        # the command line is malformed, not the function: a usage error (exit 2)
-        raise TargetError(f"'{target}': expected FILE.py:FUNCTION, e.g. ops.py:add")
+        # the argument is malformed, not the function
+        raise TargetError("target", f"'{target}': expected FILE.py:FUNCTION, e.g. ops.py:add")
     return Path(file), func
 
 
@@ -387,8 +387,8 @@ def container_command(source: str, packages: list[str]) -> list[str]:
 def check_packages(packages: list[str]) -> None:
     bad = [p for p in packages if not PACKAGE_PATTERN.match(p)]
     if bad:
-        raise FromFuncError(f"--packages: {', '.join(map(repr, bad))} do not look like pip requirements "
-                            "(e.g. numpy, pandas==2.2.0)")
+        raise FromFuncError(f"{mention('packages')}: {', '.join(map(repr, bad))} do not look like pip requirements "
+                            "(e.g. numpy, pandas==2.2.0)", arguments=["packages"])
 
 
 def function_to_spec(file: Path, func_name: str, base_image: str = DEFAULT_IMAGE,

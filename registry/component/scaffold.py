@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from registry.errors import CregError, UsageError
+from registry.errors import ArgumentError, CregError
 from registry.component.version import NAME_PATTERN, VERSION_PATTERN, parse_semver
 
 DEFAULT_IMAGE = "alpine:3.20"
@@ -68,13 +68,13 @@ def scaffold(name: str, base_dir: str | Path = "components", image: str = DEFAUL
 def _check_image(image: str) -> None:
     """An empty image validates as YAML but no cluster can pull it."""
     if not image.strip():
-        raise UsageError(f"--image: {image!r} is not an image reference (e.g. alpine:3.20, python:3.11-slim)")
+        raise ArgumentError.bad_value("image", f"{image!r} is not an image reference (e.g. alpine:3.20, python:3.11-slim)")
 
 
 def _check(name: str, version: str) -> None:
     if not NAME_PATTERN.match(name):
-        raise UsageError(f"'{name}' is not a valid component name: letters, digits, '.', '_', '-', "
-                         "parts separated by '/' (e.g. text/upper)")
+        raise ArgumentError("name", f"'{name}' is not a valid component name: letters, digits, '.', '_', '-', "
+                                    "parts separated by '/' (e.g. text/upper)")
     # A new component starts on semver: publish checks every later version number against it.
     if not VERSION_PATTERN.match(version) or parse_semver(version) is None:
-        raise UsageError(f"--version: '{version}' is not a semantic version MAJOR.MINOR.PATCH (e.g. 0.1.0)")
+        raise ArgumentError.bad_value("version", f"'{version}' is not a semantic version MAJOR.MINOR.PATCH (e.g. 0.1.0)")

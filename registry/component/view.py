@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from registry.errors import CregError, Problem, UsageError
+from registry.errors import ArgumentError, CregError, Problem
 from registry.component.model import ComponentSpec, load_component_from_file, thaw
 
 COMPONENT_FILE = "component.yaml"
@@ -18,19 +18,19 @@ def is_component_file(path: Path) -> bool:
 
 
 def find_component_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given, directories searched recursively; a missing path is a usage error."""
+    """Files as given, directories searched recursively; a missing path is an ``ArgumentError``."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             matches = sorted(p for p in path.rglob("*.yaml") if p.is_file() and is_component_file(p))
             if not matches:
-                raise UsageError(f"{path}: no component.yaml or *.component.yaml files in this folder")
+                raise ArgumentError("paths", f"{path}: no component.yaml or *.component.yaml files in this folder")
             found += matches
         elif path.exists():
             found.append(path)
         else:
-            raise UsageError(f"{path}: no such file or folder")
+            raise ArgumentError("paths", f"{path}: no such file or folder")
     return list(dict.fromkeys(found))
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from registry.errors import CregError, Problem, UsageError, did_you_mean
+from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
 from registry.component.version import NAME_PATTERN, VERSION_PATTERN
 from registry.index.publish import summary_line, today_utc
 
@@ -63,8 +63,8 @@ def tree_base(root: Path, prefix: str | None) -> Path:
     base = root / prefix
     if not base.is_dir():
         folders = [p.name for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
-        raise UsageError.at(str(base), 0, 0, "", f"--prefix: '{prefix}' is not a folder below {root}"
-                                                 f"{did_you_mean(prefix.strip('/'), folders)}")
+        raise ArgumentError.in_file("prefix", str(base), f"{mention('prefix')}: '{prefix}' is not a folder below "
+                                    f"{root}{did_you_mean(prefix.strip('/'), folders)}")
     return base
 
 
@@ -148,14 +148,14 @@ def scan_valid_tree(root: Path, prefix: str | None, summary: Summary) -> dict[tu
 
 def refuse_dropping_packages(existing: dict[str, list[dict[str, Any]]],
                              built: dict[tuple[str, str], dict[str, Any]], index_file: Path) -> None:
-    """Without --merge, stale ``path`` entries go; published archives and URLs are never dropped silently."""
+    """Without ``merge``, stale ``path`` entries go; published archives and URLs are never dropped silently."""
     lost = [f"{name}@{e['version']}" for name, entries in existing.items() for e in entries
             if "path" not in e.get("source", {}) and (name, str(e["version"])) not in built]
     if lost:
         listed = ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
-        raise IndexBuildError.at(str(index_file), 0, 0, "$.components",
-                                 f"{len(lost)} entries are not from this tree ({listed}: published archives or "
-                                 "URLs); pass --merge to keep them, or remove them from index.yaml by hand")
+        raise IndexBuildError(problems=[Problem(str(index_file), 0, 0, "$.components", (
+            f"{len(lost)} entries are not from this tree ({listed}: published archives or URLs); "
+            f"pass {mention('merge')} to keep them, or remove them from index.yaml by hand"))], arguments=["merge"])
 
 
 def build(root: str | Path, merge: bool = False, prefix: str | None = None) -> Summary:
@@ -164,7 +164,7 @@ def build(root: str | Path, merge: bool = False, prefix: str | None = None) -> S
 
     root = Path(root)
     if not root.is_dir():
-        raise UsageError(f"{root}: not a folder")
+        raise ArgumentError("root", f"{root}: not a folder")
     summary = Summary()
     built = scan_valid_tree(root, prefix, summary)
     with editing(root) as index:
@@ -214,7 +214,7 @@ def _keep_local_archive(path: Path, data: bytes, registry_dir: Path) -> str:
     target = root / "archives" / path.name
     if target.exists() and target.read_bytes() != data:
         raise IndexBuildError(f"{target} already exists with other content; rename the archive "
-                              "or pass --archive-url")
+                              f"or pass {mention('archive_url')}", arguments=["archive_url"])
     if not target.exists():
         atomic_write(target, data)
     return f"archives/{path.name}"
@@ -254,7 +254,7 @@ def import_archive(location: str, tag: str, registry_dir: str | Path, prefix: st
     from registry.sources.store import sha256_digest
 
     if not VERSION_PATTERN.match(tag):
-        raise UsageError(f"--tag: '{tag}' is not a valid version (letters, digits, '.', '_', '+', '-')")
+        raise ArgumentError.bad_value("tag", f"'{tag}' is not a valid version (letters, digits, '.', '_', '+', '-')")
     from registry.sources.fetch import download_bytes
 
     registry_dir = Path(registry_dir)

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from registry.errors import CregError, did_you_mean
+from registry.errors import ArgumentError, CregError, did_you_mean
 from registry.sources.fetch import is_remote
 
 KEYS = ("registries",)
@@ -69,10 +69,8 @@ def add_registry(root: str, path: Path | None = None) -> bool:
     """
     root = normalize_root(root)
     if not is_remote(root) and not (Path(root) / "index.yaml").is_file():
-        from registry.errors import UsageError
-
-        raise UsageError(f"{root}: no index.yaml in this folder; create one with 'creg index build {root}' "
-                         f"or 'creg publish COMPONENT --to {root}' first")
+        raise ArgumentError("root", f"{root}: no index.yaml in this folder; create one with "
+                                    f"'creg index build {root}' or 'creg publish COMPONENT --to {root}' first")
     return _edit(root, add=True, path=path or config_path())
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from registry.errors import CregError, UsageError, did_you_mean
+from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
 from registry.component.version import NAME_PATTERN, VERSION_PATTERN, parse_range, parse_semver
 from registry.component.model import ComponentSpec, thaw
 
@@ -98,28 +98,28 @@ def locate_component(path: Path) -> tuple[Path, Path]:
     if path.is_dir():
         spec_file = path / SPEC_FILE
         if not spec_file.is_file():
-            raise UsageError.at(str(path), 0, 0, "", f"no {SPEC_FILE} in this folder; pass the folder of a component")
+            raise ArgumentError.in_file("path", str(path), f"no {SPEC_FILE} in this folder; pass the folder of a component")
         return path, spec_file
     if path.is_file():
         return path.parent, path
-    raise UsageError.at(str(path), 0, 0, "", "no such file or folder")
+    raise ArgumentError.in_file("path", str(path), "no such file or folder")
 
 
 def infer_version(folder: Path, version: str | None) -> str:
-    """``--version``, else the folder name when the folder is ``<name>/<version>/``."""
+    """``version``, else the folder name when the folder is ``<name>/<version>/``."""
 
     if version:
         return check_version_text(version)
     if parse_semver(folder.name) is not None:
         return folder.name
-    raise UsageError.at(str(folder), 0, 0, "", "cannot tell the version: the folder is not named like one "
-                                                "(e.g. components/add/1.0.0); pass --version X.Y.Z")
+    raise ArgumentError.in_file("version", str(folder), "cannot tell the version: the folder is not named like one "
+                                f"(e.g. components/add/1.0.0); pass {mention('version')} X.Y.Z")
 
 
 def infer_name(folder: Path, version: str, name: str | None) -> str:
-    """``--name``, else ``<name>`` of ``<name>/<version>/``, else the folder's own name.
+    """``name``, else ``<name>`` of ``<name>/<version>/``, else the folder's own name.
 
-    A folder named like a version (``hello/0.1.0`` published with ``--version 0.2.0``) is still
+    A folder named like a version (``hello/0.1.0`` published as version ``0.2.0``) is still
     the version level of the layout, never the component's name.
     """
 
@@ -127,13 +127,13 @@ def infer_name(folder: Path, version: str, name: str | None) -> str:
         at_version_level = folder.name == version or parse_semver(folder.name) is not None
         name = folder.resolve().parent.name if at_version_level else folder.resolve().name
     if not NAME_PATTERN.match(name):
-        raise UsageError.at(str(folder), 0, 0, "", f"'{name}' is not a valid component name (letters, digits, "
-                                                    "'.', '_', '-', parts separated by '/'); pass --name")
+        raise ArgumentError.in_file("name", str(folder), f"'{name}' is not a valid component name (letters, digits, "
+                                    f"'.', '_', '-', parts separated by '/'); pass {mention('name')}")
     first = name.split("/", 1)[0]
     if first.casefold() in RESERVED_NAMES:
         reserved = ", ".join(sorted(RESERVED_NAMES))
-        raise UsageError.at(str(folder), 0, 0, "", f"'{name}' is not a valid component name: '{first}' is a file "
-                                                    f"or folder of the registry itself ({reserved}); pass another --name")
+        raise ArgumentError.in_file("name", str(folder), f"'{name}' is not a valid component name: '{first}' is a "
+                                    f"file or folder of the registry itself ({reserved}); pass another {mention('name')}")
     return name
 
 
@@ -143,14 +143,14 @@ def check_name_free(registry_dir: Path, candidate: "Candidate") -> None:
     for part in PurePosixPath(candidate.archive_path).parent.parts:
         current = current / part
         if current.exists() and not current.is_dir():
-            raise UsageError.at(str(candidate.spec_file), 0, 0, "", (
+            raise ArgumentError.in_file("name", str(candidate.spec_file), (
                 f"cannot publish {candidate.name}@{candidate.version} into {registry_dir}: {current} is a file "
-                "of the registry, not a folder; choose another --name"))
+                f"of the registry, not a folder; choose another {mention('name')}"))
 
 
 def check_version_text(version: str) -> str:
     if not VERSION_PATTERN.match(version):
-        raise UsageError(f"--version: '{version}' is not a valid version (letters, digits, '.', '_', '+', '-')")
+        raise ArgumentError.bad_value("version", f"'{version}' is not a valid version (letters, digits, '.', '_', '+', '-')")
     return version
 
 
@@ -177,8 +177,8 @@ def pack_component(path: Path, folder: Path, spec_file: Path, top: str, registry
     if not path.is_dir():
         return pack_files([spec_file], top)
     if registry_dir is not None and registry_dir.resolve() == folder.resolve():
-        raise UsageError.at(str(folder), 0, 0, "", "the component folder is the registry folder itself; "
-                                                   "publish from a separate folder (or pass its component.yaml)")
+        raise ArgumentError.in_file("path", str(folder), "the component folder is the registry folder itself; "
+                                    "publish from a separate folder (or pass its component.yaml)")
     return pack_folder(folder, top, exclude=[registry_dir] if registry_dir is not None else [])
 
 
@@ -285,9 +285,9 @@ def refusal(candidate: Candidate, previous: str, changes: list[Change], got: str
     problems = [doc.positions.problem(
         doc.data, list(c.path),
         f"{c.message}: needs a {c.level} bump from {previous}, but {candidate.version} is a {got} bump; "
-        f"choose a {needed} version or pass --allow-breaking")
+        f"choose a {needed} version or pass {mention('allow_breaking')}")
         for c in changes if LEVELS.index(c.level) > LEVELS.index(got)]
-    return PublishError(problems=problems)
+    return PublishError(problems=problems, arguments=["allow_breaking"])
 
 
 # --- reading published versions back ---------------------------------------------------------
@@ -372,9 +372,9 @@ def publish(path: str | Path, registry_dir: str | Path, version: str | None = No
 def _check_semver(candidate: Candidate, allow_breaking: bool) -> None:
 
     if parse_semver(candidate.version) is None and not allow_breaking:
-        raise PublishError.at(str(candidate.spec_file), 0, 0, "", f"version '{candidate.version}' is not semver "
-                              "(MAJOR.MINOR.PATCH), so its compatibility cannot be checked; use a semver version "
-                              "or pass --allow-breaking")
+        raise PublishError(problems=[Problem(str(candidate.spec_file), 0, 0, "", (
+            f"version '{candidate.version}' is not semver (MAJOR.MINOR.PATCH), so its compatibility cannot be "
+            f"checked; use a semver version or pass {mention('allow_breaking')}"))], arguments=["allow_breaking"])
 
 
 def _unchanged_or_refuse(candidate: Candidate, existing: dict[str, Any], registry_dir: Path) -> PublishResult:
@@ -434,9 +434,9 @@ def later_refusal(candidate: Candidate, later: str, hidden: list[Change], got: s
         doc.data, [c.path[0]] if c.path and c.path[0] in doc.data else [],
         f"{later} is already published; from {candidate.version} to {later} {c.message}, which needs a {c.level} "
         f"bump, but {later} would be a {got} bump from {candidate.version}; make {candidate.version}'s interface "
-        f"match the versions around it or pass --allow-breaking")
+        f"match the versions around it or pass {mention('allow_breaking')}")
         for c in hidden]
-    return PublishError(problems=problems)
+    return PublishError(problems=problems, arguments=["allow_breaking"])
 
 
 # --- deprecation -------------------------------------------------------------------------------
@@ -449,7 +449,8 @@ def deprecate(registry_dir: str | Path, ref: str, message: str, replacement: str
     name, version = _exact_ref(ref)
     wanted = _deprecation(message, replacement)
     if not (Path(registry_dir) / "index.yaml").is_file():
-        raise UsageError(f"{registry_dir}: no index.yaml here; --to must name a registry folder")
+        raise ArgumentError("registry_dir", f"{registry_dir}: no index.yaml here; "
+                                            f"{mention('registry_dir')} must name a registry folder")
     with editing(Path(registry_dir)) as index:
         entry = index.entry(name, version)
         if entry is None:
@@ -463,7 +464,7 @@ def deprecate(registry_dir: str | Path, ref: str, message: str, replacement: str
 
 def _deprecation(message: str, replacement: str | None) -> dict[str, str]:
     if not message.strip():
-        raise UsageError("--message: say why the version is deprecated (and what to use instead)")
+        raise ArgumentError.bad_value("message", "say why the version is deprecated (and what to use instead)")
     wanted = {"message": message}
     if replacement:
         wanted["replacement"] = _check_replacement(replacement)
@@ -473,18 +474,18 @@ def _deprecation(message: str, replacement: str | None) -> dict[str, str]:
 def _exact_ref(ref: str) -> tuple[str, str]:
     name, _, version = ref.partition("@")
     if not name or not version:
-        raise UsageError(f"'{ref}': expected NAME@VERSION (an exact published version)")
+        raise ArgumentError("ref", f"'{ref}': expected NAME@VERSION (an exact published version)")
     return name, version
 
 
 def _check_replacement(replacement: str) -> str:
     name, sep, spec = replacement.partition("@")
     if not NAME_PATTERN.match(name) or (sep and not spec):
-        raise UsageError(f"--replacement: '{replacement}' is not NAME or NAME@RANGE (e.g. add@^2)")
+        raise ArgumentError.bad_value("replacement", f"'{replacement}' is not NAME or NAME@RANGE (e.g. add@^2)")
     if spec and not spec.startswith("sha256:"):
 
         if parse_semver(spec) is None and parse_range(spec) is None and spec != "latest":
-            raise UsageError(f"--replacement: '{spec}' is not a version or range (e.g. ^2, ~1.2, >=2,<3)")
+            raise ArgumentError.bad_value("replacement", f"'{spec}' is not a version or range (e.g. ^2, ~1.2, >=2,<3)")
     return replacement
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from registry.errors import CregError, CregWarning, did_you_mean
+from registry.errors import CregError, CregWarning, did_you_mean, mention
 from registry.sources.fetch import OfflineError, download_bytes, download_to_file, is_remote
 from registry.index.model import Index, IndexEntry, ResolveError, load_index, split_ref
 from registry.sources.store import Store, atomic_write, sha256_hex
@@ -164,7 +164,7 @@ class RegistrySource:
         if self.offline:
             if not last_good.is_file():
                 raise OfflineError(f"offline: no cached copy of {self.index_location}; "
-                                   "run once without --offline to fetch it")
+                                   f"run once without {mention('offline')} to fetch it", arguments=["offline"])
             return last_good.read_bytes()
         from registry.sources.fetch import FetchError
 
@@ -285,8 +285,8 @@ class Registry:
             failures.append(exc)
             if source.root not in self._skipped:
                 self._skipped.add(source.root)
-                warnings.warn(f"registry {source.root} skipped: {' '.join(str(exc).split())}",
-                              CregWarning, stacklevel=4)
+                skipped = f"registry {source.root} skipped: {' '.join(str(exc).split())}"
+                warnings.warn(CregWarning(skipped, arguments=exc.arguments), stacklevel=4)
             return None
 
     def _resolved(self, source: RegistrySource, entry: IndexEntry) -> Resolved:

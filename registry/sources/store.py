@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from registry.errors import CregError, UsageError
+from registry.errors import ArgumentError, CregError
 
 
 def atomic_write(path: str | Path, data: bytes) -> None:
@@ -54,7 +54,7 @@ def write_output(path: str | Path, data: bytes) -> None:
             return
         atomic_write(path.resolve() if path.is_symlink() else path, data)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise ArgumentError("path", f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 @contextlib.contextmanager
