@@ -15,7 +15,7 @@ from registry.sources.fetch import OfflineError
 from registry.index.model import ResolveError
 from registry.index.lockfile import Lock, LockError, refs_in_file
 from registry.index.pinning import lock_file
-from registry.index.resolve import DeprecatedComponentWarning, Registry, load_component
+from registry.index.resolve import DeprecatedComponentWarning, Registry, RegistryOptions, load_component
 from registry.sources.store import DigestMismatch, Store
 
 
@@ -159,8 +159,7 @@ def test_load_component_api_uses_env_registries(tmp_path: Path, monkeypatch: pyt
     assert load_component("a", registries=[str(one)]).name == "a"
 
 
-def test_from_settings_order_and_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from registry.commands.group import Settings
+def test_configured_order_and_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from registry.index.config import add_registry, configured_registries, remove_registry
 
     cli, env, conf = (local_registry(tmp_path / n, {"x": [v]}) for n, v in
@@ -168,10 +167,11 @@ def test_from_settings_order_and_config(tmp_path: Path, monkeypatch: pytest.Monk
     assert add_registry(str(conf)) and not add_registry(str(conf))
     assert configured_registries() == [str(conf)]
     monkeypatch.setenv("CREG_REGISTRIES", str(env))
-    assert Registry.from_settings(Settings([str(cli)])).resolve("x").version == "3.0.0"
-    assert Registry.from_settings(Settings([])).resolve("x").version == "2.0.0"
+    assert Registry.configured(RegistryOptions((str(cli),))).resolve("x").version == "3.0.0"
+    assert Registry.configured().resolve("x").version == "2.0.0"
     monkeypatch.delenv("CREG_REGISTRIES")
-    assert Registry.from_settings(Settings([])).resolve("x").version == "1.0.0"
+    assert Registry.configured().resolve("x").version == "1.0.0"
+    assert Registry.configured(RegistryOptions(offline=True)).offline
     assert remove_registry(str(conf)) and configured_registries() == []
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from registry.commands._reg import registry_options
 from registry.errors import ArgumentError
 
 
@@ -32,7 +33,7 @@ def command(ctx: click.Context, pipeline: str, output: str | None, kind: str,
     """Compile a pipeline into an Argo Workflow, validated against Argo's schema."""
     from registry.argo.compiler import compile_pipeline, registry_loader
 
-    text = compile_pipeline(pipeline, loader=registry_loader(ctx.obj, pipeline), kind=kind,
+    text = compile_pipeline(pipeline, loader=registry_loader(registry_options(ctx), pipeline), kind=kind,
                             params=parse_params(params))
     if output is None or output == "-":
         click.echo(text, nl=False)

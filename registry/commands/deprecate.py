@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from registry.commands._reg import global_settings
 from registry.errors import ArgumentError
 
 
@@ -26,7 +27,7 @@ def command(ctx: click.Context, ref: str, message: str, replacement: str | None,
 
 
 def _only_local_registry(ctx: click.Context) -> Path:
-    folders = [Path(r) for r in getattr(ctx.obj, "registries", []) if "://" not in r]
+    folders = [Path(r) for r in global_settings(ctx).registries if "://" not in r]
     if len(folders) != 1:
         raise ArgumentError("registry_dir", "--to: name the registry folder to change "
                                             "(or give exactly one local --registry)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from registry.commands._reg import registry_options
+
 
 @click.command("graph")
 @click.argument("pipeline", type=click.Path(exists=True, dir_okay=False))
@@ -18,7 +20,7 @@ def command(ctx: click.Context, pipeline: str, fmt: str, output: str | None) -> 
     from registry.pipeline.components import registry_loader
     from registry.pipeline.load import load_pipeline
 
-    loaded = load_pipeline(pipeline, loader=registry_loader(ctx.obj, pipeline))
+    loaded = load_pipeline(pipeline, loader=registry_loader(registry_options(ctx), pipeline))
     text = to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded)
     data = render_image(text, fmt) if fmt in ("svg", "png") else text.encode("utf-8")
     if output is not None and output != "-":

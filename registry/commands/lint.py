@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from registry.commands._reg import registry_options
+
 
 @click.command("lint")
 @click.argument("pipelines", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False), metavar="PIPELINE...")
@@ -16,7 +18,7 @@ def command(ctx: click.Context, pipelines: tuple[str, ...], fmt: str) -> None:
     from registry.pipeline.components import registry_loader
     from registry.commands._output import emit_problems
 
-    problems = [p for path in pipelines for p in lint_pipeline(path, loader=registry_loader(ctx.obj, path))]
+    problems = [p for path in pipelines for p in lint_pipeline(path, loader=registry_loader(registry_options(ctx), path))]
     emit_problems(problems, fmt)
     if fmt == "text":
         noun = "pipeline" if len(pipelines) == 1 else "pipelines"

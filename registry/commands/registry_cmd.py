@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registry.commands._reg import FORMATS
+from registry.commands._reg import FORMATS, global_settings
 from registry.commands.group import CommandGroup
 
 
@@ -33,7 +33,7 @@ def _rows(ctx: click.Context) -> list[dict[str, str]]:
     from registry.index.resolve import env_registries
     from registry.resources import builtin_root
 
-    groups = [("--registry", ctx.obj.registries if ctx.obj else []),
+    groups = [("--registry", global_settings(ctx).registries),
               ("CREG_REGISTRIES", env_registries()),
               (str(config_path()), configured_registries()),
               ("built-in", [str(builtin_root())])]

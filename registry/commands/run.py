@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from registry.commands._output import FORMATS
+from registry.commands._reg import registry_options
 from registry.commands.compile import parse_params
 
 _MARK = {"Succeeded": "ok", "Failed": "FAIL", "Skipped": "skip", "Omitted": "omit"}
@@ -36,7 +37,7 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
             detail = shown if node.phase == "Succeeded" else node.message
             click.echo(f"{_MARK.get(node.phase, node.phase):4}  {node.id}  {node.seconds:.2f}s  {detail}", err=True)
 
-    result = run_pipeline_file(pipeline, ctx.obj, dict(parse_params(params)), workdir, parallelism, progress)
+    result = run_pipeline_file(pipeline, registry_options(ctx), dict(parse_params(params)), workdir, parallelism, progress)
     if fmt == "text":
         click.echo(f"{result.name}: {result.phase} (files in {result.folder})")
     else:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from registry.commands._output import FORMATS, emit_data
+from registry.commands._reg import open_registry
 
 if TYPE_CHECKING:
     from registry.component.model import ComponentSpec
@@ -53,6 +54,4 @@ def _load_reference(ctx: click.Context, target: str) -> "ComponentSpec":
                                       "version, e.g. components/add/1.0.0)")
     if target.endswith((".yaml", ".yml")) or target.startswith(("./", "../", "/")):
         raise ArgumentError("target", f"{target}: no such component file (or give a registry reference NAME@VERSION)")
-    from registry.index.resolve import Registry
-
-    return Registry.from_settings(ctx.obj).load(target)
+    return open_registry(ctx).load(target)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from registry.commands._reg import registry_options
 from registry.commands.compile import parse_params
 
 
@@ -29,7 +30,7 @@ def command(ctx: click.Context, pipeline: str, server: str | None, namespace: st
     if wait and kind != "Workflow":
         raise ArgumentError("wait", "--wait follows a Workflow's run; a WorkflowTemplate does not run by itself")
     with gc_paused():
-        doc = compile_document(load_pipeline(pipeline, loader=registry_loader(ctx.obj, pipeline),
+        doc = compile_document(load_pipeline(pipeline, loader=registry_loader(registry_options(ctx), pipeline),
                                              overrides=parse_params(params)), kind)
     submitted = submit_document(doc, target)
     click.echo(f"created {submitted.kind} {submitted.name} in {submitted.namespace}: {submitted.ui}")

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from registry.index.lockfile import Lock
     from registry.component.model import ComponentSpec
 
-__all__ = ["CregWarning", "DeprecatedComponentWarning", "Registry", "Resolved", "ResolveError",
+__all__ = ["CregWarning", "DeprecatedComponentWarning", "Registry", "RegistryOptions", "Resolved", "ResolveError",
            "OfflineError", "load_component", "refs_in_file", "env_offline"]
 
 
@@ -37,6 +37,15 @@ class StaleIndexWarning(CregWarning):
 
 def env_offline() -> bool:
     return os.environ.get("CREG_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class RegistryOptions:
+    """The caller's choice of registries: searched before ``$CREG_REGISTRIES`` and the config
+    file; ``offline`` (or ``$CREG_OFFLINE``) means the cache only."""
+
+    registries: tuple[str, ...] = ()
+    offline: bool = False
 
 
 @dataclass(frozen=True)
@@ -230,15 +239,12 @@ class Registry:
         self._skipped: set[str] = set()  # roots of unreadable registries, already warned about
 
     @classmethod
-    def from_settings(cls, settings: Any, **kwargs: Any) -> "Registry":
-        """From the CLI's Settings: --registry, then $CREG_REGISTRIES, then the config file."""
+    def configured(cls, options: RegistryOptions = RegistryOptions(), *, lock: "Lock | None" = None) -> "Registry":
+        """``options.registries``, then ``$CREG_REGISTRIES``, then the config file's (the built-in last)."""
         from registry.index.config import configured_registries
 
-        roots = list(getattr(settings, "registries", []) or [])
-        roots += env_registries()
-        roots += configured_registries()
-        offline = bool(getattr(settings, "offline", False)) or env_offline()
-        return cls(roots, offline=offline, **kwargs)
+        roots = [*options.registries, *env_registries(), *configured_registries()]
+        return cls(roots, offline=options.offline or env_offline(), lock=lock)
 
     # -- resolving ----------------------------------------------------------------------------
 

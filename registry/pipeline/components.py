@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from registry.index.resolve import RegistryOptions
 
 Loader = Callable[[str], Any]  # "name@ref" -> ComponentSpec (or an object with .spec/.name/.version)
 
@@ -23,12 +26,12 @@ class LoadedComponent:
     version: str
 
 
-def registry_loader(settings: Any, pipeline: str | Path | None = None) -> Loader:
+def registry_loader(options: RegistryOptions | None = None, pipeline: str | Path | None = None) -> Loader:
     """Component references resolved through the configured registries (cached, verified).
 
     With ``pipeline``, a ``creg.lock`` next to it pins the versions it lists.
     """
-    from registry.index.resolve import Registry
+    from registry.index.resolve import Registry, RegistryOptions
     from registry.component.model import load_component_from_text
 
     lock = None
@@ -36,7 +39,7 @@ def registry_loader(settings: Any, pipeline: str | Path | None = None) -> Loader
         from registry.index.lockfile import Lock, lock_path_for
 
         lock = Lock.load(lock_path_for(Path(pipeline)), required=False)
-    registry = Registry.from_settings(settings, lock=lock)
+    registry = Registry.configured(options or RegistryOptions(), lock=lock)
 
     def load(ref: str) -> LoadedComponent:
         resolved, data = registry.fetch(ref)
