@@ -142,7 +142,7 @@ def test_version_comes_from_the_folder_or_the_option(tmp_path: Path) -> None:
     (plain / "component.yaml").write_text(component_text())
     with pytest.raises(ArgumentError, match="pass `version`"):
         publish(plain, registry)
-    assert publish(plain / "component.yaml", registry, version="0.3.0").name == "adder"
+    assert publish(plain / "component.yaml", registry, version="0.3.0").component.name == "adder"
     assert versions(registry, "adder") == ["0.3.0"]
 
 

@@ -20,16 +20,14 @@ def command(ctx: click.Context, file: Path, frozen: bool, fmt: str) -> None:
 
     report = lock_file(file, open_registry(ctx), frozen=frozen)
     if fmt != "text":
-        from dataclasses import asdict
-
         from registry.commands._output import emit_data
 
         emit_data({"lock": str(report.path), "changed": report.changed, "removed": report.removed,
-                   "components": [asdict(e) for e in report.entries]}, fmt)
+                   "components": [e.to_dict() for e in report.entries]}, fmt)
         return
     for entry in report.entries:
         mark = "*" if entry.ref in report.changed else " "
-        click.echo(f"{mark} {entry.ref:<30} {entry.name}@{entry.version} {entry.digest}")
+        click.echo(f"{mark} {entry.ref:<30} {entry.component.ref} {entry.component.digest}")
     if not report.entries:
         click.echo(f"{file}: warning: no component references found (expected tasks.*.component: NAME@REF "
                    "in a pipeline, or a list of NAME@REF)", err=True)

@@ -20,5 +20,5 @@ def command(ctx: click.Context, name: str, fmt: str) -> None:
         emit_data([e.to_dict() for e in entries], fmt)
         return
     for entry in entries:
-        note = f"  deprecated: {entry.deprecated.get('message', '')}" if entry.deprecated else ""
-        click.echo(f"{entry.version:<12} {entry.digest}  {entry.created}{note}".rstrip())
+        note = f"  deprecated: {entry.deprecated.message}" if entry.deprecated else ""
+        click.echo(f"{entry.component.version:<12} {entry.component.digest}  {entry.created}{note}".rstrip())

@@ -20,18 +20,20 @@ are reported and skipped; versions already indexed with different content are re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
 
+from registry.component.model import ComponentSpec
+from registry.component.version import NAME_PATTERN, VERSION_PATTERN, ComponentVersion
 from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
-from registry.component.version import NAME_PATTERN, VERSION_PATTERN
+from registry.index.edit import IndexEdit
+from registry.index.model import ArchiveSource, IndexEntry, PathSource
 from registry.index.publish import summary_line, today_utc
 
 SPEC_FILE = "component.yaml"
 MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
-CARRIED_KEYS = ("created", "deprecated", "allowBreaking")
 SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
+Built = dict[tuple[str, str], IndexEntry]  # (name, version) -> the entry the tree gives it
 
 
 class IndexBuildError(CregError):
@@ -68,11 +70,11 @@ def tree_base(root: Path, prefix: str | None) -> Path:
     return base
 
 
-def scan_tree(root: Path, base: Path, summary: Summary) -> dict[tuple[str, str], dict[str, Any]]:
+def scan_tree(root: Path, base: Path, summary: Summary) -> Built:
     """``{(name, version): entry}`` for every valid ``<name>/<version>/component.yaml`` below ``base``."""
     from registry.component.model import load_component_from_file
 
-    found: dict[tuple[str, str], dict[str, Any]] = {}
+    found: Built = {}
     for path in sorted(_spec_files(base)):
         name_version = _name_version(path.relative_to(base), summary, path)
         if name_version is None:
@@ -83,7 +85,9 @@ def scan_tree(root: Path, base: Path, summary: Summary) -> dict[tuple[str, str],
             summary.invalid += exc.problems or [Problem(str(path), 0, 0, "", str(exc))]
             summary.invalid_files += 1
             continue
-        found[name_version] = _path_entry(name_version[1], spec, path.relative_to(root).as_posix())
+        component = ComponentVersion(*name_version, spec.digest)
+        found[name_version] = IndexEntry(component, PathSource(path.relative_to(root).as_posix()),
+                                         description=summary_line(spec.description))
     return found
 
 
@@ -113,32 +117,28 @@ def _name_version(relative: Path, summary: Summary, path: Path) -> tuple[str, st
     return name, version
 
 
-def _path_entry(version: str, spec: Any, path: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"version": version, "digest": spec.digest}
-    summary = summary_line(spec.description)
-    if summary:
-        entry["description"] = summary
-    entry["source"] = {"path": path}
-    return entry
-
-
-def merge_entries(existing: dict[str, list[dict[str, Any]]], built: dict[tuple[str, str], dict[str, Any]],
-                  keep_others: bool) -> dict[str, list[dict[str, Any]]]:
+def merge_entries(existing: dict[str, list[IndexEntry]], built: Built, keep_others: bool) -> dict[str, list[IndexEntry]]:
     """Built entries (carrying the existing entry's created/deprecated/allowBreaking) plus, when
     ``keep_others``, the existing entries the tree does not have."""
-    old = {(name, str(e["version"])): e for name, entries in existing.items() for e in entries}
-    out: dict[str, list[dict[str, Any]]] = {}
-    for (name, version), entry in built.items():
-        carried = {k: old[(name, version)][k] for k in CARRIED_KEYS if k in old.get((name, version), {})}
-        out.setdefault(name, []).append({**entry, **carried})
+    old = {(name, e.component.version): e for name, entries in existing.items() for e in entries}
+    out: dict[str, list[IndexEntry]] = {}
+    for key, entry in built.items():
+        out.setdefault(key[0], []).append(_carried(entry, old.get(key)))
     if keep_others:
-        for (name, version), entry in old.items():
-            if (name, version) not in built:
-                out.setdefault(name, []).append(entry)
+        for key, entry in old.items():
+            if key not in built:
+                out.setdefault(key[0], []).append(entry)
     return out
 
 
-def scan_valid_tree(root: Path, prefix: str | None, summary: Summary) -> dict[tuple[str, str], dict[str, Any]]:
+def _carried(entry: IndexEntry, old: IndexEntry | None) -> IndexEntry:
+    """What the index said and a tree cannot: when it was created, its deprecation, allowBreaking."""
+    if old is None:
+        return entry
+    return replace(entry, created=old.created, deprecated=old.deprecated, allow_breaking=old.allow_breaking)
+
+
+def scan_valid_tree(root: Path, prefix: str | None, summary: Summary) -> Built:
     """``scan_tree`` that refuses a tree holding an invalid spec (every problem listed)."""
     built = scan_tree(root, tree_base(root, prefix), summary)
     if summary.invalid:
@@ -146,11 +146,10 @@ def scan_valid_tree(root: Path, prefix: str | None, summary: Summary) -> dict[tu
     return built
 
 
-def refuse_dropping_packages(existing: dict[str, list[dict[str, Any]]],
-                             built: dict[tuple[str, str], dict[str, Any]], index_file: Path) -> None:
+def refuse_dropping_packages(existing: dict[str, list[IndexEntry]], built: Built, index_file: Path) -> None:
     """Without ``merge``, stale ``path`` entries go; published archives and URLs are never dropped silently."""
-    lost = [f"{name}@{e['version']}" for name, entries in existing.items() for e in entries
-            if "path" not in e.get("source", {}) and (name, str(e["version"])) not in built]
+    lost = [e.component.ref for entries in existing.values() for e in entries
+            if not isinstance(e.source, PathSource) and (e.component.name, e.component.version) not in built]
     if lost:
         listed = ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
         raise IndexBuildError(problems=[Problem(str(index_file), 0, 0, "$.components", (
@@ -168,25 +167,25 @@ def build(root: str | Path, merge: bool = False, prefix: str | None = None) -> S
     summary = Summary()
     built = scan_valid_tree(root, prefix, summary)
     with editing(root) as index:
-        before = {(n, str(e["version"])): e.get("digest") for n, es in index.components.items() for e in es}
+        before = {(n, e.component.version): e.component.digest for n, es in index.components.items() for e in es}
         if not merge:
             refuse_dropping_packages(index.components, built, index.path)
-        index.data["components"] = merge_entries(index.components, built, merge)
+        index.components = merge_entries(index.components, built, merge)
         index.changed = True
     for key, entry in sorted(built.items()):
-        (summary.unchanged if before.get(key) == entry["digest"] else summary.added).append("@".join(key))
+        (summary.unchanged if before.get(key) == entry.component.digest else summary.added).append("@".join(key))
     return summary
 
 
 def built_index_bytes(root: str | Path, prefix: str | None = None) -> bytes:
     """What ``build(root)`` would write, without writing it (for staleness checks)."""
-    from registry.index.edit import read_index, render
+    from registry.index.edit import index_bytes, read_index
 
     root = Path(root)
     built = scan_valid_tree(root, prefix, Summary())
-    data, _raw = read_index(root)
-    data["components"] = merge_entries(data["components"], built, keep_others=False)
-    return render(data, str(root / "index.yaml"))
+    index = read_index(root)
+    index.components = merge_entries(index.components, built, keep_others=False)
+    return index_bytes(index)
 
 
 # --- import-archive --------------------------------------------------------------------------
@@ -261,31 +260,33 @@ def import_archive(location: str, tag: str, registry_dir: str | Path, prefix: st
     data = download_bytes(location, limit=MAX_ARCHIVE_BYTES)
     summary = Summary()
     members, top = archive_components(data, location)  # refused archives: nothing is copied
-    entries = _valid_entries(members, top, prefix, tag, location, summary)
+    specs = _valid_specs(members, top, prefix, location, summary)
+    created = today_utc()
     with editing(registry_dir) as index:
-        archive = {"archive": archive_reference(location, data, registry_dir, archive_url),
-                   "archiveDigest": sha256_digest(data)}
-        for name, member, entry in entries:
-            entry["source"] = {**archive, "member": member}
-            _add(index, name, entry, summary, location)
+        archive = archive_reference(location, data, registry_dir, archive_url)
+        for name, member, spec in specs:
+            source = ArchiveSource(archive, sha256_digest(data), member)
+            entry = IndexEntry(ComponentVersion(name, tag, spec.digest), source,
+                               description=summary_line(spec.description), created=created)
+            _add(index, entry, summary, origin=f"{location}!{member}")
     return summary
 
 
-def _valid_entries(members: list[tuple[str, bytes]], top: str, prefix: str, tag: str, location: str,
-                   summary: Summary) -> list[tuple[str, str, dict[str, Any]]]:
+def _valid_specs(members: list[tuple[str, bytes]], top: str, prefix: str, location: str,
+                 summary: Summary) -> list[tuple[str, str, ComponentSpec]]:
+    """``(name, member, spec)`` of every valid component below ``prefix``; the rest go to ``summary``."""
     from registry.component.model import load_component_from_text
 
-    out: list[tuple[str, str, dict[str, Any]]] = []
+    out: list[tuple[str, str, ComponentSpec]] = []
     for member, raw in sorted(members):
         name = _member_name(member, top, prefix, summary)
+        if name is None:
+            continue
         try:
-            spec = load_component_from_text(raw, f"{location}!{member}") if name else None
+            out.append((name, member, load_component_from_text(raw, f"{location}!{member}")))
         except CregError as exc:
             summary.invalid += exc.problems or [Problem(f"{location}!{member}", 0, 0, "", str(exc))]
             summary.invalid_files += 1
-            continue
-        if name and spec:
-            out.append((name, member, _archive_entry(tag, spec)))
     return out
 
 
@@ -300,24 +301,16 @@ def _member_name(member: str, top: str, prefix: str, summary: Summary) -> str | 
     return name
 
 
-def _archive_entry(tag: str, spec: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {"version": tag, "digest": spec.digest}
-    if summary_line(spec.description):
-        entry["description"] = summary_line(spec.description)
-    entry["created"] = today_utc()
-    return entry
-
-
-def _add(index: Any, name: str, entry: dict[str, Any], summary: Summary, location: str) -> None:
-    ref = f"{name}@{entry['version']}"
-    existing = index.entry(name, entry["version"])
+def _add(index: IndexEdit, entry: IndexEntry, summary: Summary, origin: str) -> None:
+    component = entry.component
+    existing = index.entry(component.name, component.version)
     if existing is None:
-        index.put(name, entry)
-        summary.added.append(ref)
-    elif existing.get("digest") == entry["digest"]:
-        summary.unchanged.append(ref)
+        index.put(entry)
+        summary.added.append(component.ref)
+    elif existing.component.digest == component.digest:
+        summary.unchanged.append(component.ref)
     else:
-        summary.conflicts.append(index.problem(index.position(name, entry["version"]) + ["digest"],
-                                               f"{ref} is already indexed with digest {existing.get('digest')}; "
-                                               f"{location}!{entry['source']['member']} has {entry['digest']}; "
-                                               "a published version never changes"))
+        summary.conflicts.append(index.problem(index.position(component.name, component.version) + ["digest"],
+                                               f"{component.ref} is already indexed with digest "
+                                               f"{existing.component.digest}; {origin} has "
+                                               f"{component.digest}; a published version never changes"))

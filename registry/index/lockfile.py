@@ -16,14 +16,15 @@ components:
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from registry.component.version import ComponentVersion
 from registry.errors import CregError, Problem
 
 LOCK_NAME = "creg.lock"
-_FIELDS = ("ref", "name", "version", "digest", "source", "registry")
+_REQUIRED = ("ref", "name", "version", "digest")
 
 
 class LockError(CregError):
@@ -32,12 +33,17 @@ class LockError(CregError):
 
 @dataclass(frozen=True)
 class LockEntry:
+    """A reference pinned to a component version, with where it was found when pinned."""
+
     ref: str
-    name: str
-    version: str
-    digest: str
-    source: str = ""
+    component: ComponentVersion
+    location: str = ""  # written as 'source': a path, a URL or 'ARCHIVE!MEMBER'
     registry: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        """The entry in creg.lock's layout."""
+        return {"ref": self.ref, "name": self.component.name, "version": self.component.version,
+                "digest": self.component.digest, "source": self.location, "registry": self.registry}
 
 
 @dataclass
@@ -60,7 +66,7 @@ class Lock:
 
     def to_data(self) -> dict[str, Any]:
         return {"apiVersion": "creg/v1", "kind": "Lock",
-                "components": [asdict(e) for e in sorted(self.entries.values(), key=lambda e: e.ref)]}
+                "components": [e.to_dict() for e in sorted(self.entries.values(), key=lambda e: e.ref)]}
 
     def write(self) -> None:
         from registry.sources.store import atomic_write
@@ -80,15 +86,21 @@ def _parse(raw: bytes, file: str) -> dict[str, LockEntry]:
     problems: list[Problem] = []
     entries: dict[str, LockEntry] = {}
     for i, item in enumerate(items):
-        missing = [f for f in _FIELDS[:4] if not isinstance(item, dict) or not isinstance(item.get(f), str)]
+        missing = [f for f in _REQUIRED if not isinstance(item, dict) or not isinstance(item.get(f), str)]
         if missing:
             problems.append(doc.positions.problem(doc.data, ["components", i],
                                                   f"expected string fields {', '.join(missing)}"))
             continue
-        entries[item["ref"]] = LockEntry(**{f: str(item.get(f, "")) for f in _FIELDS})
+        entries[item["ref"]] = _entry(item)
     if problems:
         raise LockError(problems=problems)
     return entries
+
+
+def _entry(item: dict[str, Any]) -> LockEntry:
+    """A checked lock item (its four required fields are strings) -> its record."""
+    component = ComponentVersion(item["name"], item["version"], item["digest"])
+    return LockEntry(item["ref"], component, str(item.get("source", "")), str(item.get("registry", "")))
 
 
 def lock_path_for(pipeline: Path) -> Path:

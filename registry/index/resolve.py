@@ -12,16 +12,18 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable
 
+from registry.component.version import ComponentVersion
 from registry.errors import CregError, CregWarning, did_you_mean, mention
+from registry.index.model import (ArchiveSource, Index, IndexEntry, ResolveError, Source, UrlSource, load_index,
+                                  split_ref)
 from registry.sources.fetch import OfflineError, download_bytes, download_to_file, is_remote
-from registry.index.model import Index, IndexEntry, ResolveError, load_index, split_ref
 from registry.sources.store import Store, atomic_write, sha256_hex
 
 if TYPE_CHECKING:
-    from registry.index.lockfile import Lock
     from registry.component.model import ComponentSpec
+    from registry.index.lockfile import Lock, LockEntry
 
 __all__ = ["CregWarning", "DeprecatedComponentWarning", "Registry", "RegistryOptions", "Resolved", "ResolveError",
            "OfflineError", "load_component", "refs_in_file", "env_offline"]
@@ -50,23 +52,22 @@ class RegistryOptions:
 
 @dataclass(frozen=True)
 class Resolved:
-    name: str
-    version: str
-    digest: str
-    source: str  # where the bytes come from: a path, a URL or 'ARCHIVE!MEMBER'
-    registry: str  # the registry root that answered
+    """What a reference resolved to: a registry's index entry and where its bytes are."""
+
     entry: IndexEntry
-    deprecated: Mapping[str, str] | None = None
+    location: str  # a path, a URL or 'ARCHIVE!MEMBER' (for messages and the lock)
+    registry: str  # the root of the registry that answered
 
     @property
-    def ref(self) -> str:
-        return f"{self.name}@{self.version}"
+    def component(self) -> ComponentVersion:
+        return self.entry.component
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"name": self.name, "version": self.version, "digest": self.digest,
-               "source": self.source, "registry": self.registry}
-        if self.deprecated:
-            out["deprecated"] = dict(self.deprecated)
+        component = self.entry.component
+        out: dict[str, Any] = {"name": component.name, "version": component.version, "digest": component.digest,
+                               "source": self.location, "registry": self.registry}
+        if self.entry.deprecated:
+            out["deprecated"] = self.entry.deprecated.index_item()
         return out
 
 
@@ -253,7 +254,7 @@ class Registry:
         if self.lock is not None:
             locked = self.lock.get(ref)
             if locked is not None:
-                return self._resolve_locked(ref, locked)
+                return self._resolve_locked(ref, locked, self.lock.path)
             if self.frozen:
                 from registry.index.lockfile import LockError
 
@@ -297,30 +298,29 @@ class Registry:
 
     def _resolved(self, source: RegistrySource, entry: IndexEntry) -> Resolved:
         if entry.deprecated:
-            replacement = entry.deprecated.get("replacement")
+            replacement = entry.deprecated.replacement
             hint = f"; use {replacement} instead" if replacement else ""
-            warnings.warn(f"{entry.ref} is deprecated: {entry.deprecated.get('message', '')}{hint}",
+            warnings.warn(f"{entry.component.ref} is deprecated: {entry.deprecated.message}{hint}",
                           DeprecatedComponentWarning, stacklevel=3)
-        return Resolved(entry.name, entry.version, entry.digest, self._location(source, entry),
-                        source.root, entry, entry.deprecated)
+        return Resolved(entry, self._location(source, entry.source), source.root)
 
-    def _resolve_locked(self, ref: str, locked: Any) -> Resolved:
+    def _resolve_locked(self, ref: str, locked: "LockEntry", lock_path: Path) -> Resolved:
         from registry.index.lockfile import LockError
 
-        source, index = self._owner(locked.name)
-        entry = next((e for e in index.versions(locked.name) if e.version == locked.version), None)
-        if entry is None or entry.digest != locked.digest:
-            now = f"the index now says {entry.digest}" if entry else "that version is gone from the index"
-            raise LockError(f"{self.lock.path}: '{ref}' is locked to {locked.name}@{locked.version} "  # type: ignore[union-attr]
-                            f"({locked.digest}) but {now}; run 'creg lock' to update")
+        pinned = locked.component
+        source, index = self._owner(pinned.name)
+        entry = next((e for e in index.versions(pinned.name) if e.component.version == pinned.version), None)
+        if entry is None or entry.component.digest != pinned.digest:
+            now = f"the index now says {entry.component.digest}" if entry else "that version is gone from the index"
+            raise LockError(f"{lock_path}: '{ref}' is locked to {pinned.ref} ({pinned.digest}) but {now}; "
+                            "run 'creg lock' to update")
         return self._resolved(source, entry)
 
     @staticmethod
-    def _location(source: RegistrySource, entry: IndexEntry) -> str:
-        src = entry.source
-        if "archive" in src:
-            return f"{source.locate(src['archive'])}!{src['member']}"
-        return source.locate(src["url"] if "url" in src else src["path"])
+    def _location(registry: RegistrySource, source: Source) -> str:
+        if isinstance(source, ArchiveSource):
+            return f"{registry.locate(source.archive)}!{source.member}"
+        return registry.locate(source.url if isinstance(source, UrlSource) else source.path)
 
     # -- fetching -----------------------------------------------------------------------------
 
@@ -331,7 +331,7 @@ class Registry:
 
     def fetch(self, ref: str) -> tuple[Resolved, bytes]:
         resolved, path = self.pull(ref)
-        data = self.store.read(resolved.digest)
+        data = self.store.read(resolved.component.digest)
         if data is None:  # removed by a concurrent 'cache clean' between the two steps
             return resolved, self.fetch(ref)[1]
         return resolved, data
@@ -340,35 +340,32 @@ class Registry:
         from registry.component.model import load_component_from_text
 
         resolved, data = self.fetch(ref)
-        return load_component_from_text(data, resolved.source)
+        return load_component_from_text(data, resolved.location)
 
     def _ensure(self, resolved: Resolved) -> Path:
-        if self.store.has(resolved.digest):
-            self.store.read(resolved.digest)  # verifies; a corrupt object is an error
-            return self.store.path_for(resolved.digest)
-        source = resolved.entry.source
-        if "archive" in source:
-            return self._from_archive(resolved)
-        location = resolved.source
-        self._check_online(location, resolved.digest, resolved.ref)
-        return self.store.ensure(resolved.digest, lambda tmp: download_to_file(location, tmp, resolved.ref),
-                                 origin=location)
+        digest, ref = resolved.component.digest, resolved.component.ref
+        if self.store.has(digest):
+            self.store.read(digest)  # verifies; a corrupt object is an error
+            return self.store.path_for(digest)
+        if isinstance(resolved.entry.source, ArchiveSource):
+            return self._from_archive(resolved, resolved.entry.source)
+        location = resolved.location
+        self._check_online(location, digest, ref)
+        return self.store.ensure(digest, lambda tmp: download_to_file(location, tmp, ref), origin=location)
 
-    def _from_archive(self, resolved: Resolved) -> Path:
+    def _from_archive(self, resolved: Resolved, source: ArchiveSource) -> Path:
         # From the entry, never by splitting the display string 'ARCHIVE!MEMBER': names may hold '!'.
-        archive_url = self._answering(resolved).locate(resolved.entry.source["archive"])
-        member = resolved.entry.source["member"]
-        archive_digest = resolved.entry.source["archiveDigest"]
+        archive_url = self._answering(resolved).locate(source.archive)
         # A cached archive is re-hashed: a damaged one must be blamed on the cache, not the registry.
-        archive = self.store.verified_path(archive_digest)
+        archive = self.store.verified_path(source.archive_digest)
         if archive is None:
-            self._check_online(archive_url, archive_digest, f"the archive of {resolved.ref}")
-            archive = self.store.ensure(archive_digest, lambda tmp: download_to_file(archive_url, tmp, archive_url),
-                                        origin=archive_url)
+            self._check_online(archive_url, source.archive_digest, f"the archive of {resolved.component.ref}")
+            archive = self.store.ensure(source.archive_digest,
+                                        lambda tmp: download_to_file(archive_url, tmp, archive_url), origin=archive_url)
         from registry.sources.archives import read_member
 
-        data = read_member(archive, member, label=archive_url)
-        return self.store.put(resolved.digest, data, origin=resolved.source)
+        data = read_member(archive, source.member, label=archive_url)
+        return self.store.put(resolved.component.digest, data, origin=resolved.location)
 
     def _answering(self, resolved: Resolved) -> RegistrySource:
         """The registry that resolved ``resolved`` (whose root its relative sources hang off)."""

@@ -43,7 +43,7 @@ def registry_loader(options: RegistryOptions | None = None, pipeline: str | Path
 
     def load(ref: str) -> LoadedComponent:
         resolved, data = registry.fetch(ref)
-        spec = load_component_from_text(data, resolved.source)
-        return LoadedComponent(spec, resolved.name, resolved.version)
+        spec = load_component_from_text(data, resolved.location)
+        return LoadedComponent(spec, resolved.component.name, resolved.component.version)
 
     return load
