@@ -19,8 +19,11 @@ def _columns() -> int:
         columns = 0
     if columns > 0:
         return columns
+    stdout = sys.__stdout__
+    if stdout is None:  # Python runs without a stdout
+        return HELP_WIDTH
     try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns or HELP_WIDTH
+        return os.get_terminal_size(stdout.fileno()).columns or HELP_WIDTH
     except (AttributeError, ValueError, OSError):
         return HELP_WIDTH
 

@@ -29,9 +29,9 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
     files under the run folder. Secrets come from CREG_SECRET_<SECRET>_<KEY> variables.
     Exit status 0 when the run succeeded, 1 when it failed.
     """
-    from registry.local.runner import run_pipeline_file
+    from registry.local.runner import Node, run_pipeline_file
 
-    def progress(node):  # type: ignore[no-untyped-def]
+    def progress(node: Node) -> None:
         if fmt == "text":
             shown = " ".join(f"{k}={v}" for k, v in node.shown_outputs().items())
             detail = shown if node.phase == "Succeeded" else node.message

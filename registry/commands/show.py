@@ -34,11 +34,10 @@ def command(ctx: click.Context, target: str, fmt: str) -> None:
         spec = load_component_from_file(path)
     else:
         spec = _load_reference(ctx, target)
-    info = describe(spec)
     if fmt == "text":
-        click.echo(render_text(info))
+        click.echo(render_text(spec))
     else:
-        emit_data(info, fmt)
+        emit_data(describe(spec), fmt)
 
 
 def _load_reference(ctx: click.Context, target: str) -> "ComponentSpec":

@@ -12,13 +12,23 @@ written atomically and hold a lock against concurrent edits.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from registry.errors import ArgumentError, CregError, did_you_mean
 from registry.sources.fetch import is_remote
 
 KEYS = ("registries",)
+
+
+@dataclass(frozen=True)
+class UserConfig:
+    """The checked config file."""
+
+    registries: tuple[str, ...] = ()
+
+    def to_data(self) -> dict[str, list[str]]:
+        return {"registries": list(self.registries)}
 
 
 def config_path() -> Path:
@@ -36,12 +46,12 @@ def normalize_root(root: str) -> str:
     return str(local_path(root).expanduser().resolve())
 
 
-def read_config(path: Path | None = None) -> dict[str, Any]:
+def read_config(path: Path | None = None) -> UserConfig:
     path = path or config_path()
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return {}
+        return UserConfig()
     from registry.yamlio import load_mapping
 
     doc = load_mapping(raw, str(path))
@@ -54,11 +64,11 @@ def read_config(path: Path | None = None) -> dict[str, Any]:
                                               "expected a list of registry URLs or directories"))
     if problems:
         raise CregError(problems=problems)
-    return doc.data
+    return UserConfig(tuple(registries))
 
 
 def configured_registries(path: Path | None = None) -> list[str]:
-    return list(read_config(path).get("registries", []))
+    return list(read_config(path).registries)
 
 
 def add_registry(root: str, path: Path | None = None) -> bool:
@@ -87,10 +97,9 @@ def _edit(root: str, add: bool, path: Path) -> bool:
     from registry.yamlio import dump
 
     with file_lock(path.with_name(path.name + ".lock")):
-        data = read_config(path)
-        registries = list(data.get("registries", []))
+        registries = read_config(path).registries
         if (root in registries) == add:
             return False
-        data["registries"] = registries + [root] if add else [r for r in registries if r != root]
-        atomic_write(path, dump(data).encode("utf-8"))
+        changed = UserConfig((*registries, root) if add else tuple(r for r in registries if r != root))
+        atomic_write(path, dump(changed.to_data()).encode("utf-8"))
     return True

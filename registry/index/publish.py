@@ -201,17 +201,22 @@ def interface_changes(old: ComponentSpec, new: ComponentSpec) -> list[Change]:
     """Every interface difference from ``old`` to ``new`` with the bump it needs."""
     changes = _io_changes("input", old.inputs, new.inputs)
     changes += _io_changes("output", old.outputs, new.outputs)
+    changes += _input_changes(old, new)
+    changes += [Change("minor", f"new output '{item.name}'", ("outputs", index))
+                for index, item in enumerate(new.outputs) if old.output(item.name) is None]
+    return changes
+
+
+def _input_changes(old: ComponentSpec, new: ComponentSpec) -> list[Change]:
+    """New inputs, and inputs that became required."""
+    changes: list[Change] = []
     for index, item in enumerate(new.inputs):
         before = old.input(item.name)
         if before is None:
-            level = "major" if item.required else "minor"
-            kind = "required" if item.required else "optional"
+            level, kind = ("major", "required") if item.required else ("minor", "optional")
             changes.append(Change(level, f"new {kind} input '{item.name}'", ("inputs", index)))
         elif item.required and not before.required:
             changes.append(Change("major", f"input '{item.name}' became required", ("inputs", index)))
-    for index, item in enumerate(new.outputs):
-        if old.output(item.name) is None:
-            changes.append(Change("minor", f"new output '{item.name}'", ("outputs", index)))
     return changes
 
 

@@ -101,7 +101,7 @@ def sha256_hex(data: bytes) -> str:
     OpenSSL's (hashlib), large ones OpenSSL, which hashes several times faster."""
     if len(data) < 256 * 1024:
         try:
-            from _sha256 import sha256  # CPython's own implementation
+            from _sha256 import sha256  # type: ignore[import-not-found]  # CPython's own; no stub
         except ImportError:  # pragma: no cover - other interpreters
             from hashlib import sha256
     else:
