@@ -14,7 +14,7 @@ import importlib
 import importlib.util
 import sys
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import click
 
@@ -51,9 +51,8 @@ class Settings:
     the CLI's start-up time.
     """
 
-    def __init__(self, registries: list[str] | None = None, offline: bool = False,
-                 traceback: bool = False) -> None:
-        self.registries = list(registries or [])
+    def __init__(self, registries: Iterable[str] = (), offline: bool = False, traceback: bool = False) -> None:
+        self.registries = list(registries)
         self.offline = offline
         self.traceback = traceback
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
 
-DEFAULT_IMAGE = "python:3.11"
+PYTHON_IMAGE = "python:3.11"
 SIMPLE_TYPES = {"int": "Integer", "float": "Float", "str": "String", "bool": "Boolean",
                 "list": "JsonArray", "dict": "JsonObject"}
 GENERIC_TYPES = {"list": "JsonArray", "List": "JsonArray", "Sequence": "JsonArray",
@@ -53,7 +53,7 @@ class TargetError(FromFuncError, ArgumentError):
 class Param:
     name: str
     type: str
-    default: Any = None
+    default: object = None  # any Python literal
     has_default: bool = False
 
     @property
@@ -345,13 +345,13 @@ def program(func: ast.FunctionDef, spec_name: str, description: str, params: lis
 # --- the spec --------------------------------------------------------------------------------
 
 
-def component_name(func_name: str) -> str:
+def spec_name(func_name: str) -> str:
     """``my_divmod`` -> ``My divmod`` (as KFP names function components)."""
     words = func_name.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 
 
-def serialize_default(kind: str, value: Any) -> str:
+def serialize_default(kind: str, value: object) -> str:
     return json.dumps(value) if kind in ("JsonArray", "JsonObject") else str(value)
 
 
@@ -391,7 +391,7 @@ def check_packages(packages: list[str]) -> None:
                             "(e.g. numpy, pandas==2.2.0)", arguments=["packages"])
 
 
-def function_to_spec(file: Path, func_name: str, base_image: str = DEFAULT_IMAGE,
+def function_to_spec(file: Path, func_name: str, base_image: str = PYTHON_IMAGE,
                      packages: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """The component spec (plain data) for ``func_name`` in ``file``."""
     source, tree = _parse_file(file)
@@ -421,7 +421,7 @@ def _parse_file(file: Path) -> tuple[str, ast.Module]:
 
 def _spec_data(func: ast.FunctionDef, params: list[Param], outputs: Outputs,
                image: str, packages: list[str]) -> dict[str, Any]:
-    name = component_name(func.name)
+    name = spec_name(func.name)
     description = ast.get_docstring(func) or ""
     data: dict[str, Any] = {"name": name}
     if description:
@@ -436,7 +436,7 @@ def _spec_data(func: ast.FunctionDef, params: list[Param], outputs: Outputs,
     return data
 
 
-def write_component(file: Path, func_name: str, out: Path, base_image: str = DEFAULT_IMAGE,
+def write_component(file: Path, func_name: str, out: Path, base_image: str = PYTHON_IMAGE,
                     packages: list[str] | tuple[str, ...] = ()) -> str:
     """Convert, validate the result as any component.yaml, and write it atomically."""
     from registry.component.model import load_component_from_text

@@ -19,6 +19,9 @@ from registry.component.checks import semantic_findings
 from registry.yamlio import Document, PathKey, load_mapping
 
 
+SPEC_FILE = "component.yaml"  # the file name of a component in a folder (KFP's convention)
+
+
 def digest_of(raw: bytes) -> str:
     """KFP's component digest: sha256 of the file bytes with CRLF turned into LF."""
     from registry.sources.store import sha256_digest

@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from registry.errors import ArgumentError, CregError, Problem
-from registry.component.model import ComponentSpec, InputSpec, TypeSpec, load_component_from_file, thaw
+from registry.component.model import (SPEC_FILE, ComponentSpec, InputSpec, TypeSpec, load_component_from_file,
+                                      thaw)
 
-COMPONENT_FILE = "component.yaml"
 COMPONENT_SUFFIX = ".component.yaml"
 
 
 def is_component_file(path: Path) -> bool:
-    return path.name == COMPONENT_FILE or path.name.endswith(COMPONENT_SUFFIX)
+    return path.name == SPEC_FILE or path.name.endswith(COMPONENT_SUFFIX)
 
 
 def find_component_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -94,9 +94,9 @@ def _describe_implementation(spec: ComponentSpec) -> dict[str, Any]:
 
 
 def _graph_tasks(graph: Mapping[str, Any]) -> list[tuple[str, str | None]]:
-    """``(task name, what its componentRef names)`` of every task of a graph component."""
-    tasks: Mapping[str, Mapping[str, Any]] = graph.get("tasks") or {}
-    return [(name, _ref_text(task.get("componentRef") or {})) for name, task in tasks.items()]
+    """``(task name, what its componentRef names)`` of every task (the schema requires both keys)."""
+    tasks: Mapping[str, Mapping[str, Any]] = graph["tasks"]
+    return [(name, _ref_text(task["componentRef"])) for name, task in tasks.items()]
 
 
 def _ref_text(ref: Mapping[str, Any]) -> str | None:

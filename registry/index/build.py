@@ -23,14 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from registry.component.model import ComponentSpec
+from registry.component.model import SPEC_FILE, ComponentSpec
 from registry.component.version import NAME_PATTERN, VERSION_PATTERN, ComponentVersion
 from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
 from registry.index.edit import IndexEdit
 from registry.index.model import ArchiveSource, IndexEntry, PathSource
-from registry.index.publish import summary_line, today_utc
+from registry.index.publish import index_description, today_utc
 
-SPEC_FILE = "component.yaml"
 MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
 SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
 Built = dict[tuple[str, str], IndexEntry]  # (name, version) -> the entry the tree gives it
@@ -41,7 +40,7 @@ class IndexBuildError(CregError):
 
 
 @dataclass
-class Summary:
+class IndexReport:
     """What an import or build did, for the report and the exit code."""
 
     added: list[str] = field(default_factory=list)
@@ -70,24 +69,24 @@ def tree_base(root: Path, prefix: str | None) -> Path:
     return base
 
 
-def scan_tree(root: Path, base: Path, summary: Summary) -> Built:
+def scan_tree(root: Path, base: Path, report: IndexReport) -> Built:
     """``{(name, version): entry}`` for every valid ``<name>/<version>/component.yaml`` below ``base``."""
     from registry.component.model import load_component_from_file
 
     found: Built = {}
     for path in sorted(_spec_files(base)):
-        name_version = _name_version(path.relative_to(base), summary, path)
+        name_version = _name_version(path.relative_to(base), report, path)
         if name_version is None:
             continue
         try:
             spec = load_component_from_file(path)
         except CregError as exc:
-            summary.invalid += exc.problems or [Problem(str(path), 0, 0, "", str(exc))]
-            summary.invalid_files += 1
+            report.invalid += exc.problems or [Problem(str(path), 0, 0, "", str(exc))]
+            report.invalid_files += 1
             continue
         component = ComponentVersion(*name_version, spec.digest)
         found[name_version] = IndexEntry(component, PathSource(path.relative_to(root).as_posix()),
-                                         description=summary_line(spec.description))
+                                         description=index_description(spec.description))
     return found
 
 
@@ -105,14 +104,14 @@ def _spec_files(base: Path) -> list[Path]:
     return files
 
 
-def _name_version(relative: Path, summary: Summary, path: Path) -> tuple[str, str] | None:
+def _name_version(relative: Path, report: IndexReport, path: Path) -> tuple[str, str] | None:
     parts = relative.parts[:-1]
     if len(parts) < 2:
-        summary.skipped.append(f"{path}: not in a <name>/<version>/ folder")
+        report.skipped.append(f"{path}: not in a <name>/<version>/ folder")
         return None
     name, version = "/".join(parts[:-1]), parts[-1]
     if not NAME_PATTERN.match(name) or not VERSION_PATTERN.match(version):
-        summary.skipped.append(f"{path}: '{name}'/'{version}' is not a valid component name/version")
+        report.skipped.append(f"{path}: '{name}'/'{version}' is not a valid component name/version")
         return None
     return name, version
 
@@ -138,11 +137,11 @@ def _carried(entry: IndexEntry, old: IndexEntry | None) -> IndexEntry:
     return replace(entry, created=old.created, deprecated=old.deprecated, allow_breaking=old.allow_breaking)
 
 
-def scan_valid_tree(root: Path, prefix: str | None, summary: Summary) -> Built:
+def scan_valid_tree(root: Path, prefix: str | None, report: IndexReport) -> Built:
     """``scan_tree`` that refuses a tree holding an invalid spec (every problem listed)."""
-    built = scan_tree(root, tree_base(root, prefix), summary)
-    if summary.invalid:
-        raise IndexBuildError(problems=summary.invalid)
+    built = scan_tree(root, tree_base(root, prefix), report)
+    if report.invalid:
+        raise IndexBuildError(problems=report.invalid)
     return built
 
 
@@ -157,15 +156,15 @@ def refuse_dropping_packages(existing: dict[str, list[IndexEntry]], built: Built
             f"pass {mention('merge')} to keep them, or remove them from index.yaml by hand"))], arguments=["merge"])
 
 
-def build(root: str | Path, merge: bool = False, prefix: str | None = None) -> Summary:
+def build(root: str | Path, merge: bool = False, prefix: str | None = None) -> IndexReport:
     """Regenerate ``root/index.yaml`` from the tree (see the module docstring)."""
     from registry.index.edit import editing
 
     root = Path(root)
     if not root.is_dir():
         raise ArgumentError("root", f"{root}: not a folder")
-    summary = Summary()
-    built = scan_valid_tree(root, prefix, summary)
+    report = IndexReport()
+    built = scan_valid_tree(root, prefix, report)
     with editing(root) as index:
         before = {(n, e.component.version): e.component.digest for n, es in index.components.items() for e in es}
         if not merge:
@@ -173,8 +172,8 @@ def build(root: str | Path, merge: bool = False, prefix: str | None = None) -> S
         index.components = merge_entries(index.components, built, merge)
         index.changed = True
     for key, entry in sorted(built.items()):
-        (summary.unchanged if before.get(key) == entry.component.digest else summary.added).append("@".join(key))
-    return summary
+        (report.unchanged if before.get(key) == entry.component.digest else report.added).append("@".join(key))
+    return report
 
 
 def built_index_bytes(root: str | Path, prefix: str | None = None) -> bytes:
@@ -182,7 +181,7 @@ def built_index_bytes(root: str | Path, prefix: str | None = None) -> bytes:
     from registry.index.edit import index_bytes, read_index
 
     root = Path(root)
-    built = scan_valid_tree(root, prefix, Summary())
+    built = scan_valid_tree(root, prefix, IndexReport())
     index = read_index(root)
     index.components = merge_entries(index.components, built, keep_others=False)
     return index_bytes(index)
@@ -237,7 +236,7 @@ def archive_components(data: bytes, source: str) -> tuple[list[tuple[str, bytes]
     return members, top
 
 
-def component_name(member: str, top: str, prefix: str) -> str | None:
+def name_from_member(member: str, top: str, prefix: str) -> str | None:
     """``pipelines-0.2.5/components/a/b/component.yaml`` -> ``a/b`` (None outside the prefix)."""
     relative = member[len(top) + 1:] if top else member
     prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
@@ -247,7 +246,7 @@ def component_name(member: str, top: str, prefix: str) -> str | None:
 
 
 def import_archive(location: str, tag: str, registry_dir: str | Path, prefix: str = "components/",
-                   archive_url: str | None = None) -> Summary:
+                   archive_url: str | None = None) -> IndexReport:
     """Index every valid component.yaml of a tag archive as ``name@tag``."""
     from registry.index.edit import editing
     from registry.sources.store import sha256_digest
@@ -258,59 +257,59 @@ def import_archive(location: str, tag: str, registry_dir: str | Path, prefix: st
 
     registry_dir = Path(registry_dir)
     data = download_bytes(location, limit=MAX_ARCHIVE_BYTES)
-    summary = Summary()
+    report = IndexReport()
     members, top = archive_components(data, location)  # refused archives: nothing is copied
-    specs = _valid_specs(members, top, prefix, location, summary)
+    specs = _valid_specs(members, top, prefix, location, report)
     created = today_utc()
     with editing(registry_dir) as index:
         archive = archive_reference(location, data, registry_dir, archive_url)
         for name, member, spec in specs:
             source = ArchiveSource(archive, sha256_digest(data), member)
             entry = IndexEntry(ComponentVersion(name, tag, spec.digest), source,
-                               description=summary_line(spec.description), created=created)
-            _add(index, entry, summary, origin=f"{location}!{member}")
-    return summary
+                               description=index_description(spec.description), created=created)
+            _add(index, entry, report, origin=f"{location}!{member}")
+    return report
 
 
 def _valid_specs(members: list[tuple[str, bytes]], top: str, prefix: str, location: str,
-                 summary: Summary) -> list[tuple[str, str, ComponentSpec]]:
-    """``(name, member, spec)`` of every valid component below ``prefix``; the rest go to ``summary``."""
+                 report: IndexReport) -> list[tuple[str, str, ComponentSpec]]:
+    """``(name, member, spec)`` of every valid component below ``prefix``; the rest go to ``report``."""
     from registry.component.model import load_component_from_text
 
     out: list[tuple[str, str, ComponentSpec]] = []
     for member, raw in sorted(members):
-        name = _member_name(member, top, prefix, summary)
+        name = _checked_member_name(member, top, prefix, report)
         if name is None:
             continue
         try:
             out.append((name, member, load_component_from_text(raw, f"{location}!{member}")))
         except CregError as exc:
-            summary.invalid += exc.problems or [Problem(f"{location}!{member}", 0, 0, "", str(exc))]
-            summary.invalid_files += 1
+            report.invalid += exc.problems or [Problem(f"{location}!{member}", 0, 0, "", str(exc))]
+            report.invalid_files += 1
     return out
 
 
-def _member_name(member: str, top: str, prefix: str, summary: Summary) -> str | None:
-    name = component_name(member, top, prefix)
+def _checked_member_name(member: str, top: str, prefix: str, report: IndexReport) -> str | None:
+    name = name_from_member(member, top, prefix)
     if name is None or name == ".":
-        summary.skipped.append(f"{member}: not in a folder below '{prefix}'")
+        report.skipped.append(f"{member}: not in a folder below '{prefix}'")
         return None
     if not NAME_PATTERN.match(name):
-        summary.skipped.append(f"{member}: '{name}' is not a valid component name")
+        report.skipped.append(f"{member}: '{name}' is not a valid component name")
         return None
     return name
 
 
-def _add(index: IndexEdit, entry: IndexEntry, summary: Summary, origin: str) -> None:
+def _add(index: IndexEdit, entry: IndexEntry, report: IndexReport, origin: str) -> None:
     component = entry.component
     existing = index.entry(component.name, component.version)
     if existing is None:
         index.put(entry)
-        summary.added.append(component.ref)
+        report.added.append(component.ref)
     elif existing.component.digest == component.digest:
-        summary.unchanged.append(component.ref)
+        report.unchanged.append(component.ref)
     else:
-        summary.conflicts.append(index.problem(index.position(component.name, component.version) + ["digest"],
+        report.conflicts.append(index.problem(index.position(component.name, component.version) + ["digest"],
                                                f"{component.ref} is already indexed with digest "
                                                f"{existing.component.digest}; {origin} has "
                                                f"{component.digest}; a published version never changes"))

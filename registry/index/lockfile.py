@@ -91,13 +91,13 @@ def _parse(raw: bytes, file: str) -> dict[str, LockEntry]:
             problems.append(doc.positions.problem(doc.data, ["components", i],
                                                   f"expected string fields {', '.join(missing)}"))
             continue
-        entries[item["ref"]] = _entry(item)
+        entries[item["ref"]] = _lock_entry(item)
     if problems:
         raise LockError(problems=problems)
     return entries
 
 
-def _entry(item: dict[str, Any]) -> LockEntry:
+def _lock_entry(item: dict[str, Any]) -> LockEntry:
     """A checked lock item (its four required fields are strings) -> its record."""
     component = ComponentVersion(item["name"], item["version"], item["digest"])
     return LockEntry(item["ref"], component, str(item.get("source", "")), str(item.get("registry", "")))
@@ -110,9 +110,9 @@ def lock_path_for(pipeline: Path) -> Path:
 Site = tuple[int, int, str]  # line, column and JSON path of a reference in its file
 
 
-def refs_in_file(path: Path) -> list[str]:
+def refs_in_file(path: str | Path) -> list[str]:
     """Component references in a pipeline file (``tasks.*.component``) or a list of refs."""
-    return list(ref_sites(path))
+    return list(ref_sites(Path(path)))
 
 
 def ref_sites(path: Path) -> dict[str, Site]:
@@ -135,12 +135,14 @@ def ref_sites(path: Path) -> dict[str, Site]:
     return sites
 
 
-def _yaml_refs(data: Any) -> list[tuple[str, list[Any]]]:
+def _yaml_refs(data: dict[str, Any] | list[Any]) -> list[tuple[str, list[Any]]]:
     """``(ref, path)`` of every string of a YAML list, or every ``component: NAME@REF`` (tasks,
-    finally, nested groups) and ``components: [...]`` item of a pipeline."""
+    finally, nested groups) and ``components: [...]`` item of a pipeline (not checked yet)."""
     if isinstance(data, list):
         return [(item, [i]) for i, item in enumerate(data) if isinstance(item, str)]
-    found = [(c, ["components", i]) for i, c in enumerate(data.get("components") or []) if isinstance(c, str)]
+    listed = data.get("components")
+    found = [(c, ["components", i]) for i, c in enumerate(listed if isinstance(listed, list) else [])
+             if isinstance(c, str)]
     pending: deque[tuple[Any, list[Any]]] = deque([(data, [])])
     while pending:
         node, where = pending.popleft()

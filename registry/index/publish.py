@@ -26,7 +26,7 @@ import datetime
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from registry.component.model import ComponentSpec, InputSpec, OutputSpec, thaw
+from registry.component.model import SPEC_FILE, ComponentSpec, InputSpec, OutputSpec, thaw
 from registry.component.version import (NAME_PATTERN, VERSION_PATTERN, ComponentVersion, SemVer, parse_range,
                                         parse_semver)
 from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
@@ -34,7 +34,6 @@ from registry.index.edit import IndexEdit
 from registry.index.model import ArchiveSource, Deprecation, IndexEntry, PathSource
 
 LEVELS = ("patch", "minor", "major")
-SPEC_FILE = "component.yaml"
 # A component lives at <registry>/<name>/..., so its first name part must not be one of the
 # registry's own entries (the index, and the folder where import-archive keeps archives).
 RESERVED_NAMES = frozenset({"index.yaml", "archives"})
@@ -185,11 +184,11 @@ def pack_component(path: Path, folder: Path, spec_file: Path, top: str, registry
 
 def new_entry(candidate: Candidate, allow_breaking: bool, today: str) -> IndexEntry:
     source = ArchiveSource(candidate.archive_path, candidate.archive_digest, candidate.member)
-    return IndexEntry(candidate.component, source, description=summary_line(candidate.spec.description),
+    return IndexEntry(candidate.component, source, description=index_description(candidate.spec.description),
                       created=today, allow_breaking=allow_breaking)
 
 
-def summary_line(description: str | None) -> str:
+def index_description(description: str | None) -> str:
     """The index's one-line description: the first non-empty line of the spec's description."""
     return next((line.strip() for line in (description or "").splitlines() if line.strip()), "")
 

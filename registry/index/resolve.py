@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from registry.component.version import ComponentVersion
 from registry.errors import CregError, CregWarning, did_you_mean, mention
+from registry.index.lockfile import Lock, LockEntry, LockError, refs_in_file
 from registry.index.model import (ArchiveSource, Index, IndexEntry, ResolveError, Source, UrlSource, load_index,
                                   split_ref)
 from registry.sources.fetch import OfflineError, download_bytes, download_to_file, is_remote
@@ -23,7 +24,6 @@ from registry.sources.store import Store, atomic_write, sha256_hex
 
 if TYPE_CHECKING:
     from registry.component.model import ComponentSpec
-    from registry.index.lockfile import Lock, LockEntry
 
 __all__ = ["CregWarning", "DeprecatedComponentWarning", "Registry", "RegistryOptions", "Resolved", "ResolveError",
            "OfflineError", "load_component", "refs_in_file", "env_offline"]
@@ -228,19 +228,19 @@ class Registry:
     """Several registries searched in order (the built-in one last), one cache, one lock."""
 
     def __init__(self, sources: Iterable[str] | None = None, *, offline: bool | None = None,
-                 cache_dir: Path | None = None, lock: "Lock | None" = None, frozen: bool = False) -> None:
+                 cache_dir: Path | None = None, lock: Lock | None = None, frozen: bool = False) -> None:
         self.offline = env_offline() if offline is None else offline
         self.store = Store(cache_dir)
         self.lock = lock
         self.frozen = frozen
-        given = [RegistrySource(r, self.store, self.offline) for r in dict.fromkeys(sources or [])]
+        given = [RegistrySource(r, self.store, self.offline) for r in dict.fromkeys(sources or ())]
         unique = list({s.root: s for s in given}.values())
         # The built-in registry is always searched last (a duplicate of it is harmless).
         self.sources = unique + [RegistrySource(None, self.store, self.offline)]
         self._skipped: set[str] = set()  # roots of unreadable registries, already warned about
 
     @classmethod
-    def configured(cls, options: RegistryOptions = RegistryOptions(), *, lock: "Lock | None" = None) -> "Registry":
+    def configured(cls, options: RegistryOptions = RegistryOptions(), *, lock: Lock | None = None) -> "Registry":
         """``options.registries``, then ``$CREG_REGISTRIES``, then the config file's (the built-in last)."""
         from registry.index.config import configured_registries
 
@@ -256,8 +256,6 @@ class Registry:
             if locked is not None:
                 return self._resolve_locked(ref, locked, self.lock.path)
             if self.frozen:
-                from registry.index.lockfile import LockError
-
                 raise LockError(f"{self.lock.path}: '{ref}' is not in the lock (frozen); run 'creg lock'")
         source, _ = self._owner(name)
         entry = source.index().match(name, spec)
@@ -304,9 +302,7 @@ class Registry:
                           DeprecatedComponentWarning, stacklevel=3)
         return Resolved(entry, self._location(source, entry.source), source.root)
 
-    def _resolve_locked(self, ref: str, locked: "LockEntry", lock_path: Path) -> Resolved:
-        from registry.index.lockfile import LockError
-
+    def _resolve_locked(self, ref: str, locked: LockEntry, lock_path: Path) -> Resolved:
         pinned = locked.component
         source, index = self._owner(pinned.name)
         entry = next((e for e in index.versions(pinned.name) if e.component.version == pinned.version), None)
@@ -421,15 +417,6 @@ def load_component(ref: str, registries: Iterable[str] | None = None, offline: b
     from registry.index.config import configured_registries
 
     roots = list(registries) if registries is not None else env_registries() + configured_registries()
-    lock = None
-    if lockfile is not None:
-        from registry.index.lockfile import Lock
-
-        lock = Lock.load(Path(lockfile), required=frozen)
+    lock = Lock.load(Path(lockfile), required=frozen) if lockfile is not None else None
     return Registry(roots, offline=offline, lock=lock, frozen=frozen).load(ref)
 
-
-def refs_in_file(path: str | Path) -> list[str]:
-    from registry.index.lockfile import refs_in_file as _refs
-
-    return _refs(Path(path))
