@@ -17,7 +17,7 @@ def emit_data(data: Any, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, sort_keys=False))
     else:
-        from registry.yamlio import dump
+        from registry.yamlio import dump  # lazy: start-up (yaml; json output never needs it)
 
         click.echo(dump(data), nl=False)
 

@@ -22,13 +22,13 @@ def global_settings(ctx: click.Context) -> Settings:
 
 def registry_options(ctx: click.Context) -> "RegistryOptions":
     """``--registry`` and ``--offline`` as the library takes them."""
-    from registry.index.resolve import RegistryOptions  # lazy: start-up (requests, via fetch)
+    from registry.index.resolve import RegistryOptions  # lazy: start-up
 
     settings = global_settings(ctx)
     return RegistryOptions(tuple(settings.registries), settings.offline)
 
 
 def open_registry(ctx: click.Context) -> "Registry":
-    from registry.index.resolve import Registry  # lazy: start-up (requests, via fetch)
+    from registry.index.resolve import Registry  # lazy: start-up
 
     return Registry.configured(registry_options(ctx))

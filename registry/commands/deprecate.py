@@ -20,7 +20,7 @@ from registry.errors import ArgumentError
 def command(ctx: click.Context, ref: str, message: str, replacement: str | None, registry_dir: Path | None) -> None:
     """Mark a published version deprecated.  Nothing is deleted: lockfiles that pin the
     version keep resolving it; new resolutions of ranges prefer other versions."""
-    from registry.index.publish import deprecate
+    from registry.index.publish import deprecate  # lazy: start-up
 
     target = registry_dir or _only_local_registry(ctx)
     click.echo(deprecate(target, ref, message, replacement))

@@ -39,6 +39,6 @@ def main() -> None:
         with open(os.path.join(os.path.dirname(__file__), "help.txt"), encoding="utf-8") as text:
             sys.stdout.write(text.read())
         sys.exit(0)
-    from registry.commands.group import main as cli_main
+    from registry.commands.group import main as cli_main  # lazy: start-up
 
     cli_main()

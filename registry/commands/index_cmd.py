@@ -21,7 +21,7 @@ def command() -> None:
               help="Scan SUBDIR/<name>/<version>/component.yaml (default: components/ when it exists, else DIR).")
 def build_command(root: Path, merge: bool, prefix: str | None) -> None:
     """Regenerate ROOT/index.yaml from ROOT's <name>/<version>/component.yaml tree."""
-    from registry.index.build import build
+    from registry.index.build import build  # lazy: start-up
 
     report = build(root, merge=merge, prefix=prefix)
     for line in report.skipped:
@@ -42,7 +42,7 @@ def build_command(root: Path, merge: bool, prefix: str | None) -> None:
 def import_command(location: str, tag: str, registry_dir: Path, prefix: str, archive_url: str | None,
                    strict: bool) -> None:
     """Index every component.yaml of a tagged archive as NAME@TAG (NAME = its folder below --prefix)."""
-    from registry.index.build import import_archive
+    from registry.index.build import import_archive  # lazy: start-up
 
     report = import_archive(location, tag, registry_dir, prefix=prefix, archive_url=archive_url)
     for problem in report.invalid + report.conflicts:

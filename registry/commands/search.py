@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from registry.commands._output import emit_data
 from registry.commands._reg import FORMATS, open_registry
 
 
@@ -17,8 +18,6 @@ def command(ctx: click.Context, text: str, fmt: str) -> None:
     rows = [{"name": e.component.name, "version": e.component.version, "description": e.description,
              "registry": root} for e, root in hits]
     if fmt != "text":
-        from registry.commands._output import emit_data
-
         emit_data(rows, fmt)
         return
     if not rows:

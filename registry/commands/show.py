@@ -9,6 +9,7 @@ import click
 
 from registry.commands._output import FORMATS, emit_data
 from registry.commands._reg import open_registry
+from registry.errors import ArgumentError
 
 if TYPE_CHECKING:
     from registry.component.model import ComponentSpec
@@ -23,13 +24,13 @@ def command(ctx: click.Context, target: str, fmt: str) -> None:
 
     PATH_OR_REF is a component.yaml file, or a registry reference such as add@1.0.0.
     """
-    from registry.component.view import describe, render_text
+    from registry.component.view import describe, render_text  # lazy: start-up
 
     path = Path(target)
     if path.is_dir() and (path / "component.yaml").is_file():
         path = path / "component.yaml"
     if path.is_file():
-        from registry.component.model import load_component_from_file
+        from registry.component.model import load_component_from_file  # lazy: start-up
 
         spec = load_component_from_file(path)
     else:
@@ -46,8 +47,6 @@ def _load_reference(ctx: click.Context, target: str) -> "ComponentSpec":
     A bare NAME is a reference too (the newest release, as the README promises), so only
     names that look like files are refused here.
     """
-    from registry.errors import ArgumentError
-
     if Path(target).is_dir():
         raise ArgumentError("target", f"{target}: no component.yaml in this folder (give the folder of one "
                                       "version, e.g. components/add/1.0.0)")

@@ -6,6 +6,7 @@ import click
 
 from registry.commands._reg import registry_options
 from registry.commands.compile import parse_params
+from registry.errors import ArgumentError
 
 
 @click.command("submit")
@@ -22,9 +23,8 @@ from registry.commands.compile import parse_params
 def command(ctx: click.Context, pipeline: str, server: str | None, namespace: str | None, kind: str,
             params: tuple[str, ...], wait: bool, timeout: float) -> None:
     """Compile a pipeline and create it on an Argo Server (token from $ARGO_TOKEN)."""
-    from registry.argo.compiler import compile_document, gc_paused, load_pipeline, registry_loader
-    from registry.errors import ArgumentError
-    from registry.argo.server import Server, submit_document, wait_for
+    from registry.argo.compiler import compile_document, gc_paused, load_pipeline, registry_loader  # lazy: start-up
+    from registry.argo.server import Server, submit_document, wait_for  # lazy: start-up
 
     target = Server.from_options(server, namespace)
     if wait and kind != "Workflow":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from registry.commands._output import emit_data
 from registry.commands._reg import FORMATS, open_registry
 
 
@@ -15,8 +16,6 @@ def command(ctx: click.Context, name: str, fmt: str) -> None:
     """List the versions of NAME (newest first), with digests and deprecations."""
     entries = open_registry(ctx).versions(name)
     if fmt != "text":
-        from registry.commands._output import emit_data
-
         emit_data([e.to_dict() for e in entries], fmt)
         return
     for entry in entries:

@@ -29,7 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from registry.component.model import load_component_from_text
 from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
+from registry.sources.store import atomic_write
+from registry.yamlio import dump
 
 PYTHON_IMAGE = "python:3.11"
 SIMPLE_TYPES = {"int": "Integer", "float": "Float", "str": "String", "bool": "Boolean",
@@ -439,10 +442,6 @@ def _spec_data(func: ast.FunctionDef, params: list[Param], outputs: Outputs,
 def write_component(file: Path, func_name: str, out: Path, base_image: str = PYTHON_IMAGE,
                     packages: list[str] | tuple[str, ...] = ()) -> str:
     """Convert, validate the result as any component.yaml, and write it atomically."""
-    from registry.component.model import load_component_from_text
-    from registry.sources.store import atomic_write
-    from registry.yamlio import dump
-
     data = function_to_spec(file, func_name, base_image, packages)
     text = dump(data, literal_blocks=True)  # the program stays readable as a | block
     if load_component_from_text(text, str(out)).to_dict() != data:

@@ -13,10 +13,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
+from registry.component.checks import semantic_findings
 from registry.errors import Problem, SpecError
 from registry.resources import checker
-from registry.component.checks import semantic_findings
-from registry.yamlio import Document, PathKey, load_mapping
+from registry.sources.store import sha256_digest
+from registry.yamlio import Document, PathKey, load_any, load_mapping
 
 
 SPEC_FILE = "component.yaml"  # the file name of a component in a folder (KFP's convention)
@@ -24,8 +25,6 @@ SPEC_FILE = "component.yaml"  # the file name of a component in a folder (KFP's 
 
 def digest_of(raw: bytes) -> str:
     """KFP's component digest: sha256 of the file bytes with CRLF turned into LF."""
-    from registry.sources.store import sha256_digest
-
     return sha256_digest(raw.replace(b"\r\n", b"\n"))
 
 
@@ -104,8 +103,6 @@ class ComponentSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as plain data, in the component.yaml layout."""
-        from registry.yamlio import load_any
-
         return load_any(self.text, self.source)[0]
 
 
@@ -142,7 +139,7 @@ def check_document(doc: Document) -> list[Problem]:
     """
     findings = list(_non_string_keys(doc.data, [])) if _any_non_string_key(doc.data) else []
     if not findings and not checker("component.schema.json").is_valid(doc.data):
-        from registry.component.schema import schema_findings
+        from registry.component.schema import schema_findings  # lazy: start-up (jsonschema, for failures only)
 
         findings = schema_findings(doc.data) + _pipeline_hint(doc.data)
     findings += semantic_findings(doc.data)

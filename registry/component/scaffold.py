@@ -9,13 +9,14 @@ The result is validated like any component.yaml before anything is written.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from registry.errors import ArgumentError, CregError
+import jinja2
+import yaml
+
+from registry.component.model import load_component_from_text
 from registry.component.version import NAME_PATTERN, VERSION_PATTERN, parse_semver
-
-if TYPE_CHECKING:
-    import jinja2
+from registry.errors import ArgumentError, CregError
+from registry.sources.store import atomic_write
 
 SCAFFOLD_IMAGE = "alpine:3.20"
 DEFAULT_VERSION = "0.1.0"
@@ -28,14 +29,10 @@ class ScaffoldError(CregError):
 
 def yaml_scalar(value: object) -> str:
     """Any value -> one double-quoted YAML scalar (escapes included), never YAML structure."""
-    import yaml
-
     return yaml.safe_dump(str(value), default_style='"', width=2**31 - 1, allow_unicode=True).rstrip("\n")
 
 
-def _environment() -> "jinja2.Environment":
-    import jinja2
-
+def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("registry.component", "templates"),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     env.filters["yaml_scalar"] = yaml_scalar
@@ -53,9 +50,6 @@ def scaffold_files(name: str, image: str, version: str, folder: str) -> dict[str
 def scaffold(name: str, base_dir: str | Path = "components", image: str = SCAFFOLD_IMAGE,
              version: str = DEFAULT_VERSION) -> Path:
     """Write the scaffold and return its folder; refuses to overwrite an existing component."""
-    from registry.component.model import load_component_from_text
-    from registry.sources.store import atomic_write
-
     _check_name_and_version(name, version)
     _check_image(image)
     folder = Path(base_dir) / name / version
@@ -71,7 +65,8 @@ def scaffold(name: str, base_dir: str | Path = "components", image: str = SCAFFO
 def _check_image(image: str) -> None:
     """An empty image validates as YAML but no cluster can pull it."""
     if not image.strip():
-        raise ArgumentError.bad_value("image", f"{image!r} is not an image reference (e.g. alpine:3.20, python:3.11-slim)")
+        raise ArgumentError.bad_value("image", f"{image!r} is not an image reference "
+                                               "(e.g. alpine:3.20, python:3.11-slim)")
 
 
 def _check_name_and_version(name: str, version: str) -> None:
@@ -80,4 +75,5 @@ def _check_name_and_version(name: str, version: str) -> None:
                                     "parts separated by '/' (e.g. text/upper)")
     # A new component starts on semver: publish checks every later version number against it.
     if not VERSION_PATTERN.match(version) or parse_semver(version) is None:
-        raise ArgumentError.bad_value("version", f"'{version}' is not a semantic version MAJOR.MINOR.PATCH (e.g. 0.1.0)")
+        raise ArgumentError.bad_value("version", f"'{version}' is not a semantic version MAJOR.MINOR.PATCH "
+                                                 "(e.g. 0.1.0)")

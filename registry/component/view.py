@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -141,8 +142,6 @@ def _type_text(value: TypeSpec) -> str:
         return "(any)"
     if isinstance(value, str):
         return value
-    import json  # lazy: start-up (only structured types need it)
-
     return json.dumps(thaw(value), separators=(",", ":"))
 
 

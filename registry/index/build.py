@@ -23,12 +23,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from registry.component.model import SPEC_FILE, ComponentSpec
+from registry.component.model import SPEC_FILE, ComponentSpec, load_component_from_file, load_component_from_text
 from registry.component.version import NAME_PATTERN, VERSION_PATTERN, ComponentVersion
 from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
-from registry.index.edit import IndexEdit
+from registry.index.edit import IndexEdit, editing, index_bytes, read_index
 from registry.index.model import ArchiveSource, IndexEntry, PathSource
 from registry.index.publish import index_description, today_utc
+from registry.sources.archives import read_members
+from registry.sources.fetch import download_bytes, is_remote, local_path
+from registry.sources.store import atomic_write, sha256_digest
 
 MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
 SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
@@ -71,8 +74,6 @@ def tree_base(root: Path, prefix: str | None) -> Path:
 
 def scan_tree(root: Path, base: Path, report: IndexReport) -> Built:
     """``{(name, version): entry}`` for every valid ``<name>/<version>/component.yaml`` below ``base``."""
-    from registry.component.model import load_component_from_file
-
     found: Built = {}
     for path in sorted(_spec_files(base)):
         name_version = _name_version(path.relative_to(base), report, path)
@@ -116,7 +117,8 @@ def _name_version(relative: Path, report: IndexReport, path: Path) -> tuple[str,
     return name, version
 
 
-def merge_entries(existing: dict[str, list[IndexEntry]], built: Built, keep_others: bool) -> dict[str, list[IndexEntry]]:
+def merge_entries(existing: dict[str, list[IndexEntry]], built: Built,
+                  keep_others: bool) -> dict[str, list[IndexEntry]]:
     """Built entries (carrying the existing entry's created/deprecated/allowBreaking) plus, when
     ``keep_others``, the existing entries the tree does not have."""
     old = {(name, e.component.version): e for name, entries in existing.items() for e in entries}
@@ -158,8 +160,6 @@ def refuse_dropping_packages(existing: dict[str, list[IndexEntry]], built: Built
 
 def build(root: str | Path, merge: bool = False, prefix: str | None = None) -> IndexReport:
     """Regenerate ``root/index.yaml`` from the tree (see the module docstring)."""
-    from registry.index.edit import editing
-
     root = Path(root)
     if not root.is_dir():
         raise ArgumentError("root", f"{root}: not a folder")
@@ -178,8 +178,6 @@ def build(root: str | Path, merge: bool = False, prefix: str | None = None) -> I
 
 def built_index_bytes(root: str | Path, prefix: str | None = None) -> bytes:
     """What ``build(root)`` would write, without writing it (for staleness checks)."""
-    from registry.index.edit import index_bytes, read_index
-
     root = Path(root)
     built = scan_valid_tree(root, prefix, IndexReport())
     index = read_index(root)
@@ -195,8 +193,6 @@ def archive_reference(location: str, data: bytes, registry_dir: Path, archive_ur
 
     Called with the index lock held, so two imports cannot race on one ``archives/`` name.
     """
-    from registry.sources.fetch import is_remote, local_path
-
     if archive_url or is_remote(location):
         return archive_url or location
     return _keep_local_archive(local_path(location), data, registry_dir)
@@ -204,8 +200,6 @@ def archive_reference(location: str, data: bytes, registry_dir: Path, archive_ur
 
 def _keep_local_archive(path: Path, data: bytes, registry_dir: Path) -> str:
     """A local archive outside the registry is copied into ``archives/`` so the registry stays whole."""
-    from registry.sources.store import atomic_write
-
     root = registry_dir.resolve()
     if root in path.resolve().parents:
         return path.resolve().relative_to(root).as_posix()
@@ -223,8 +217,6 @@ def archive_components(data: bytes, source: str) -> tuple[list[tuple[str, bytes]
 
     An archive holding any unsafe member is refused whole (``ArchiveError``).
     """
-    from registry.sources.archives import read_members
-
     tops: set[str] = set()
 
     def wanted(name: str) -> bool:
@@ -248,13 +240,8 @@ def name_from_member(member: str, top: str, prefix: str) -> str | None:
 def import_archive(location: str, tag: str, registry_dir: str | Path, prefix: str = "components/",
                    archive_url: str | None = None) -> IndexReport:
     """Index every valid component.yaml of a tag archive as ``name@tag``."""
-    from registry.index.edit import editing
-    from registry.sources.store import sha256_digest
-
     if not VERSION_PATTERN.match(tag):
         raise ArgumentError.bad_value("tag", f"'{tag}' is not a valid version (letters, digits, '.', '_', '+', '-')")
-    from registry.sources.fetch import download_bytes
-
     registry_dir = Path(registry_dir)
     data = download_bytes(location, limit=MAX_ARCHIVE_BYTES)
     report = IndexReport()
@@ -274,8 +261,6 @@ def import_archive(location: str, tag: str, registry_dir: str | Path, prefix: st
 def _valid_specs(members: list[tuple[str, bytes]], top: str, prefix: str, location: str,
                  report: IndexReport) -> list[tuple[str, str, ComponentSpec]]:
     """``(name, member, spec)`` of every valid component below ``prefix``; the rest go to ``report``."""
-    from registry.component.model import load_component_from_text
-
     out: list[tuple[str, str, ComponentSpec]] = []
     for member, raw in sorted(members):
         name = _checked_member_name(member, top, prefix, report)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from registry.errors import ArgumentError, CregError, did_you_mean
-from registry.sources.fetch import is_remote
+from registry.sources.fetch import is_remote, local_path
+from registry.sources.store import atomic_write, file_lock
 
 KEYS = ("registries",)
 
@@ -41,8 +42,6 @@ def normalize_root(root: str) -> str:
     root = root.strip()
     if is_remote(root):
         return root.rstrip("/")
-    from registry.sources.fetch import local_path
-
     return str(local_path(root).expanduser().resolve())
 
 
@@ -52,7 +51,7 @@ def read_config(path: Path | None = None) -> UserConfig:
         raw = path.read_bytes()
     except FileNotFoundError:
         return UserConfig()
-    from registry.yamlio import load_mapping
+    from registry.yamlio import load_mapping  # lazy: start-up (yaml; only when a config file exists)
 
     doc = load_mapping(raw, str(path))
     problems = [doc.positions.problem(doc.data, [key], f"unknown key '{key}'{did_you_mean(str(key), KEYS)}; "
@@ -93,8 +92,7 @@ def remove_registry(root: str, path: Path | None = None) -> bool:
 
 
 def _edit(root: str, add: bool, path: Path) -> bool:
-    from registry.sources.store import atomic_write, file_lock
-    from registry.yamlio import dump
+    from registry.yamlio import dump  # lazy: start-up (yaml)
 
     with file_lock(path.with_name(path.name + ".lock")):
         registries = read_config(path).registries

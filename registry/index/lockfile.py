@@ -22,6 +22,7 @@ from typing import Any
 
 from registry.component.version import ComponentVersion
 from registry.errors import CregError, Problem
+from registry.sources.store import atomic_write
 
 LOCK_NAME = "creg.lock"
 _REQUIRED = ("ref", "name", "version", "digest")
@@ -69,14 +70,13 @@ class Lock:
                 "components": [e.to_dict() for e in sorted(self.entries.values(), key=lambda e: e.ref)]}
 
     def write(self) -> None:
-        from registry.sources.store import atomic_write
-        from registry.yamlio import dump
+        from registry.yamlio import dump  # lazy: start-up (yaml; resolving imports this module)
 
         atomic_write(self.path, dump(self.to_data()).encode("utf-8"))
 
 
 def _parse(raw: bytes, file: str) -> dict[str, LockEntry]:
-    from registry.yamlio import load_mapping
+    from registry.yamlio import load_mapping  # lazy: start-up (yaml; resolving imports this module)
 
     doc = load_mapping(raw, file)
     items = doc.data.get("components")
@@ -117,7 +117,7 @@ def refs_in_file(path: str | Path) -> list[str]:
 
 def ref_sites(path: Path) -> dict[str, Site]:
     """Each reference of ``path`` (in order, once) and where it first appears."""
-    from registry.yamlio import json_path, load_any
+    from registry.yamlio import json_path, load_any  # lazy: start-up (yaml; resolving imports this module)
 
     try:
         raw = path.read_bytes()

@@ -26,12 +26,17 @@ import datetime
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from registry.component.model import SPEC_FILE, ComponentSpec, InputSpec, OutputSpec, thaw
+from registry.component.model import (SPEC_FILE, ComponentSpec, InputSpec, OutputSpec, load_component_from_file,
+                                      load_component_from_text, thaw)
 from registry.component.version import (NAME_PATTERN, VERSION_PATTERN, ComponentVersion, SemVer, parse_range,
                                         parse_semver)
 from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
-from registry.index.edit import IndexEdit
+from registry.index.edit import IndexEdit, editing
 from registry.index.model import ArchiveSource, Deprecation, IndexEntry, PathSource
+from registry.index.resolve import Registry
+from registry.sources.archives import read_member
+from registry.sources.store import atomic_write, sha256_digest
+from registry.yamlio import load_mapping
 
 LEVELS = ("patch", "minor", "major")
 # A component lives at <registry>/<name>/..., so its first name part must not be one of the
@@ -67,8 +72,6 @@ class Candidate:
 
     @property
     def archive_digest(self) -> str:
-        from registry.sources.store import sha256_digest
-
         return sha256_digest(self.archive)
 
 
@@ -97,7 +100,8 @@ def locate_component(path: Path) -> tuple[Path, Path]:
     if path.is_dir():
         spec_file = path / SPEC_FILE
         if not spec_file.is_file():
-            raise ArgumentError.in_file("path", str(path), f"no {SPEC_FILE} in this folder; pass the folder of a component")
+            raise ArgumentError.in_file("path", str(path),
+                                        f"no {SPEC_FILE} in this folder; pass the folder of a component")
         return path, spec_file
     if path.is_file():
         return path.parent, path
@@ -149,15 +153,14 @@ def check_name_free(registry_dir: Path, candidate: Candidate) -> None:
 
 def check_version_text(version: str) -> str:
     if not VERSION_PATTERN.match(version):
-        raise ArgumentError.bad_value("version", f"'{version}' is not a valid version (letters, digits, '.', '_', '+', '-')")
+        raise ArgumentError.bad_value("version", f"'{version}' is not a valid version "
+                                                 "(letters, digits, '.', '_', '+', '-')")
     return version
 
 
 def prepare(path: Path, version: str | None = None, name: str | None = None, *,
             registry_dir: Path | None = None) -> Candidate:
     """Validate the spec and pack the component; raises before anything is written."""
-    from registry.component.model import load_component_from_file
-
     folder, spec_file = locate_component(Path(path))
     spec = load_component_from_file(spec_file)
     version = infer_version(folder, version)
@@ -172,7 +175,7 @@ def pack_component(path: Path, folder: Path, spec_file: Path, top: str, registry
     """A folder is packed whole (minus dotfiles and the registry itself, when it lies inside);
     a spec FILE is packed alone: its folder may be a whole project (other components, ``.env``,
     the registry), and a README beside a loose file may describe that project, not this file."""
-    from registry.sources.packing import pack_files, pack_folder
+    from registry.sources.packing import pack_files, pack_folder  # lazy: start-up (tarfile, gzip; not for deprecate)
 
     if not path.is_dir():
         return pack_files([spec_file], top)
@@ -276,8 +279,6 @@ def same_version(entries: list[IndexEntry], version: str) -> IndexEntry | None:
 
 def refusal(candidate: Candidate, previous: str, changes: list[Change], got: str) -> PublishError:
     """One positioned problem per change the version number would hide."""
-    from registry.yamlio import load_mapping
-
     doc = load_mapping(candidate.spec.text, str(candidate.spec_file))
     needed = needed_level(changes)
     problems = [doc.positions.problem(
@@ -293,8 +294,6 @@ def refusal(candidate: Candidate, previous: str, changes: list[Change], got: str
 
 def load_entry_spec(registry_dir: Path, entry: IndexEntry) -> ComponentSpec:
     """The spec an index entry points to, verified against the entry's digest."""
-    from registry.component.model import load_component_from_text
-
     raw, where = _entry_bytes(registry_dir, entry)
     spec = load_component_from_text(raw, where)
     if spec.digest != entry.component.digest:
@@ -305,9 +304,6 @@ def load_entry_spec(registry_dir: Path, entry: IndexEntry) -> ComponentSpec:
 
 
 def _entry_bytes(registry_dir: Path, entry: IndexEntry) -> tuple[bytes, str]:
-    from registry.sources.archives import read_member
-    from registry.sources.store import sha256_digest
-
     source = entry.source
     if isinstance(source, PathSource):
         path = _inside(registry_dir, source.path)
@@ -323,8 +319,6 @@ def _entry_bytes(registry_dir: Path, entry: IndexEntry) -> tuple[bytes, str]:
 
 def _remote_bytes(registry_dir: Path, entry: IndexEntry) -> tuple[bytes, str]:
     """A remote source, read through the registry resolver (download cache, digest checks)."""
-    from registry.index.resolve import Registry
-
     spec = Registry([str(registry_dir)]).load(entry.component.ref)
     return spec.text.encode("utf-8"), spec.source
 
@@ -347,9 +341,6 @@ def today_utc() -> str:
 def publish(path: str | Path, registry_dir: str | Path, version: str | None = None, name: str | None = None,
             allow_breaking: bool = False, today: str | None = None) -> PublishResult:
     """Validate, check the version number, pack, and add the entry, all or nothing."""
-    from registry.index.edit import editing
-    from registry.sources.store import atomic_write
-
     registry_dir = Path(registry_dir)
     candidate = prepare(Path(path), version, name, registry_dir=registry_dir)
     _check_semver(candidate, allow_breaking)
@@ -424,8 +415,6 @@ def later_refusal(candidate: Candidate, later: str, hidden: list[Change], got: s
     The change paths point into the later spec, so each problem sits at the candidate's
     ``inputs``/``outputs`` list, where the difference comes from.
     """
-    from registry.yamlio import load_mapping
-
     doc = load_mapping(candidate.spec.text, str(candidate.spec_file))
     version = candidate.component.version
     problems = [doc.positions.problem(
@@ -442,8 +431,6 @@ def later_refusal(candidate: Candidate, later: str, hidden: list[Change], got: s
 
 def deprecate(registry_dir: str | Path, ref: str, message: str, replacement: str | None = None) -> str:
     """Mark ``NAME@VERSION`` deprecated (never deletes it: lockfiles keep resolving it)."""
-    from registry.index.edit import editing
-
     name, version = _exact_ref(ref)
     wanted = _deprecation(message, replacement)
     if not (Path(registry_dir) / "index.yaml").is_file():
@@ -479,7 +466,8 @@ def _check_replacement(replacement: str) -> str:
     if spec and not spec.startswith("sha256:"):
 
         if parse_semver(spec) is None and parse_range(spec) is None and spec != "latest":
-            raise ArgumentError.bad_value("replacement", f"'{spec}' is not a version or range (e.g. ^2, ~1.2, >=2,<3)")
+            raise ArgumentError.bad_value("replacement",
+                                          f"'{spec}' is not a version or range (e.g. ^2, ~1.2, >=2,<3)")
     return replacement
 
 
