@@ -107,7 +107,7 @@ class ArgumentError(CregError):
     """A value the caller passed cannot be used: the caller's mistake, not the data's.
 
     ``argument`` is the parameter's name in the function that was called (``image``), never
-    a flag; the message mentions it through ``mention``.  (The CLI exits 2 for these.)
+    a flag; the message mentions it through ``mention``.  (The CLI reports these as usage errors.)
     """
 
     def __init__(self, argument: str, message: str | None = None, problems: Iterable[Problem] = ()) -> None:
@@ -121,7 +121,7 @@ class ArgumentError(CregError):
 
     @classmethod
     def in_file(cls, argument: str, file: str, message: str) -> "ArgumentError":
-        """The argument named ``file`` (a path), which is unusable as ``message`` says."""
+        """``argument`` named the path ``file``, which cannot be used as ``message`` says."""
         return cls(argument, problems=[Problem(file, 0, 0, "", message)])
 
 

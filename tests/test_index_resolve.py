@@ -42,7 +42,7 @@ def test_registries_are_searched_in_order(tmp_path: Path) -> None:
     registry = Registry([str(first), str(second)])
     assert registry.resolve("add").component.version == "9.0.0"
     assert registry.resolve("mul").registry == str(second)
-    assert [s.root for s in registry.sources][-1] == str(Path(__file__).resolve().parent.parent)
+    assert [s.root for s in registry.searched][-1] == str(Path(__file__).resolve().parent.parent)
 
 
 def test_unknown_name_and_version_messages(tmp_path: Path) -> None:
@@ -281,24 +281,24 @@ def test_a_cached_index_cannot_read_outside_the_registry(tmp_path: Path) -> None
     """Even an index validated before sources were checked (its compact copy is cached) cannot
     point outside its registry, and a remote index cannot point at local files."""
     from registry.index.model import Index
-    from registry.index.resolve import RegistrySource
+    from registry.index.resolve import SearchedRegistry
 
     secret = tmp_path / "secret.yaml"
     secret.write_text(component_text("secret"))
     root = local_registry(tmp_path / "reg", {"add": ["1.0.0"]})
-    local = RegistrySource(str(root), Store(), offline=False)
+    local = SearchedRegistry(str(root), Store(), offline=False)
     for escaping in ("../secret.yaml", str(secret)):
         with pytest.raises(ResolveError, match="leaves the registry"):
             local.locate(escaping)
     assert local.locate(secret.as_uri()) == secret.as_uri()  # the user's own local index may
-    remote = RegistrySource("https://registry.example", Store(), offline=True)
+    remote = SearchedRegistry("https://registry.example", Store(), offline=True)
     with pytest.raises(ResolveError, match="may not point at the local file"):
         remote.locate(secret.as_uri())
     assert remote.locate("a/component.yaml") == "https://registry.example/a/component.yaml"
     entry = {"version": "1.0.0", "digest": sha(secret.read_bytes()), "source": {"path": "../secret.yaml"}}
     local._index = Index({"apiVersion": "creg/v1", "components": {"secret": [entry]}}, "index.yaml")
     registry = Registry([str(root)])
-    registry.sources[0] = local
+    registry.searched[0] = local
     with pytest.raises(ResolveError, match="leaves the registry"):
         registry.load("secret@1.0.0")
     assert Store().entries() == []

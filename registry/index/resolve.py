@@ -72,7 +72,7 @@ class Resolved:
         return out
 
 
-class RegistrySource:
+class SearchedRegistry:
     """One registry: a folder or base URL with an ``index.yaml``; its index loads lazily."""
 
     def __init__(self, root: str | None, store: Store, offline: bool) -> None:
@@ -227,10 +227,10 @@ class Registry:
         self.store = Store(cache_dir)
         self.lock = lock
         self.frozen = frozen
-        given = [RegistrySource(r, self.store, self.offline) for r in dict.fromkeys(sources or ())]
+        given = [SearchedRegistry(r, self.store, self.offline) for r in dict.fromkeys(sources or ())]
         unique = list({s.root: s for s in given}.values())
         # The built-in registry is always searched last (a duplicate of it is harmless).
-        self.sources = unique + [RegistrySource(None, self.store, self.offline)]
+        self.searched = unique + [SearchedRegistry(None, self.store, self.offline)]
         self._skipped: set[str] = set()  # roots of unreadable registries, already warned about
 
     @classmethod
@@ -249,63 +249,62 @@ class Registry:
                 return self._resolve_locked(ref, locked, self.lock.path)
             if self.frozen:
                 raise LockError(f"{self.lock.path}: '{ref}' is not in the lock (frozen); run 'creg lock'")
-        source, _ = self._owner(name)
-        entry = source.index().match(name, spec)
-        return self._resolved(source, entry)
+        owner, _ = self._owner(name)
+        return self._resolved(owner, owner.index().match(name, spec))
 
-    def _owner(self, name: str) -> tuple[RegistrySource, Index]:
+    def _owner(self, name: str) -> tuple[SearchedRegistry, Index]:
         """The first registry that has ``name``.
 
         A registry that cannot be read (offline without a copy, unreachable, broken index) is
         skipped with a warning, so one dead registry does not block the names the others have;
         its error is raised only when no registry has the name.  (A failed registry is asked
-        once per run: ``RegistrySource.index`` remembers the failure.)
+        once per run: ``SearchedRegistry.index`` remembers the failure.)
         """
         readable: list[Index] = []
         failures: list[CregError] = []
-        for source in self.sources:
-            index = self._readable(source, failures)
+        for registry in self.searched:
+            index = self._readable(registry, failures)
             if index is not None and name in index:
-                return source, index
+                return registry, index
             readable += [index] if index is not None else []
         if failures:
             raise failures[0]
         every = [n for index in readable for n in index.names()]
-        searched = ", ".join(s.root for s in self.sources)
+        searched = ", ".join(s.root for s in self.searched)
         raise ResolveError(f"unknown component '{name}'{did_you_mean(name, every)}; searched {searched}")
 
-    def _readable(self, source: RegistrySource, failures: list[CregError]) -> Index | None:
-        """``source``'s index, or None after warning (once per run) that it cannot be read."""
+    def _readable(self, registry: SearchedRegistry, failures: list[CregError]) -> Index | None:
+        """``registry``'s index, or None after warning (once per run) that it cannot be read."""
         try:
-            return source.index()
+            return registry.index()
         except CregError as exc:
             failures.append(exc)
-            if source.root not in self._skipped:
-                self._skipped.add(source.root)
-                skipped = f"registry {source.root} skipped: {' '.join(str(exc).split())}"
+            if registry.root not in self._skipped:
+                self._skipped.add(registry.root)
+                skipped = f"registry {registry.root} skipped: {' '.join(str(exc).split())}"
                 warnings.warn(CregWarning(skipped, arguments=exc.arguments), stacklevel=4)
             return None
 
-    def _resolved(self, source: RegistrySource, entry: IndexEntry) -> Resolved:
+    def _resolved(self, owner: SearchedRegistry, entry: IndexEntry) -> Resolved:
         if entry.deprecated:
             replacement = entry.deprecated.replacement
             hint = f"; use {replacement} instead" if replacement else ""
             warnings.warn(f"{entry.component.ref} is deprecated: {entry.deprecated.message}{hint}",
                           DeprecatedComponentWarning, stacklevel=3)
-        return Resolved(entry, self._location(source, entry.source), source.root)
+        return Resolved(entry, self._location(owner, entry.source), owner.root)
 
     def _resolve_locked(self, ref: str, locked: LockEntry, lock_path: Path) -> Resolved:
         pinned = locked.component
-        source, index = self._owner(pinned.name)
+        owner, index = self._owner(pinned.name)
         entry = next((e for e in index.versions(pinned.name) if e.component.version == pinned.version), None)
         if entry is None or entry.component.digest != pinned.digest:
             now = f"the index now says {entry.component.digest}" if entry else "that version is gone from the index"
             raise LockError(f"{lock_path}: '{ref}' is locked to {pinned.ref} ({pinned.digest}) but {now}; "
                             "run 'creg lock' to update")
-        return self._resolved(source, entry)
+        return self._resolved(owner, entry)
 
     @staticmethod
-    def _location(registry: RegistrySource, source: Source) -> str:
+    def _location(registry: SearchedRegistry, source: Source) -> str:
         if isinstance(source, ArchiveSource):
             return f"{registry.locate(source.archive)}!{source.member}"
         return registry.locate(source.url if isinstance(source, UrlSource) else source.path)
@@ -355,10 +354,10 @@ class Registry:
         data = read_member(archive, source.member, label=archive_url)
         return self.store.put(resolved.component.digest, data, origin=resolved.location)
 
-    def _answering(self, resolved: Resolved) -> RegistrySource:
+    def _answering(self, resolved: Resolved) -> SearchedRegistry:
         """The registry that resolved ``resolved`` (whose root its relative sources hang off)."""
-        found = next((s for s in self.sources if s.root == resolved.registry), None)
-        return found or RegistrySource(resolved.registry, self.store, self.offline)
+        found = next((s for s in self.searched if s.root == resolved.registry), None)
+        return found or SearchedRegistry(resolved.registry, self.store, self.offline)
 
     def _check_online(self, location: str, digest: str, what: str) -> None:
         if self.offline and is_remote(location):
@@ -375,15 +374,15 @@ class Registry:
         needle = text.lower()
         seen: set[str] = set()
         hits: list[tuple[IndexEntry, str]] = []
-        for source in self.sources:
-            index = source.index()
+        for registry in self.searched:
+            index = registry.index()
             for name in index.names():
                 if name in seen:
                     continue
                 seen.add(name)
                 newest = index.versions(name)[0]
                 if needle in name.lower() or needle in newest.description.lower():
-                    hits.append((newest, source.root))
+                    hits.append((newest, registry.root))
         return hits
 
 
