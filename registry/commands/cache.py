@@ -16,7 +16,7 @@ def command() -> None:
 
 @command.command("list")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-def list_(fmt: str) -> None:
+def list_objects(fmt: str) -> None:
     """Every cached object: digest, size and path."""
     from registry.sources.store import Store  # lazy: start-up
 

@@ -18,7 +18,7 @@ def command() -> None:
 @command.command("list")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.pass_context
-def list_(ctx: click.Context, fmt: str) -> None:
+def list_registries(ctx: click.Context, fmt: str) -> None:
     """The registries in search order, and where each comes from."""
     rows = _rows(ctx)
     if fmt != "text":

@@ -242,20 +242,22 @@ def import_archive(location: str, tag: str, registry_dir: str | Path, prefix: st
     """Index every valid component.yaml of a tag archive as ``name@tag``."""
     if not VERSION_PATTERN.match(tag):
         raise ArgumentError.bad_value("tag", f"'{tag}' is not a valid version (letters, digits, '.', '_', '+', '-')")
-    registry_dir = Path(registry_dir)
     data = download_bytes(location, limit=MAX_ARCHIVE_BYTES)
     report = IndexReport()
     members, top = archive_components(data, location)  # refused archives: nothing is copied
     specs = _valid_specs(members, top, prefix, location, report)
-    created = today_utc()
     with editing(registry_dir) as index:
-        archive = archive_reference(location, data, registry_dir, archive_url)
+        archive = archive_reference(location, data, Path(registry_dir), archive_url)
+        archive_digest = sha256_digest(data)
         for name, member, spec in specs:
-            source = ArchiveSource(archive, sha256_digest(data), member)
-            entry = IndexEntry(ComponentVersion(name, tag, spec.digest), source,
-                               description=index_description(spec.description), created=created)
+            entry = _archive_entry(name, tag, spec, ArchiveSource(archive, archive_digest, member))
             _add(index, entry, report, origin=f"{location}!{member}")
     return report
+
+
+def _archive_entry(name: str, tag: str, spec: ComponentSpec, source: ArchiveSource) -> IndexEntry:
+    return IndexEntry(ComponentVersion(name, tag, spec.digest), source,
+                      description=index_description(spec.description), created=today_utc())
 
 
 def _valid_specs(members: list[tuple[str, bytes]], top: str, prefix: str, location: str,

@@ -14,10 +14,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from registry.errors import ArgumentError, CregError, did_you_mean
+from registry.errors import ArgumentError, CregError, Problem, did_you_mean
 from registry.sources.fetch import is_remote, local_path
 from registry.sources.store import atomic_write, file_lock
+
+if TYPE_CHECKING:
+    from registry.yamlio import Document
 
 KEYS = ("registries",)
 
@@ -54,6 +58,14 @@ def read_config(path: Path | None = None) -> UserConfig:
     from registry.yamlio import load_mapping  # lazy: start-up (yaml; only when a config file exists)
 
     doc = load_mapping(raw, str(path))
+    problems = _config_problems(doc)
+    if problems:
+        raise CregError(problems=problems)
+    return UserConfig(tuple(doc.data.get("registries", [])))
+
+
+def _config_problems(doc: Document) -> list[Problem]:
+    """Unknown keys (a typo would silently drop every registry) and registries that are not text."""
     problems = [doc.positions.problem(doc.data, [key], f"unknown key '{key}'{did_you_mean(str(key), KEYS)}; "
                                       f"expected one of: {', '.join(KEYS)}", key=True)
                 for key in doc.data if key not in KEYS]
@@ -61,9 +73,7 @@ def read_config(path: Path | None = None) -> UserConfig:
     if not isinstance(registries, list) or not all(isinstance(r, str) for r in registries):
         problems.append(doc.positions.problem(doc.data, ["registries"],
                                               "expected a list of registry URLs or directories"))
-    if problems:
-        raise CregError(problems=problems)
-    return UserConfig(tuple(registries))
+    return problems
 
 
 def configured_registries(path: Path | None = None) -> list[str]:
