@@ -9,7 +9,6 @@ an error about an argument names the function's parameter (``image``), written w
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
@@ -138,6 +137,8 @@ class UsageError(ArgumentError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return `` (did you mean 'x'?)`` for the closest choice, or ``""``."""
+    import difflib  # lazy: start-up (every command imports this module; only mistakes need it)
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

@@ -12,7 +12,6 @@ written atomically and hold a lock against concurrent edits.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,16 +23,6 @@ if TYPE_CHECKING:
     from registry.yamlio import Document
 
 KEYS = ("registries",)
-
-
-@dataclass(frozen=True)
-class UserConfig:
-    """The checked config file."""
-
-    registries: tuple[str, ...] = ()
-
-    def to_data(self) -> dict[str, list[str]]:
-        return {"registries": list(self.registries)}
 
 
 def config_path() -> Path:
@@ -49,19 +38,20 @@ def normalize_root(root: str) -> str:
     return str(local_path(root).expanduser().resolve())
 
 
-def read_config(path: Path | None = None) -> UserConfig:
+def read_config(path: Path | None = None) -> tuple[str, ...]:
+    """The registries the config file lists (its one key), checked."""
     path = path or config_path()
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return UserConfig()
+        return ()
     from registry.yamlio import load_mapping  # lazy: start-up (yaml; only when a config file exists)
 
     doc = load_mapping(raw, str(path))
     problems = _config_problems(doc)
     if problems:
         raise CregError(problems=problems)
-    return UserConfig(tuple(doc.data.get("registries", [])))
+    return tuple(doc.data.get("registries", []))
 
 
 def _config_problems(doc: Document) -> list[Problem]:
@@ -77,7 +67,7 @@ def _config_problems(doc: Document) -> list[Problem]:
 
 
 def configured_registries(path: Path | None = None) -> list[str]:
-    return list(read_config(path).registries)
+    return list(read_config(path))
 
 
 def add_registry(root: str, path: Path | None = None) -> bool:
@@ -105,9 +95,9 @@ def _edit(root: str, add: bool, path: Path) -> bool:
     from registry.yamlio import dump  # lazy: start-up (yaml)
 
     with file_lock(path.with_name(path.name + ".lock")):
-        registries = read_config(path).registries
+        registries = read_config(path)
         if (root in registries) == add:
             return False
-        changed = UserConfig((*registries, root) if add else tuple(r for r in registries if r != root))
-        atomic_write(path, dump(changed.to_data()).encode("utf-8"))
+        changed = [*registries, root] if add else [r for r in registries if r != root]
+        atomic_write(path, dump({"registries": changed}).encode("utf-8"))
     return True

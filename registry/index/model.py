@@ -70,6 +70,8 @@ Source = PathSource | UrlSource | ArchiveSource
 
 @dataclass(frozen=True)
 class Deprecation:
+    """Why a version should not be used, and what to use instead."""
+
     message: str
     replacement: str | None = None
 

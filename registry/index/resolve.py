@@ -12,12 +12,11 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from registry.component.version import ComponentVersion
 from registry.errors import CregError, CregWarning, did_you_mean, mention
 from registry.index.config import configured_registries, normalize_root
-from registry.index.lockfile import Lock, LockEntry, LockError, refs_in_file
 from registry.index.model import (ArchiveSource, Index, IndexEntry, ResolveError, Source, UrlSource, dump_compact,
                                   load_compact, load_index, split_ref)
 from registry.sources.fetch import FetchError, OfflineError, download_bytes, download_to_file, is_remote
@@ -25,9 +24,10 @@ from registry.sources.store import Store, atomic_write, sha256_hex
 
 if TYPE_CHECKING:
     from registry.component.model import ComponentSpec
+    from registry.index.lockfile import Lock, LockEntry
 
 __all__ = ["CregWarning", "DeprecatedComponentWarning", "Registry", "RegistryOptions", "Resolved", "ResolveError",
-           "OfflineError", "load_component", "refs_in_file", "env_offline"]
+           "OfflineError", "load_component", "env_offline"]
 
 
 class DeprecatedComponentWarning(CregWarning):
@@ -42,10 +42,10 @@ def env_offline() -> bool:
     return os.environ.get("CREG_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-@dataclass(frozen=True)
-class RegistryOptions:
+class RegistryOptions(NamedTuple):
     """The caller's choice of registries: searched before ``$CREG_REGISTRIES`` and the config
-    file; ``offline`` (or ``$CREG_OFFLINE``) means the cache only."""
+    file; ``offline`` (or ``$CREG_OFFLINE``) means the cache only.  (A NamedTuple: defining a
+    frozen dataclass costs every registry command ~0.6 ms of start-up.)"""
 
     registries: tuple[str, ...] = ()
     offline: bool = False
@@ -222,7 +222,7 @@ class Registry:
     """Several registries searched in order (the built-in one last), one cache, one lock."""
 
     def __init__(self, sources: Iterable[str] | None = None, *, offline: bool | None = None,
-                 cache_dir: Path | None = None, lock: Lock | None = None, frozen: bool = False) -> None:
+                 cache_dir: Path | None = None, lock: "Lock | None" = None, frozen: bool = False) -> None:
         self.offline = env_offline() if offline is None else offline
         self.store = Store(cache_dir)
         self.lock = lock
@@ -234,7 +234,7 @@ class Registry:
         self._skipped: set[str] = set()  # roots of unreadable registries, already warned about
 
     @classmethod
-    def configured(cls, options: RegistryOptions = RegistryOptions(), *, lock: Lock | None = None) -> "Registry":
+    def configured(cls, options: RegistryOptions = RegistryOptions(), *, lock: "Lock | None" = None) -> "Registry":
         """``options.registries``, then ``$CREG_REGISTRIES``, then the config file's (the built-in last)."""
         roots = [*options.registries, *env_registries(), *configured_registries()]
         return cls(roots, offline=options.offline or env_offline(), lock=lock)
@@ -248,6 +248,8 @@ class Registry:
             if locked is not None:
                 return self._resolve_locked(ref, locked, self.lock.path)
             if self.frozen:
+                from registry.index.lockfile import LockError  # lazy: start-up (only locked loads)
+
                 raise LockError(f"{self.lock.path}: '{ref}' is not in the lock (frozen); run 'creg lock'")
         owner, _ = self._owner(name)
         return self._resolved(owner, owner.index().match(name, spec))
@@ -293,7 +295,9 @@ class Registry:
                           DeprecatedComponentWarning, stacklevel=3)
         return Resolved(entry, self._location(owner, entry.source), owner.root)
 
-    def _resolve_locked(self, ref: str, locked: LockEntry, lock_path: Path) -> Resolved:
+    def _resolve_locked(self, ref: str, locked: "LockEntry", lock_path: Path) -> Resolved:
+        from registry.index.lockfile import LockError  # lazy: start-up (only locked loads)
+
         pinned = locked.component
         owner, index = self._owner(pinned.name)
         entry = next((e for e in index.versions(pinned.name) if e.component.version == pinned.version), None)
@@ -406,6 +410,10 @@ def load_component(ref: str, registries: Iterable[str] | None = None, offline: b
     must be in it).
     """
     roots = list(registries) if registries is not None else env_registries() + configured_registries()
-    lock = Lock.load(Path(lockfile), required=frozen) if lockfile is not None else None
+    lock = None
+    if lockfile is not None:
+        from registry.index.lockfile import Lock  # lazy: start-up (only locked loads)
+
+        lock = Lock.load(Path(lockfile), required=frozen)
     return Registry(roots, offline=offline, lock=lock, frozen=frozen).load(ref)
 

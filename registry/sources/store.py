@@ -10,9 +10,8 @@ import fcntl
 import os
 import stat
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 from registry.errors import ArgumentError, CregError
 
@@ -139,8 +138,9 @@ def check_digest(digest: str) -> str:
     return hexdigest
 
 
-@dataclass(frozen=True)
-class CacheEntry:
+class CacheEntry(NamedTuple):
+    """One cached object.  (A NamedTuple: defining a frozen dataclass costs every command ~0.6 ms.)"""
+
     digest: str
     path: Path
     size: int
