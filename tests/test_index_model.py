@@ -208,3 +208,25 @@ def test_other_files_still_accept_aliases() -> None:
     assert load_mapping(text, "f.yaml").data == {"a": [1, 2], "b": [1, 2]}
     with pytest.raises(CregError, match=r"f.yaml:2:4: error: YAML aliases \('\*x'\) are not allowed"):
         load_mapping(text, "f.yaml", aliases=False)
+
+
+def test_one_record_one_ordering() -> None:
+    """Index entries, lock pins and bare versions sort by the same key (component.version)."""
+    from registry.component.version import ComponentVersion, newest_first
+
+    versions = [ComponentVersion("comp", v, DIGEST) for v in VERSIONS]
+    listed = [e.component.version for e in make_index(VERSIONS).versions("comp")]
+    assert [v.version for v in newest_first(versions, lambda v: v.version)] == listed
+    assert ComponentVersion("a", "1.0.0", DIGEST).ref == "a@1.0.0"
+
+
+@pytest.mark.parametrize("source", [{"path": "a/1.0.0/component.yaml"}, {"url": "https://host/component.yaml"},
+                                    {"archive": "a.tar.gz", "archiveDigest": DIGEST, "member": "a/component.yaml"}])
+def test_an_index_item_reads_into_its_record_and_back(source: dict[str, str]) -> None:
+    from registry.index.model import entry_from_item
+
+    item = {"version": "1.0.0", "digest": DIGEST, "description": "Adds.", "created": "2026-01-01",
+            "deprecated": {"message": "old", "replacement": "a@^2"}, "allowBreaking": True, "source": source}
+    entry = entry_from_item("a", item)
+    assert entry.index_item() == item and list(entry.index_item()) == list(item)  # same keys, same order
+    assert entry.deprecated == Deprecation("old", "a@^2") and entry.component.ref == "a@1.0.0"
