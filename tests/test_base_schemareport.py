@@ -169,14 +169,19 @@ def test_a_bad_mapping_key_is_located_at_the_key() -> None:
         "ending with a letter or digit, at most 63 characters"]
 
 
-def test_a_key_of_the_wrong_type_is_located_at_the_key() -> None:
-    (problem,) = pipeline_report("""
-        name: p
-        env: {1: x}
-        tasks: {a: {image: alpine}}
-    """)
-    assert (problem.path, problem.line, problem.column) == ("$.env[1]", 2, 7)
-    assert problem.message == "expected a string, found an integer (1)"
+def test_a_key_of_the_wrong_type_is_refused_by_the_loader_at_the_key() -> None:
+    """A key YAML reads as a number never reaches the schema: the loader names it, in place."""
+    from registry.errors import YamlError
+
+    with pytest.raises(YamlError) as caught:
+        pipeline_report("""
+            name: p
+            env: {1: x}
+            tasks: {a: {image: alpine}}
+        """)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (2, 7)
+    assert problem.message.startswith("the key '1' is read as an integer (1), not as text")
 
 
 def test_every_missing_required_key_is_named_once() -> None:

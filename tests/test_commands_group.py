@@ -116,3 +116,97 @@ def test_console_script_help_is_the_stored_text(tmp_path) -> None:  # type: igno
     narrow = subprocess.run([script, "--help"], capture_output=True, text=True,
                             env=dict(os.environ, COLUMNS="60"), timeout=60)
     assert narrow.returncode == 0 and "Usage: creg" in narrow.stdout
+
+
+# --- only the CLI knows flags and exit codes ------------------------------------------------------
+
+
+def test_library_errors_name_arguments_not_flags(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from registry.component.scaffold import scaffold
+    from registry.errors import ArgumentError
+
+    with pytest.raises(ArgumentError) as caught:
+        scaffold("hello", tmp_path, image=" ")
+    assert caught.value.argument == "image" and caught.value.arguments == ("image",)
+    assert str(caught.value).startswith("`image`: ' ' is not an image reference")
+    assert "--" not in str(caught.value)
+
+
+def test_the_cli_spells_arguments_as_the_running_commands_flags() -> None:
+    import click
+
+    from registry.commands.group import flag_spelling
+    from registry.errors import ArgumentError, mention
+
+    @click.command()
+    @click.argument("ref", metavar="NAME@VERSION")
+    @click.option("--message", "-m")
+    @click.option("--to", "registry_dir")
+    def deprecate(ref: str, message: str, registry_dir: str) -> None:
+        """A stand-in."""
+
+    spelling = flag_spelling([deprecate])
+    assert [spelling(n) for n in ("message", "registry_dir", "ref", "other")] == ["--message", "--to",
+                                                                                  "NAME@VERSION", None]
+    error = ArgumentError("registry_dir", f"x: no index.yaml here; {mention('registry_dir')} must name a folder")
+    assert error.respelled(spelling) == "x: no index.yaml here; --to must name a folder"
+    assert ArgumentError.bad_value("other", "bad").respelled(spelling) == "`other`: bad"  # unknown: kept
+
+
+def test_exit_codes_come_from_the_error_class() -> None:
+    from registry.commands.group import exit_code
+    from registry.component.fromfunc import TargetError
+    from registry.errors import ArgumentError, CregError, SpecError
+    from registry.index.publish import PublishError
+
+    assert exit_code(ArgumentError("image", "x")) == 2
+    assert exit_code(TargetError("target", "x")) == 2
+    assert [exit_code(e) for e in (CregError("x"), SpecError("x"), PublishError("x"))] == [1, 1, 1]
+    assert not hasattr(CregError, "exit_code")
+
+
+def test_a_nested_commands_flags_and_the_groups_flags_are_both_known(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    tree = tmp_path / "tree" / "components"
+    (tree / "add" / "1.0.0").mkdir(parents=True)
+    result = run("index", "build", str(tmp_path / "tree"), "--prefix", "componets")
+    assert result.returncode == 2 and "--prefix: 'componets' is not a folder" in result.stderr, result.stderr
+    offline = run("--offline", "--registry", "https://example.invalid/reg", "versions", "add")
+    assert "run once without --offline to fetch it" in offline.stderr and "`" not in offline.stderr
+
+
+def test_library_messages_spell_no_flags() -> None:
+    """Every string inside a call to an error class, outside the CLI, is free of ``--flag``.
+
+    A whole command suggested in quotes (``run 'creg cache verify --fix'``) is advice about
+    another command line, not a mention of an argument.
+    """
+    import ast
+    import re
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "registry"
+    transitional = {"commands"}  # the CLI is where flags are spelled
+    flag = re.compile(r"(?<![-\w'])--[a-z]")
+    suggested_command = re.compile(r"'creg [^']*")
+    found = []
+    for path in package.rglob("*.py"):
+        if path.relative_to(package).parts[0] in transitional:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and _names_an_error(node.func):
+                found += [f"{path.name}:{text.lineno}: {text.value}" for text in ast.walk(node)
+                          if isinstance(text, ast.Constant) and isinstance(text.value, str)
+                          and flag.search(suggested_command.sub("", text.value))]
+    assert found == []
+
+
+def _names_an_error(func: object) -> bool:
+    import ast
+
+    while isinstance(func, ast.Attribute):
+        if func.attr.endswith("Error"):
+            return True
+        func = func.value
+    return isinstance(func, ast.Name) and func.id.endswith(("Error", "Mismatch"))

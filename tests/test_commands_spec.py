@@ -75,7 +75,7 @@ def test_traceback_flag_shows_one(tmp_path: Path) -> None:
     plain = creg("validate", str(tmp_path / "missing"))
     traced = creg("--traceback", "validate", str(tmp_path / "missing"))
     assert "Traceback" not in plain.stderr
-    assert "Traceback (most recent call last)" in traced.stderr and "UsageError" in traced.stderr
+    assert "Traceback (most recent call last)" in traced.stderr and "ArgumentError" in traced.stderr
 
 
 def test_validate_builtin_components() -> None:

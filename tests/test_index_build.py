@@ -236,14 +236,15 @@ def test_import_conflict_points_at_the_indexed_digest(tmp_path: Path) -> None:
 
 
 def test_a_prefix_that_is_not_a_folder_is_a_usage_error(tmp_path: Path) -> None:
-    from registry.errors import UsageError
+    from registry.errors import ArgumentError
 
     make_component(tmp_path / "components", "add", "1.0.0")
     for prefix in ("componets", "components/add/1.0.0/component.yaml"):
-        with pytest.raises(UsageError, match=f"--prefix: '{prefix}' is not a folder below") as caught:
+        with pytest.raises(ArgumentError, match=f"`prefix`: '{prefix}' is not a folder below") as caught:
             build(tmp_path, prefix=prefix)
         assert caught.value.problems[0].file == str(tmp_path / prefix)
-        with pytest.raises(UsageError):
+        assert caught.value.argument == "prefix"
+        with pytest.raises(ArgumentError):
             built_index_bytes(tmp_path, prefix=prefix)
     assert not (tmp_path / "index.yaml").exists()
     assert build(tmp_path, prefix="components/").added == ["add@1.0.0"]

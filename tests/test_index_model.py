@@ -10,7 +10,7 @@ import yaml
 
 from registry.errors import CregError
 from registry.component.version import parse_semver
-from registry.index.model import Index, ResolveError, load_index, select, split_ref
+from registry.index.model import ArchiveSource, Deprecation, Index, ResolveError, load_index, select, split_ref
 
 DIGEST = "sha256:" + "a" * 64
 
@@ -45,7 +45,7 @@ def test_parse_semver_orders_like_semver() -> None:
 
 def test_versions_newest_first_then_tags_in_index_order() -> None:
     index = make_index(VERSIONS)
-    got = [e.version for e in index.versions("comp")]
+    got = [e.component.version for e in index.versions("comp")]
     assert got == ["2.0.0", "2.0.0-rc.1", "1.11.0-beta", "1.10.0", "1.2.7", "1.2.0", "1.0.0", "0.3.1",
                    "0.2.5", "v1.2", "nightly"]
 
@@ -59,30 +59,30 @@ def test_versions_newest_first_then_tags_in_index_order() -> None:
 ])
 def test_select(spec: str | None, expected: str | None) -> None:
     found = select(make_index(VERSIONS).versions("comp"), spec)
-    assert (found.version if found else None) == expected
+    assert (found.component.version if found else None) == expected
 
 
 def test_prereleases_never_match_ranges() -> None:
     index = make_index(["1.0.0", "1.1.0-rc.1"])
-    assert index.match("comp", "^1").version == "1.0.0"
-    assert index.match("comp", None).version == "1.0.0"
+    assert index.match("comp", "^1").component.version == "1.0.0"
+    assert index.match("comp", None).component.version == "1.0.0"
 
 
 def test_bare_name_skips_deprecated_but_exact_version_still_resolves() -> None:
     index = make_index(["1.0.0", "2.0.0"], **{"2.0.0": {"deprecated": {"message": "broken", "replacement": "comp@^3"}}})
-    assert index.match("comp", None).version == "1.0.0"
-    assert index.match("comp", "2.0.0").deprecated["replacement"] == "comp@^3"
+    assert index.match("comp", None).component.version == "1.0.0"
+    assert index.match("comp", "2.0.0").deprecated == Deprecation("broken", "comp@^3")
 
 
 def test_only_tags_bare_name_takes_first_listed() -> None:
-    assert make_index(["nightly", "stable"]).match("comp", None).version == "nightly"
+    assert make_index(["nightly", "stable"]).match("comp", None).component.version == "nightly"
 
 
 def test_match_by_digest_full_and_prefix() -> None:
     index = make_index(["1.0.0", "1.1.0"])
-    digest = index.versions("comp")[1].digest
-    assert index.match("comp", digest).version == "1.0.0"
-    assert index.match("comp", digest[:20]).version == "1.0.0"
+    digest = index.versions("comp")[1].component.digest
+    assert index.match("comp", digest).component.version == "1.0.0"
+    assert index.match("comp", digest[:20]).component.version == "1.0.0"
     with pytest.raises(ResolveError, match="not a digest"):
         index.match("comp", "sha256:XYZ")
 
@@ -137,7 +137,8 @@ def test_archive_source_and_names_with_slashes_load() -> None:
                    "archiveDigest": DIGEST, "member": "pipelines-0.2.5/components/x/component.yaml"}}]}}
     index = load_index(yaml.safe_dump(data).encode(), "index.yaml")
     assert index.names() == ["google-cloud/storage/download"]
-    assert index.versions("google-cloud/storage/download")[0].source["member"].endswith("component.yaml")
+    source = index.versions("google-cloud/storage/download")[0].source
+    assert isinstance(source, ArchiveSource) and source.member.endswith("component.yaml")
 
 
 @pytest.mark.parametrize("key,value", [("path", "../../etc/passwd"), ("path", "/etc/passwd"),
@@ -158,7 +159,7 @@ def test_sources_that_leave_the_registry_are_refused_with_positions(key: str, va
 def test_archive_urls_are_not_paths() -> None:
     source = {"archive": "https://host/a/../b.tar.gz", "archiveDigest": DIGEST, "member": "b/component.yaml"}
     data = {"apiVersion": "creg/v1", "components": {"comp": [{"version": "1.0.0", "digest": DIGEST, "source": source}]}}
-    assert load_index(yaml.safe_dump(data), "index.yaml").versions("comp")[0].source == source
+    assert load_index(yaml.safe_dump(data), "index.yaml").versions("comp")[0].source.index_item() == source
 
 
 def test_name_and_version_patterns_are_the_schemas() -> None:
@@ -207,3 +208,25 @@ def test_other_files_still_accept_aliases() -> None:
     assert load_mapping(text, "f.yaml").data == {"a": [1, 2], "b": [1, 2]}
     with pytest.raises(CregError, match=r"f.yaml:2:4: error: YAML aliases \('\*x'\) are not allowed"):
         load_mapping(text, "f.yaml", aliases=False)
+
+
+def test_one_record_one_ordering() -> None:
+    """Index entries, lock pins and bare versions sort by the same key (component.version)."""
+    from registry.component.version import ComponentVersion, newest_first
+
+    versions = [ComponentVersion("comp", v, DIGEST) for v in VERSIONS]
+    listed = [e.component.version for e in make_index(VERSIONS).versions("comp")]
+    assert [v.version for v in newest_first(versions, lambda v: v.version)] == listed
+    assert ComponentVersion("a", "1.0.0", DIGEST).ref == "a@1.0.0"
+
+
+@pytest.mark.parametrize("source", [{"path": "a/1.0.0/component.yaml"}, {"url": "https://host/component.yaml"},
+                                    {"archive": "a.tar.gz", "archiveDigest": DIGEST, "member": "a/component.yaml"}])
+def test_an_index_item_reads_into_its_record_and_back(source: dict[str, str]) -> None:
+    from registry.index.model import entry_from_item
+
+    item = {"version": "1.0.0", "digest": DIGEST, "description": "Adds.", "created": "2026-01-01",
+            "deprecated": {"message": "old", "replacement": "a@^2"}, "allowBreaking": True, "source": source}
+    entry = entry_from_item("a", item)
+    assert entry.index_item() == item and list(entry.index_item()) == list(item)  # same keys, same order
+    assert entry.deprecated == Deprecation("old", "a@^2") and entry.component.ref == "a@1.0.0"

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from helpers_publish import component_text, make_component
-from registry.errors import SpecError, UsageError
+from registry.errors import ArgumentError, SpecError
 from registry.sources.packing import ArchiveError, pack_folder
 from registry.index.publish import PublishError, deprecate, interface_changes, publish
 from registry.index.resolve import Registry
@@ -140,9 +140,9 @@ def test_version_comes_from_the_folder_or_the_option(tmp_path: Path) -> None:
     plain = tmp_path / "src" / "adder"
     plain.mkdir(parents=True)
     (plain / "component.yaml").write_text(component_text())
-    with pytest.raises(UsageError, match="pass --version"):
+    with pytest.raises(ArgumentError, match="pass `version`"):
         publish(plain, registry)
-    assert publish(plain / "component.yaml", registry, version="0.3.0").name == "adder"
+    assert publish(plain / "component.yaml", registry, version="0.3.0").component.name == "adder"
     assert versions(registry, "adder") == ["0.3.0"]
 
 
@@ -272,7 +272,7 @@ def test_deprecate_errors(tmp_path: Path, ref: str, replacement: str | None, err
     registry = tmp_path / "reg"
     publish(make_component(tmp_path / "src", "add", "1.0.0"), registry)
     before = (registry / "index.yaml").read_bytes()
-    with pytest.raises((PublishError, UsageError)) as caught:
+    with pytest.raises((PublishError, ArgumentError)) as caught:
         deprecate(registry, ref, "old", replacement)
     assert error in str(caught.value)
     assert (registry / "index.yaml").read_bytes() == before
@@ -322,7 +322,7 @@ def test_a_folder_is_packed_without_dotfiles_or_the_registry_inside_it(tmp_path:
     publish(folder, registry)  # the registry grew inside the folder: still the same content
     names = archive_names(registry, "add", "1.0.0")
     assert names == ["add-1.0.0", "add-1.0.0/README.md", "add-1.0.0/component.yaml"]
-    with pytest.raises(UsageError, match="is the registry folder itself"):
+    with pytest.raises(ArgumentError, match="is the registry folder itself"):
         publish(folder, folder, version="1.0.1")
     assert not (folder / "index.yaml").exists()
 
@@ -335,7 +335,7 @@ def test_names_of_registry_files_are_refused(tmp_path: Path, name: str) -> None:
     registry = tmp_path / "reg"
     publish(make_component(tmp_path / "src", "add", "1.0.0"), registry)
     before = (registry / "index.yaml").read_bytes()
-    with pytest.raises(UsageError, match="not a valid component name: .* of the registry itself"):
+    with pytest.raises(ArgumentError, match="not a valid component name: .* of the registry itself"):
         publish(make_component(tmp_path / "src", "add", "1.0.0"), registry, name=name)
     assert (registry / "index.yaml").read_bytes() == before
 
@@ -345,7 +345,7 @@ def test_a_name_running_into_a_registry_file_is_refused(tmp_path: Path) -> None:
     publish(make_component(tmp_path / "src", "add", "1.0.0"), registry)
     (registry / "README.md").write_text("about this registry\n")
     before = (registry / "index.yaml").read_bytes()
-    with pytest.raises(UsageError, match="README.md is a file of the registry"):
+    with pytest.raises(ArgumentError, match="README.md is a file of the registry"):
         publish(make_component(tmp_path / "src", "add", "1.0.0"), registry, name="README.md/x")
     assert (registry / "index.yaml").read_bytes() == before
 

@@ -15,7 +15,7 @@ from registry.sources.fetch import OfflineError
 from registry.index.model import ResolveError
 from registry.index.lockfile import Lock, LockError, refs_in_file
 from registry.index.pinning import lock_file
-from registry.index.resolve import DeprecatedComponentWarning, Registry, load_component
+from registry.index.resolve import DeprecatedComponentWarning, Registry, RegistryOptions, load_component
 from registry.sources.store import DigestMismatch, Store
 
 
@@ -30,19 +30,19 @@ def test_local_registry_resolve_and_load(tmp_path: Path) -> None:
     root = local_registry(tmp_path / "reg", {"add": ["1.0.0", "1.2.0", "2.0.0"]})
     registry = Registry([str(root)])
     resolved = registry.resolve("add@^1")
-    assert (resolved.name, resolved.version, resolved.registry) == ("add", "1.2.0", str(root))
+    assert (resolved.component.ref, resolved.registry) == ("add@1.2.0", str(root))
     spec = registry.load("add@^1")
-    assert spec.digest == resolved.digest and spec.description == "add component, version 1.2.0"
-    assert Store().has(resolved.digest)  # cached after the first load
+    assert spec.digest == resolved.component.digest and spec.description == "add component, version 1.2.0"
+    assert Store().has(resolved.component.digest)  # cached after the first load
 
 
 def test_registries_are_searched_in_order(tmp_path: Path) -> None:
     first = local_registry(tmp_path / "first", {"add": ["9.0.0"]})
     second = local_registry(tmp_path / "second", {"add": ["1.0.0"], "mul": ["1.0.0"]})
     registry = Registry([str(first), str(second)])
-    assert registry.resolve("add").version == "9.0.0"
+    assert registry.resolve("add").component.version == "9.0.0"
     assert registry.resolve("mul").registry == str(second)
-    assert [s.root for s in registry.sources][-1] == str(Path(__file__).resolve().parent.parent)
+    assert [s.root for s in registry.searched][-1] == str(Path(__file__).resolve().parent.parent)
 
 
 def test_unknown_name_and_version_messages(tmp_path: Path) -> None:
@@ -59,7 +59,7 @@ def test_deprecated_version_warns_with_replacement(tmp_path: Path) -> None:
     deprecated = {"message": "wrong output type", "replacement": "add@^2"}
     write_index(root, {"add": [path_entry(root, "add", "1.0.0", deprecated=deprecated)]})
     with pytest.warns(DeprecatedComponentWarning, match=r"add@1.0.0 is deprecated: wrong output type; use add@\^2"):
-        assert Registry([str(root)]).resolve("add@1.0.0").deprecated == deprecated
+        assert Registry([str(root)]).resolve("add@1.0.0").to_dict()["deprecated"] == deprecated
 
 
 def test_local_digest_mismatch_caches_nothing(tmp_path: Path) -> None:
@@ -135,7 +135,7 @@ def test_remote_index_outage_falls_back_to_last_good(tmp_path: Path) -> None:
         Registry([server.url]).resolve("direct")
         server.faults.always["/index.yaml"] = "500"
         with pytest.warns(UserWarning, match="using the last good copy"):
-            assert Registry([server.url]).resolve("direct").version == "1.0.0"
+            assert Registry([server.url]).resolve("direct").component.version == "1.0.0"
 
 
 def test_archive_digest_mismatch_caches_nothing(tmp_path: Path) -> None:
@@ -155,12 +155,11 @@ def test_load_component_api_uses_env_registries(tmp_path: Path, monkeypatch: pyt
     one = local_registry(tmp_path / "one", {"a": ["1.0.0"]})
     two = local_registry(tmp_path / "two", {"b": ["2.0.0"]})
     monkeypatch.setenv("CREG_REGISTRIES", f"{one}:{two}")
-    assert load_component("b@2").digest == Registry([str(two)]).resolve("b").digest
+    assert load_component("b@2").digest == Registry([str(two)]).resolve("b").component.digest
     assert load_component("a", registries=[str(one)]).name == "a"
 
 
-def test_from_settings_order_and_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from registry.commands.group import Settings
+def test_configured_order_and_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from registry.index.config import add_registry, configured_registries, remove_registry
 
     cli, env, conf = (local_registry(tmp_path / n, {"x": [v]}) for n, v in
@@ -168,10 +167,11 @@ def test_from_settings_order_and_config(tmp_path: Path, monkeypatch: pytest.Monk
     assert add_registry(str(conf)) and not add_registry(str(conf))
     assert configured_registries() == [str(conf)]
     monkeypatch.setenv("CREG_REGISTRIES", str(env))
-    assert Registry.from_settings(Settings([str(cli)])).resolve("x").version == "3.0.0"
-    assert Registry.from_settings(Settings([])).resolve("x").version == "2.0.0"
+    assert Registry.configured(RegistryOptions((str(cli),))).resolve("x").component.version == "3.0.0"
+    assert Registry.configured().resolve("x").component.version == "2.0.0"
     monkeypatch.delenv("CREG_REGISTRIES")
-    assert Registry.from_settings(Settings([])).resolve("x").version == "1.0.0"
+    assert Registry.configured().resolve("x").component.version == "1.0.0"
+    assert Registry.configured(RegistryOptions(offline=True)).offline
     assert remove_registry(str(conf)) and configured_registries() == []
 
 
@@ -185,9 +185,9 @@ def test_second_load_of_a_big_index_uses_the_validated_copy(tmp_path: Path) -> N
     data = yaml.safe_load((root / "index.yaml").read_text())
     data["components"]["a"][0]["version"] = "7.0.0"
     markers[0].write_bytes(dump_compact(data))
-    assert Registry([str(root)]).resolve("a").version == "7.0.0"  # the validated copy was used
+    assert Registry([str(root)]).resolve("a").component.version == "7.0.0"  # the validated copy was used
     markers[0].write_bytes(b"damaged")
-    assert Registry([str(root)]).resolve("a").version == "1.0.0"  # validated again
+    assert Registry([str(root)]).resolve("a").component.version == "1.0.0"  # validated again
     (root / "index.yaml").write_text((root / "index.yaml").read_text() + "bogus: 1\n")
     with pytest.raises(Exception, match="unknown key 'bogus'"), pytest.warns(CregWarning, match="skipped"):
         Registry([str(root)]).resolve("a")  # changed bytes are validated again
@@ -222,14 +222,15 @@ def test_lock_write_verify_and_frozen(tmp_path: Path) -> None:
     report = lock_file(pipe, Registry([str(root)]))
     lock = Lock.load(report.path)
     assert report.path == pipe.parent / "creg.lock"
-    assert lock.get("add@^1").version == "1.1.0" and lock.get("mul").digest.startswith("sha256:")
+    assert lock.get("add@^1").component.version == "1.1.0"
+    assert lock.get("mul").component.digest.startswith("sha256:")
     assert lock_file(pipe, Registry([str(root)]), frozen=True).changed == []
 
     # a newer release appears: a locked load stays on the pinned version, frozen lock is stale
     entries = yaml.safe_load((root / "index.yaml").read_text())["components"]
     entries["add"].append(path_entry(root, "add", "1.2.0"))
     write_index(root, entries)
-    assert Registry([str(root)], lock=lock).resolve("add@^1").version == "1.1.0"
+    assert Registry([str(root)], lock=lock).resolve("add@^1").component.version == "1.1.0"
     assert load_component("add@^1", registries=[str(root)], lockfile=report.path).description.endswith("1.1.0")
     with pytest.raises(LockError, match=r"stale \(frozen\): add@\^1: locked add@1.1.0"):
         lock_file(pipe, Registry([str(root)]), frozen=True)
@@ -272,7 +273,7 @@ def test_env_registries_split_on_commas_and_pathsep(monkeypatch: pytest.MonkeyPa
 def test_file_url_registry_root(tmp_path: Path) -> None:
     root = local_registry(tmp_path / "my reg", {"add": ["1.0.0"]})
     resolved = Registry([root.as_uri()], offline=True).resolve("add")
-    assert resolved.registry == str(root) and Path(resolved.source).is_file()
+    assert resolved.registry == str(root) and Path(resolved.location).is_file()
     assert Registry([root.as_uri()], offline=True).load("add").name == "add"
 
 
@@ -280,24 +281,24 @@ def test_a_cached_index_cannot_read_outside_the_registry(tmp_path: Path) -> None
     """Even an index validated before sources were checked (its compact copy is cached) cannot
     point outside its registry, and a remote index cannot point at local files."""
     from registry.index.model import Index
-    from registry.index.resolve import RegistrySource
+    from registry.index.resolve import SearchedRegistry
 
     secret = tmp_path / "secret.yaml"
     secret.write_text(component_text("secret"))
     root = local_registry(tmp_path / "reg", {"add": ["1.0.0"]})
-    local = RegistrySource(str(root), Store(), offline=False)
+    local = SearchedRegistry(str(root), Store(), offline=False)
     for escaping in ("../secret.yaml", str(secret)):
         with pytest.raises(ResolveError, match="leaves the registry"):
             local.locate(escaping)
     assert local.locate(secret.as_uri()) == secret.as_uri()  # the user's own local index may
-    remote = RegistrySource("https://registry.example", Store(), offline=True)
+    remote = SearchedRegistry("https://registry.example", Store(), offline=True)
     with pytest.raises(ResolveError, match="may not point at the local file"):
         remote.locate(secret.as_uri())
     assert remote.locate("a/component.yaml") == "https://registry.example/a/component.yaml"
     entry = {"version": "1.0.0", "digest": sha(secret.read_bytes()), "source": {"path": "../secret.yaml"}}
     local._index = Index({"apiVersion": "creg/v1", "components": {"secret": [entry]}}, "index.yaml")
     registry = Registry([str(root)])
-    registry.sources[0] = local
+    registry.searched[0] = local
     with pytest.raises(ResolveError, match="leaves the registry"):
         registry.load("secret@1.0.0")
     assert Store().entries() == []
@@ -356,7 +357,7 @@ def test_an_archive_member_with_a_bang_in_its_name_loads(tmp_path: Path) -> None
     write_index(root, {"bang": [{"version": "1.0.0", "digest": sha(text), "source": {
         "archive": "files!/a.tar.gz", "archiveDigest": sha(archive.read_bytes()), "member": member}}]})
     registry = Registry([str(root)])
-    assert registry.resolve("bang").source == f"{archive}!{member}"
+    assert registry.resolve("bang").location == f"{archive}!{member}"
     assert registry.load("bang").name == "bang"
 
 

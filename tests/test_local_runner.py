@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers_registry import RegistryServer, creg
-from registry.commands.group import Settings
+from registry.index.resolve import RegistryOptions
 from registry.local.runner import RunResult, run_pipeline_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +24,7 @@ SUM = WRITE.replace("import os", "import json, os").replace("write(v)", "write(s
 
 
 def run(path: Path, tmp_path: Path, **params: str) -> RunResult:
-    return run_pipeline_file(path, Settings(), params, tmp_path / "run")
+    return run_pipeline_file(path, RegistryOptions(), params, tmp_path / "run")
 
 
 def outputs(result: RunResult) -> dict[str, dict[str, str]]:
@@ -299,7 +299,7 @@ tasks:
     args: [/tmp/outputs/span/data, {item: null}]
     outputs: {span: /tmp/outputs/span/data}
 """)
-    result = run_pipeline_file(path, Settings(), {}, tmp_path / "run", parallelism=4)
+    result = run_pipeline_file(path, RegistryOptions(), {}, tmp_path / "run", parallelism=4)
     spans = [[float(x) for x in (result.folder / "nodes" / f"fan.wait({i}_{i + 1})" / "outputs" / "span" / "data")
               .read_text().split()] for i in range(4)]
     assert max(start for start, _ in spans) < min(end for _, end in spans)

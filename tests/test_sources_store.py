@@ -116,7 +116,7 @@ def test_bad_digest_text_is_rejected(tmp_path: Path) -> None:
 def test_write_output_keeps_links_and_special_files(tmp_path: Path) -> None:
     import os
 
-    from registry.errors import UsageError
+    from registry.errors import ArgumentError
     from registry.sources.store import write_output
 
     target = tmp_path / "real.yaml"
@@ -134,5 +134,6 @@ def test_write_output_keeps_links_and_special_files(tmp_path: Path) -> None:
     finally:
         os.close(reader)
     assert fifo.exists() and not fifo.is_file()  # never replaced by a regular file
-    with pytest.raises(UsageError, match="cannot write"):
+    with pytest.raises(ArgumentError, match="cannot write") as caught:
         write_output(tmp_path / "real.yaml" / "x", b"")  # a path below a file
+    assert caught.value.argument == "path"

@@ -16,7 +16,7 @@ import pytest
 from helpers_pipelines import EXAMPLES, GOLDEN, builtin_loader, dag_tasks, gcs_registry, parse, templates
 from helpers_registry import RegistryServer
 from registry.argo.check import validate
-from registry.commands.group import Settings
+from registry.index.resolve import RegistryOptions
 from registry.argo.compiler import compile_pipeline, registry_loader
 
 LOCAL = ["calculation", "recommender", "conditional", "volume", "file-outputs", "calculation-schedule"]
@@ -39,7 +39,7 @@ def argo_validate(shared: Path, path: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("name", LOCAL)
 def test_example_compiles_to_golden_and_argo_accepts_it(name: str, shared_dir: Path, tmp_path: Path) -> None:
-    text = compile_pipeline(EXAMPLES / f"{name}.yaml", loader=registry_loader(Settings()))
+    text = compile_pipeline(EXAMPLES / f"{name}.yaml", loader=registry_loader(RegistryOptions()))
     check_golden(name, text)
     doc = parse(text)
     validate(doc)
@@ -117,7 +117,7 @@ def test_schedule_makes_a_cron_workflow() -> None:
 def test_gcs_download_from_the_0_2_5_archive_served_over_http(shared_dir: Path, tmp_path: Path) -> None:
     root = gcs_registry(tmp_path / "registry", shared_dir / "corpus")
     with RegistryServer(root) as server:
-        loader = registry_loader(Settings(registries=[server.url]))
+        loader = registry_loader(RegistryOptions(registries=(server.url,)))
         text = compile_pipeline(EXAMPLES / "gcs-download.yaml", loader=loader)
         assert server.count("archives/pipelines-0.2.5.tar.gz") == 1
     check_golden("gcs-download", text)

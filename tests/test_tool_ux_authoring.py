@@ -50,3 +50,26 @@ def test_from_func_target_mistakes(tmp_path: Path) -> None:
     assert missing.returncode == 1
     assert "nothere.py: error: cannot read: No such file or directory" in missing.stderr
     assert "Errno" not in missing.stderr and not (tmp_path / "x.yaml").exists()
+
+
+def test_the_scaffold_readme_pipeline_lints_and_the_component_validates(tmp_path: Path) -> None:
+    """What 'creg new' tells an author to run and write is what publish and 'creg lint' accept."""
+    import re
+    import shlex
+
+    assert run_creg("new", "text/hello", "--dir", "out", cwd=tmp_path).returncode == 0
+    folder = tmp_path / "out" / "text" / "hello" / "0.1.0"
+    validated = run_creg("validate", str(folder), cwd=tmp_path)
+    assert validated.returncode == 0 and validated.stderr.strip() == "1 file, 0 invalid", validated.stderr
+    readme = (folder / "README.md").read_text()
+    commands = [shlex.split(c.replace("REGISTRY_DIR", "reg")) for c in re.findall(r"`(creg [^`]*)`", readme)]
+    publish = next(c for c in commands if c[1] == "publish")
+    published = run_creg(*publish[1:], cwd=tmp_path)
+    assert published.returncode == 0 and "published text/hello@0.1.0" in published.stdout, published.stderr
+    snippets = re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)
+    assert len(snippets) == 1
+    (tmp_path / "pipeline.yaml").write_text(snippets[0])
+    lint = next(c for c in commands if "lint" in c)
+    linted = run_creg(*lint[1:], cwd=tmp_path)
+    assert linted.returncode == 0, linted.stderr
+    assert linted.stderr.strip() == "1 pipeline, 0 problem(s)"

@@ -91,7 +91,8 @@ def test_a_bad_param_override_blames_the_command_line(tmp_path: Path) -> None:
         tasks:
           t: {image: alpine, args: [{param: a}]}
     """)
-    assert problems_of(path, a="xyz") == [f"{path}: error: --param a=xyz: param 'a': expected a Float, got 'xyz'"]
+    # The library names its argument; the CLI spells it --param (test_commands_pipeline checks that).
+    assert problems_of(path, a="xyz") == [f"{path}: error: `params` a=xyz: param 'a': expected a Float, got 'xyz'"]
 
 
 def test_a_bad_cron_expression_points_at_the_pipeline_line(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Iterator, Mapping
 
 from registry.argo.check import validate
 from registry.argo.emit import Data, build_workflow, to_yaml
-from registry.errors import CregError, Problem, UsageError
+from registry.errors import ArgumentError, CregError, Problem, mention
 from registry.pipeline.components import LoadedComponent, Loader, registry_loader
 from registry.pipeline.load import load_pipeline
 from registry.pipeline.model import Pipeline
@@ -25,8 +25,8 @@ __all__ = ["LoadedComponent", "Loader", "Pipeline", "compile_document", "compile
 def compile_document(pipeline: Pipeline, kind: str = "Workflow") -> Data:
     """Pipeline -> Argo document, validated against Argo's schema and semantics."""
     if pipeline.schedule is not None and kind != "Workflow":
-        raise UsageError(f"{pipeline.source}: the pipeline has a schedule, so it compiles to a "
-                         f"CronWorkflow; --kind {kind} would drop the schedule")
+        raise ArgumentError("kind", f"{pipeline.source}: the pipeline has a schedule, so it compiles to a "
+                                    f"CronWorkflow; {mention('kind')} {kind} would drop the schedule")
     doc = build_workflow(pipeline, kind)
     try:
         validate(doc, pipeline.source)

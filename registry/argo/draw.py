@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from registry.errors import CregError
+from registry.errors import CregError, mention
 from registry.pipeline.ops import FileRef, OutputRef
 from registry.pipeline.model import Pipeline, Task
 
@@ -86,8 +86,9 @@ def render_image(dot_text: str, fmt: str) -> bytes:
     """SVG or PNG bytes from DOT text, through Graphviz's ``dot``."""
     dot = shutil.which("dot")
     if dot is None:
-        raise GraphError(f"--format {fmt} needs Graphviz's 'dot' program, which is not on PATH; "
-                         "install Graphviz, or use --format dot or --format mermaid")
+        raise GraphError(f"{mention('fmt')} {fmt} needs Graphviz's 'dot' program, which is not on PATH; "
+                         f"install Graphviz, or use {mention('fmt')} dot or {mention('fmt')} mermaid",
+                         arguments=("fmt",))
     result = subprocess.run([dot, f"-T{fmt}"], input=dot_text.encode("utf-8"),
                             capture_output=True, timeout=60, check=False)
     if result.returncode != 0:

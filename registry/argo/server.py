@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
-from registry.errors import UsageError
+from registry.errors import ArgumentError, mention
 from registry.sources.fetch import FetchError, request_json, retries
 
 # kind -> (path segment, key of the document in the create request)
@@ -36,12 +36,12 @@ class Server:
     verify: bool = True  # False: accept the self-signed certificate Argo Server starts with
 
     @classmethod
-    def from_options(cls, url: str | None, namespace: str | None) -> "Server":
+    def from_options(cls, server: str | None, namespace: str | None) -> "Server":
         """The settings Argo's own CLI reads: ``ARGO_SERVER`` (``host:port``; https unless
         ``ARGO_SECURE=false``), ``ARGO_INSECURE_SKIP_VERIFY``, ``ARGO_NAMESPACE``, ``ARGO_TOKEN``."""
-        url = url or os.environ.get("ARGO_SERVER", "")
+        url = server or os.environ.get("ARGO_SERVER", "")
         if not url:
-            raise UsageError("no Argo Server: pass --server URL or set ARGO_SERVER")
+            raise ArgumentError("server", f"no Argo Server: pass {mention('server')} URL or set ARGO_SERVER")
         if "://" not in url:
             secure = os.environ.get("ARGO_SECURE", "true").strip().lower() not in ("0", "false", "no")
             url = ("https://" if secure else "http://") + url

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import click
 
-from registry.commands._reg import FORMATS
+from registry.commands._output import FORMATS, emit_data
+from registry.commands.group import CommandGroup
+from registry.errors import CregError
 
 
-@click.group("cache")
+@click.group("cache", cls=CommandGroup)
 def command() -> None:
     """List, verify or clean the download cache ($CREG_CACHE_DIR or the XDG cache dir)."""
 
 
 @command.command("list")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-def list_(fmt: str) -> None:
+def list_objects(fmt: str) -> None:
     """Every cached object: digest, size and path."""
-    from registry.sources.store import Store
+    from registry.sources.store import Store  # lazy: start-up
 
     store = Store()
     rows = [{"digest": e.digest, "size": e.size, "path": str(e.path)} for e in store.entries()]
     if fmt != "text":
-        from registry.commands._output import emit_data
-
         emit_data({"root": str(store.root), "objects": rows}, fmt)
         return
     for row in rows:
@@ -34,8 +34,7 @@ def list_(fmt: str) -> None:
 @click.option("--fix", is_flag=True, help="Remove objects whose bytes do not match their digest.")
 def verify(fix: bool) -> None:
     """Re-hash every cached object; exit 1 when any is corrupt."""
-    from registry.errors import CregError
-    from registry.sources.store import Store
+    from registry.sources.store import Store  # lazy: start-up
 
     store = Store()
     bad = store.verify(fix=fix)
@@ -53,7 +52,7 @@ def verify(fix: bool) -> None:
               help="Only remove objects not written for this many days.")
 def clean(days: float | None) -> None:
     """Remove cached objects (all, or old ones) and leftovers of interrupted downloads."""
-    from registry.sources.store import Store
+    from registry.sources.store import Store  # lazy: start-up
 
     store = Store()
     removed = store.clean(older_than=days * 86400 if days is not None else None)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from registry.errors import UsageError
+from registry.commands._reg import registry_options
+from registry.errors import ArgumentError
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -13,7 +14,7 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise UsageError(f"--param {pair!r}: expected NAME=VALUE")
+            raise ArgumentError("params", f"--param {pair!r}: expected NAME=VALUE")
         out[name] = value
     return out
 
@@ -30,14 +31,14 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 def command(ctx: click.Context, pipeline: str, output: str | None, kind: str,
             params: tuple[str, ...]) -> None:
     """Compile a pipeline into an Argo Workflow, validated against Argo's schema."""
-    from registry.argo.compiler import compile_pipeline, registry_loader
+    from registry.argo.compiler import compile_pipeline, registry_loader  # lazy: start-up
 
-    text = compile_pipeline(pipeline, loader=registry_loader(ctx.obj, pipeline), kind=kind,
+    text = compile_pipeline(pipeline, loader=registry_loader(registry_options(ctx), pipeline), kind=kind,
                             params=parse_params(params))
     if output is None or output == "-":
         click.echo(text, nl=False)
         return
-    from registry.sources.store import write_output
+    from registry.sources.store import write_output  # lazy: start-up
 
     write_output(output, text.encode("utf-8"))
     click.echo(f"wrote {output}", err=True)

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from registry.commands.group import CommandGroup
 
-@click.group("component")
+
+@click.group("component", cls=CommandGroup)
 def command() -> None:
     """Build components from other sources (Python functions)."""
 
@@ -22,7 +24,7 @@ def command() -> None:
               help="component.yaml to write.")
 def from_func(target: str, base_image: str, packages: tuple[str, ...], out: Path) -> None:
     """Turn a typed Python function into a component (the file is parsed, never executed)."""
-    from registry.component.fromfunc import parse_target, write_component
+    from registry.component.fromfunc import parse_target, write_component  # lazy: start-up
 
     file, function = parse_target(target)
     wanted = [requirement for item in packages for requirement in item.split()]

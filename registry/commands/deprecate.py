@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from registry.errors import UsageError
+from registry.commands._reg import global_settings
+from registry.errors import ArgumentError
 
 
 @click.command("deprecate")
@@ -19,14 +20,15 @@ from registry.errors import UsageError
 def command(ctx: click.Context, ref: str, message: str, replacement: str | None, registry_dir: Path | None) -> None:
     """Mark a published version deprecated.  Nothing is deleted: lockfiles that pin the
     version keep resolving it; new resolutions of ranges prefer other versions."""
-    from registry.index.publish import deprecate
+    from registry.index.publish import deprecate  # lazy: start-up
 
     target = registry_dir or _only_local_registry(ctx)
     click.echo(deprecate(target, ref, message, replacement))
 
 
 def _only_local_registry(ctx: click.Context) -> Path:
-    folders = [Path(r) for r in getattr(ctx.obj, "registries", []) if "://" not in r]
+    folders = [Path(r) for r in global_settings(ctx).registries if "://" not in r]
     if len(folders) != 1:
-        raise UsageError("--to: name the registry folder to change (or give exactly one local --registry)")
+        raise ArgumentError("registry_dir", "--to: name the registry folder to change "
+                                            "(or give exactly one local --registry)")
     return folders[0]

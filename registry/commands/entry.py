@@ -19,8 +19,11 @@ def _columns() -> int:
         columns = 0
     if columns > 0:
         return columns
+    stdout = sys.__stdout__
+    if stdout is None:  # Python runs without a stdout
+        return HELP_WIDTH
     try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns or HELP_WIDTH
+        return os.get_terminal_size(stdout.fileno()).columns or HELP_WIDTH
     except (AttributeError, ValueError, OSError):
         return HELP_WIDTH
 
@@ -36,6 +39,6 @@ def main() -> None:
         with open(os.path.join(os.path.dirname(__file__), "help.txt"), encoding="utf-8") as text:
             sys.stdout.write(text.read())
         sys.exit(0)
-    from registry.commands.group import main as cli_main
+    from registry.commands.group import main as cli_main  # lazy: start-up
 
     cli_main()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from registry.commands._reg import registry_options
+
 
 @click.command("graph")
 @click.argument("pipeline", type=click.Path(exists=True, dir_okay=False))
@@ -14,15 +16,15 @@ import click
 @click.pass_context
 def command(ctx: click.Context, pipeline: str, fmt: str, output: str | None) -> None:
     """Draw a pipeline's task graph."""
-    from registry.argo.draw import render_image, to_dot, to_mermaid
-    from registry.pipeline.components import registry_loader
-    from registry.pipeline.load import load_pipeline
+    from registry.argo.draw import render_image, to_dot, to_mermaid  # lazy: start-up
+    from registry.pipeline.components import registry_loader  # lazy: start-up
+    from registry.pipeline.load import load_pipeline  # lazy: start-up
 
-    loaded = load_pipeline(pipeline, loader=registry_loader(ctx.obj, pipeline))
+    loaded = load_pipeline(pipeline, loader=registry_loader(registry_options(ctx), pipeline))
     text = to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded)
     data = render_image(text, fmt) if fmt in ("svg", "png") else text.encode("utf-8")
     if output is not None and output != "-":
-        from registry.sources.store import write_output
+        from registry.sources.store import write_output  # lazy: start-up
 
         write_output(output, data)
     elif fmt == "png":

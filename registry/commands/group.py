@@ -2,6 +2,10 @@
 
 Sub-commands live one per module in ``registry.commands`` and are imported only when
 used, so ``creg --help`` never pays for jsonschema, jinja2 or requests.
+
+Only this package knows flags and exit codes.  A library error that mentions an argument
+names the function's parameter (``registry_dir``); the report spells it as the running
+command's flag for that parameter (``--to``), and the error's class picks the exit code.
 """
 
 from __future__ import annotations
@@ -10,11 +14,11 @@ import importlib
 import importlib.util
 import sys
 import warnings
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import click
 
-from registry.errors import CregError, CregWarning
+from registry.errors import ArgumentError, CregError, CregWarning, respell
 
 # name -> (module in registry.commands, short help).  Keep the help here so that
 # `creg --help` can list commands without importing them.
@@ -47,14 +51,50 @@ class Settings:
     the CLI's start-up time.
     """
 
-    def __init__(self, registries: list[str] | None = None, offline: bool = False,
-                 traceback: bool = False) -> None:
-        self.registries = list(registries or [])
+    def __init__(self, registries: Iterable[str] = (), offline: bool = False, traceback: bool = False) -> None:
+        self.registries = list(registries)
         self.offline = offline
         self.traceback = traceback
 
 
-class LazyGroup(click.Group):
+# The first class an error is an instance of gives the exit code.
+EXIT_CODES: tuple[tuple[type[CregError], int], ...] = ((ArgumentError, 2), (CregError, 1))
+INVOKED = "creg.invoked"  # ctx.meta key: the commands the command line named, outermost first
+
+
+def exit_code(error: CregError) -> int:
+    return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
+
+
+def flag_spelling(commands: list[click.Command]) -> Callable[[str], str | None]:
+    """Parameter name -> how the command line spells it: ``registry_dir`` -> ``--to``.
+
+    The innermost command's parameters win over its groups' (``--registry`` of the group).
+    """
+    spellings: dict[str, str] = {}
+    for command in commands:
+        spellings.update((param.name, _spelling(param)) for param in command.params if param.name)
+    return spellings.get
+
+
+def _spelling(param: click.Parameter) -> str:
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)  # the long form: --message, not -m
+    return param.human_readable_name  # a positional argument: its metavar, e.g. NAME@VERSION
+
+
+class CommandGroup(click.Group):
+    """A group that notes the sub-command it runs, so an error can be told in its flags."""
+
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            ctx.meta.setdefault(INVOKED, [ctx.find_root().command]).append(command)
+        return name, command, rest
+
+
+class LazyGroup(CommandGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self._available())
 
@@ -82,20 +122,25 @@ class LazyGroup(click.Group):
                 try:
                     return super().invoke(ctx)
                 finally:
-                    _report_warnings(caught)
+                    _report_warnings(caught, invoked_spelling(ctx))
         except CregError as exc:
             settings = ctx.find_object(Settings)
             if settings is not None and settings.traceback:
                 raise
-            click.echo(str(exc), err=True)
-            ctx.exit(exc.exit_code)
+            click.echo(exc.respelled(invoked_spelling(ctx)), err=True)
+            ctx.exit(exit_code(exc))
 
 
-def _report_warnings(caught: list[warnings.WarningMessage]) -> None:
+def invoked_spelling(ctx: click.Context) -> Callable[[str], str | None]:
+    """Parameter name -> flag, for the command the command line ran."""
+    return flag_spelling(ctx.meta.get(INVOKED, [ctx.command]))
+
+
+def _report_warnings(caught: list[warnings.WarningMessage], spelling: Callable[[str], str | None]) -> None:
     """creg's own warnings become 'warning: ...' lines; others keep Python's format."""
     for item in caught:
-        if issubclass(item.category, CregWarning):
-            click.echo(f"warning: {item.message}", err=True)
+        if isinstance(item.message, CregWarning):
+            click.echo(f"warning: {respell(str(item.message), item.message.arguments, spelling)}", err=True)
         else:
             warnings.showwarning(item.message, item.category, item.filename, item.lineno)
 

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from registry.commands.group import CommandGroup
 
-@click.group("index")
+
+@click.group("index", cls=CommandGroup)
 def command() -> None:
     """Build or extend a registry index (index.yaml)."""
 
@@ -19,12 +21,12 @@ def command() -> None:
               help="Scan SUBDIR/<name>/<version>/component.yaml (default: components/ when it exists, else DIR).")
 def build_command(root: Path, merge: bool, prefix: str | None) -> None:
     """Regenerate ROOT/index.yaml from ROOT's <name>/<version>/component.yaml tree."""
-    from registry.index.build import build
+    from registry.index.build import build  # lazy: start-up
 
-    summary = build(root, merge=merge, prefix=prefix)
-    for line in summary.skipped:
+    report = build(root, merge=merge, prefix=prefix)
+    for line in report.skipped:
         click.echo(f"skipped: {line}", err=True)
-    click.echo(f"{root / 'index.yaml'}: {summary.line()}")
+    click.echo(f"{root / 'index.yaml'}: {report.line()}")
 
 
 @command.command("import-archive")
@@ -40,11 +42,11 @@ def build_command(root: Path, merge: bool, prefix: str | None) -> None:
 def import_command(location: str, tag: str, registry_dir: Path, prefix: str, archive_url: str | None,
                    strict: bool) -> None:
     """Index every component.yaml of a tagged archive as NAME@TAG (NAME = its folder below --prefix)."""
-    from registry.index.build import import_archive
+    from registry.index.build import import_archive  # lazy: start-up
 
-    summary = import_archive(location, tag, registry_dir, prefix=prefix, archive_url=archive_url)
-    for problem in summary.invalid + summary.conflicts:
+    report = import_archive(location, tag, registry_dir, prefix=prefix, archive_url=archive_url)
+    for problem in report.invalid + report.conflicts:
         click.echo(problem.format(), err=True)
-    click.echo(f"{registry_dir / 'index.yaml'}: {summary.line()}")
-    if summary.conflicts or (strict and summary.invalid):
+    click.echo(f"{registry_dir / 'index.yaml'}: {report.line()}")
+    if report.conflicts or (strict and report.invalid):
         raise SystemExit(1)

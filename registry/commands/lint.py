@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import click
 
+from registry.commands._output import emit_problems
+from registry.commands._reg import registry_options
+
 
 @click.command("lint")
 @click.argument("pipelines", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False), metavar="PIPELINE...")
@@ -12,11 +15,10 @@ import click
 @click.pass_context
 def command(ctx: click.Context, pipelines: tuple[str, ...], fmt: str) -> None:
     """Check pipelines (and their compiled Argo output) and report every problem."""
-    from registry.argo.compiler import lint_pipeline
-    from registry.pipeline.components import registry_loader
-    from registry.commands._output import emit_problems
-
-    problems = [p for path in pipelines for p in lint_pipeline(path, loader=registry_loader(ctx.obj, path))]
+    from registry.argo.compiler import lint_pipeline  # lazy: start-up
+    from registry.pipeline.components import registry_loader  # lazy: start-up
+    options = registry_options(ctx)
+    problems = [p for path in pipelines for p in lint_pipeline(path, loader=registry_loader(options, path))]
     emit_problems(problems, fmt)
     if fmt == "text":
         noun = "pipeline" if len(pipelines) == 1 else "pipelines"

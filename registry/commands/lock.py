@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from registry.commands._output import emit_data
 from registry.commands._reg import FORMATS, open_registry
 
 
@@ -16,20 +17,16 @@ from registry.commands._reg import FORMATS, open_registry
 @click.pass_context
 def command(ctx: click.Context, file: Path, frozen: bool, fmt: str) -> None:
     """Resolve every NAME@REF in FILE (a pipeline or a list of refs) into creg.lock next to it."""
-    from registry.index.pinning import lock_file
+    from registry.index.pinning import lock_file  # lazy: start-up
 
     report = lock_file(file, open_registry(ctx), frozen=frozen)
     if fmt != "text":
-        from dataclasses import asdict
-
-        from registry.commands._output import emit_data
-
         emit_data({"lock": str(report.path), "changed": report.changed, "removed": report.removed,
-                   "components": [asdict(e) for e in report.entries]}, fmt)
+                   "components": [e.to_dict() for e in report.entries]}, fmt)
         return
     for entry in report.entries:
         mark = "*" if entry.ref in report.changed else " "
-        click.echo(f"{mark} {entry.ref:<30} {entry.name}@{entry.version} {entry.digest}")
+        click.echo(f"{mark} {entry.ref:<30} {entry.component.ref} {entry.component.digest}")
     if not report.entries:
         click.echo(f"{file}: warning: no component references found (expected tasks.*.component: NAME@REF "
                    "in a pipeline, or a list of NAME@REF)", err=True)

@@ -15,7 +15,7 @@ import click
 @click.option("--version", "version", default="0.1.0", show_default=True, help="First version.")
 def command(name: str, image: str, base_dir: Path, version: str) -> None:
     """Scaffold DIR/NAME/VERSION/component.yaml and README.md (valid as written)."""
-    from registry.component.scaffold import scaffold
+    from registry.component.scaffold import scaffold  # lazy: start-up
 
     folder = scaffold(name, base_dir, image=image, version=version)
     click.echo(f"created {folder / 'component.yaml'} and {folder / 'README.md'}")

@@ -22,7 +22,7 @@ def command(path: Path, registry_dir: Path, version: str | None, name: str | Non
     the registry's index.  A folder is packed without dotfiles (.env, .netrc, ...) and without
     the registry folder; a component.yaml is packed alone.  A published version never changes:
     the same content again is a no-op, different content is refused."""
-    from registry.index.publish import publish
+    from registry.index.publish import publish  # lazy: start-up
 
     result = publish(path, registry_dir, version=version, name=name, allow_breaking=allow_breaking)
     click.echo(result.summary())

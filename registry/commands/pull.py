@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from registry.commands._output import emit_data
 from registry.commands._reg import FORMATS, open_registry
 
 
@@ -19,8 +20,6 @@ def command(ctx: click.Context, refs: tuple[str, ...], fmt: str) -> None:
         resolved, path = registry.pull(ref)
         rows.append({"ref": ref, **resolved.to_dict(), "cached": str(path)})
     if fmt != "text":
-        from registry.commands._output import emit_data
-
         emit_data(rows, fmt)
         return
     for row in rows:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import click
 
-from registry.commands._reg import FORMATS
+from registry.commands._output import emit_data
+from registry.commands._reg import FORMATS, global_settings
+from registry.commands.group import CommandGroup
+from registry.errors import CregError, did_you_mean
 
 
-@click.group("registry")
+@click.group("registry", cls=CommandGroup)
 def command() -> None:
     """List, add or remove registries (folders or HTTP(S) URLs serving index.yaml)."""
 
@@ -15,12 +18,10 @@ def command() -> None:
 @command.command("list")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.pass_context
-def list_(ctx: click.Context, fmt: str) -> None:
+def list_registries(ctx: click.Context, fmt: str) -> None:
     """The registries in search order, and where each comes from."""
     rows = _rows(ctx)
     if fmt != "text":
-        from registry.commands._output import emit_data
-
         emit_data(rows, fmt)
         return
     for row in rows:
@@ -28,11 +29,11 @@ def list_(ctx: click.Context, fmt: str) -> None:
 
 
 def _rows(ctx: click.Context) -> list[dict[str, str]]:
-    from registry.index.config import config_path, configured_registries, normalize_root
-    from registry.index.resolve import env_registries
-    from registry.resources import builtin_root
+    from registry.index.config import config_path, configured_registries, normalize_root  # lazy: start-up
+    from registry.index.resolve import env_registries  # lazy: start-up
+    from registry.resources import builtin_root  # lazy: start-up
 
-    groups = [("--registry", ctx.obj.registries if ctx.obj else []),
+    groups = [("--registry", global_settings(ctx).registries),
               ("CREG_REGISTRIES", env_registries()),
               (str(config_path()), configured_registries()),
               ("built-in", [str(builtin_root())])]
@@ -51,7 +52,7 @@ def _rows(ctx: click.Context) -> list[dict[str, str]]:
 @click.argument("root")
 def add(root: str) -> None:
     """Add ROOT (a folder with index.yaml or a base URL) to the user config."""
-    from registry.index.config import add_registry, config_path, normalize_root
+    from registry.index.config import add_registry, config_path, normalize_root  # lazy: start-up
 
     if add_registry(root):
         click.echo(f"added {normalize_root(root)} to {config_path()}")
@@ -63,9 +64,7 @@ def add(root: str) -> None:
 @click.argument("root")
 def remove(root: str) -> None:
     """Remove ROOT from the user config."""
-    from registry.index.config import config_path, configured_registries, remove_registry
-    from registry.errors import CregError, did_you_mean
-
+    from registry.index.config import config_path, configured_registries, remove_registry  # lazy: start-up
     if not remove_registry(root):
         known = configured_registries()
         raise CregError(f"{config_path()}: '{root}' is not configured{did_you_mean(root, known)}; "

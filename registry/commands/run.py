@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from registry.commands._output import FORMATS
+from registry.commands._output import FORMATS, emit_data
+from registry.commands._reg import registry_options
 from registry.commands.compile import parse_params
 
 _MARK = {"Succeeded": "ok", "Failed": "FAIL", "Skipped": "skip", "Omitted": "omit"}
@@ -28,19 +29,18 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
     files under the run folder. Secrets come from CREG_SECRET_<SECRET>_<KEY> variables.
     Exit status 0 when the run succeeded, 1 when it failed.
     """
-    from registry.local.runner import run_pipeline_file
+    from registry.local.runner import Node, run_pipeline_file  # lazy: start-up
 
-    def progress(node):  # type: ignore[no-untyped-def]
+    def progress(node: Node) -> None:
         if fmt == "text":
             shown = " ".join(f"{k}={v}" for k, v in node.shown_outputs().items())
             detail = shown if node.phase == "Succeeded" else node.message
             click.echo(f"{_MARK.get(node.phase, node.phase):4}  {node.id}  {node.seconds:.2f}s  {detail}", err=True)
 
-    result = run_pipeline_file(pipeline, ctx.obj, dict(parse_params(params)), workdir, parallelism, progress)
+    result = run_pipeline_file(pipeline, registry_options(ctx), dict(parse_params(params)), workdir, parallelism,
+                               progress)
     if fmt == "text":
         click.echo(f"{result.name}: {result.phase} (files in {result.folder})")
     else:
-        from registry.commands._output import emit_data
-
         emit_data(result.as_dict(), fmt)
     ctx.exit(0 if result.phase == "Succeeded" else 1)

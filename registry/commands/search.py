@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from registry.commands._output import emit_data
 from registry.commands._reg import FORMATS, open_registry
 
 
@@ -14,11 +15,9 @@ from registry.commands._reg import FORMATS, open_registry
 def command(ctx: click.Context, text: str, fmt: str) -> None:
     """Search every registry for components whose name or description contains TEXT."""
     hits = open_registry(ctx).search(text)
-    rows = [{"name": e.name, "version": e.version, "description": e.description, "registry": root}
-            for e, root in hits]
+    rows = [{"name": e.component.name, "version": e.component.version, "description": e.description,
+             "registry": root} for e, root in hits]
     if fmt != "text":
-        from registry.commands._output import emit_data
-
         emit_data(rows, fmt)
         return
     if not rows:

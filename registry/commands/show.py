@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from registry.commands._output import FORMATS, emit_data
+from registry.commands._reg import open_registry
+from registry.errors import ArgumentError
 
 if TYPE_CHECKING:
     from registry.component.model import ComponentSpec
@@ -21,24 +24,21 @@ def command(ctx: click.Context, target: str, fmt: str) -> None:
 
     PATH_OR_REF is a component.yaml file, or a registry reference such as add@1.0.0.
     """
-    from pathlib import Path
-
-    from registry.component.view import describe, render_text
+    from registry.component.view import describe, render_text  # lazy: start-up
 
     path = Path(target)
     if path.is_dir() and (path / "component.yaml").is_file():
         path = path / "component.yaml"
     if path.is_file():
-        from registry.component.model import load_component_from_file
+        from registry.component.model import load_component_from_file  # lazy: start-up
 
         spec = load_component_from_file(path)
     else:
         spec = _load_reference(ctx, target)
-    info = describe(spec)
     if fmt == "text":
-        click.echo(render_text(info))
+        click.echo(render_text(spec))
     else:
-        emit_data(info, fmt)
+        emit_data(describe(spec), fmt)
 
 
 def _load_reference(ctx: click.Context, target: str) -> "ComponentSpec":
@@ -47,15 +47,9 @@ def _load_reference(ctx: click.Context, target: str) -> "ComponentSpec":
     A bare NAME is a reference too (the newest release, as the README promises), so only
     names that look like files are refused here.
     """
-    from registry.errors import UsageError
-
-    from pathlib import Path
-
     if Path(target).is_dir():
-        raise UsageError(f"{target}: no component.yaml in this folder (give the folder of one version, "
-                         "e.g. components/add/1.0.0)")
+        raise ArgumentError("target", f"{target}: no component.yaml in this folder (give the folder of one "
+                                      "version, e.g. components/add/1.0.0)")
     if target.endswith((".yaml", ".yml")) or target.startswith(("./", "../", "/")):
-        raise UsageError(f"{target}: no such component file (or give a registry reference NAME@VERSION)")
-    from registry.index.resolve import Registry
-
-    return Registry.from_settings(ctx.obj).load(target)
+        raise ArgumentError("target", f"{target}: no such component file (or give a registry reference NAME@VERSION)")
+    return open_registry(ctx).load(target)

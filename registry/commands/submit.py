@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from registry.commands._reg import registry_options
 from registry.commands.compile import parse_params
+from registry.errors import ArgumentError
 
 
 @click.command("submit")
@@ -21,15 +23,14 @@ from registry.commands.compile import parse_params
 def command(ctx: click.Context, pipeline: str, server: str | None, namespace: str | None, kind: str,
             params: tuple[str, ...], wait: bool, timeout: float) -> None:
     """Compile a pipeline and create it on an Argo Server (token from $ARGO_TOKEN)."""
-    from registry.argo.compiler import compile_document, gc_paused, load_pipeline, registry_loader
-    from registry.errors import UsageError
-    from registry.argo.server import Server, submit_document, wait_for
+    from registry.argo.compiler import compile_document, gc_paused, load_pipeline, registry_loader  # lazy: start-up
+    from registry.argo.server import Server, submit_document, wait_for  # lazy: start-up
 
     target = Server.from_options(server, namespace)
     if wait and kind != "Workflow":
-        raise UsageError("--wait follows a Workflow's run; a WorkflowTemplate does not run by itself")
+        raise ArgumentError("wait", "--wait follows a Workflow's run; a WorkflowTemplate does not run by itself")
     with gc_paused():
-        doc = compile_document(load_pipeline(pipeline, loader=registry_loader(ctx.obj, pipeline),
+        doc = compile_document(load_pipeline(pipeline, loader=registry_loader(registry_options(ctx), pipeline),
                                              overrides=parse_params(params)), kind)
     submitted = submit_document(doc, target)
     click.echo(f"created {submitted.kind} {submitted.name} in {submitted.namespace}: {submitted.ui}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 
@@ -15,9 +17,7 @@ def command(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> None:
 
     Every problem is printed as FILE:LINE:COL: error: $.JSON.PATH: MESSAGE, sorted by position.
     """
-    import json
-
-    from registry.component.view import validate_paths
+    from registry.component.view import validate_paths  # lazy: start-up
 
     results = validate_paths(paths)
     invalid = [r for r in results if not r.valid]

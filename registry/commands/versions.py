@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from registry.commands._output import emit_data
 from registry.commands._reg import FORMATS, open_registry
 
 
@@ -15,10 +16,8 @@ def command(ctx: click.Context, name: str, fmt: str) -> None:
     """List the versions of NAME (newest first), with digests and deprecations."""
     entries = open_registry(ctx).versions(name)
     if fmt != "text":
-        from registry.commands._output import emit_data
-
         emit_data([e.to_dict() for e in entries], fmt)
         return
     for entry in entries:
-        note = f"  deprecated: {entry.deprecated.get('message', '')}" if entry.deprecated else ""
-        click.echo(f"{entry.version:<12} {entry.digest}  {entry.created}{note}".rstrip())
+        note = f"  deprecated: {entry.deprecated.message}" if entry.deprecated else ""
+        click.echo(f"{entry.component.version:<12} {entry.component.digest}  {entry.created}{note}".rstrip())

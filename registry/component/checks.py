@@ -50,7 +50,7 @@ def _names(items: Any) -> list[str]:
 
 def semantic_findings(data: dict[str, Any], base: list[PathKey] | None = None) -> list[Finding]:
     """Every semantic problem of a component (``base`` locates a nested ``componentRef.spec``)."""
-    base = base or []
+    base = [] if base is None else base
     names = Names(data)
     found = list(_unique_names(data, base))
     implementation = data.get("implementation")
@@ -115,7 +115,8 @@ def _placeholder(value: Any, names: Names, path: list[PathKey]) -> list[Finding]
 # -- graph -------------------------------------------------------------------------------------
 
 def _graph(graph: dict[str, Any], names: Names, base: list[PathKey]) -> list[Finding]:
-    tasks = graph.get("tasks") if isinstance(graph.get("tasks"), dict) else {}
+    listed = graph.get("tasks")
+    tasks: dict[str, Any] = listed if isinstance(listed, dict) else {}  # not a mapping: the schema said so
     found: list[Finding] = []
     dependencies: dict[str, set[str]] = {}
     for task_id, task in tasks.items():

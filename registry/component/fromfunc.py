@@ -29,9 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from registry.errors import CregError, Problem, UsageError, did_you_mean
+from registry.component.model import load_component_from_text
+from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
+from registry.sources.store import atomic_write
+from registry.yamlio import dump
 
-DEFAULT_IMAGE = "python:3.11"
+PYTHON_IMAGE = "python:3.11"
 SIMPLE_TYPES = {"int": "Integer", "float": "Float", "str": "String", "bool": "Boolean",
                 "list": "JsonArray", "dict": "JsonObject"}
 GENERIC_TYPES = {"list": "JsonArray", "List": "JsonArray", "Sequence": "JsonArray",
@@ -45,15 +48,15 @@ class FromFuncError(CregError):
     """The function cannot become a component; every problem is listed."""
 
 
-class TargetError(FromFuncError, UsageError):
-    """``FILE.py:FUNCTION`` is malformed on the command line."""
+class TargetError(FromFuncError, ArgumentError):
+    """The ``target`` argument is not ``FILE.py:FUNCTION``."""
 
 
 @dataclass(frozen=True)
 class Param:
     name: str
     type: str
-    default: Any = None
+    default: object = None  # any Python literal
     has_default: bool = False
 
     @property
@@ -77,8 +80,8 @@ def parse_target(target: str) -> tuple[Path, str]:
     """``'file.py:func'`` -> ``(Path('file.py'), 'func')``."""
     file, sep, func = target.rpartition(":")
     if not sep or not file or not func.isidentifier():
-        # the command line is malformed, not the function: a usage error (exit 2)
-        raise TargetError(f"'{target}': expected FILE.py:FUNCTION, e.g. ops.py:add")
+        # the argument is malformed, not the function
+        raise TargetError("target", f"'{target}': expected FILE.py:FUNCTION, e.g. ops.py:add")
     return Path(file), func
 
 
@@ -345,13 +348,13 @@ def program(func: ast.FunctionDef, spec_name: str, description: str, params: lis
 # --- the spec --------------------------------------------------------------------------------
 
 
-def component_name(func_name: str) -> str:
+def spec_name(func_name: str) -> str:
     """``my_divmod`` -> ``My divmod`` (as KFP names function components)."""
     words = func_name.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 
 
-def serialize_default(kind: str, value: Any) -> str:
+def serialize_default(kind: str, value: object) -> str:
     return json.dumps(value) if kind in ("JsonArray", "JsonObject") else str(value)
 
 
@@ -387,11 +390,11 @@ def container_command(source: str, packages: list[str]) -> list[str]:
 def check_packages(packages: list[str]) -> None:
     bad = [p for p in packages if not PACKAGE_PATTERN.match(p)]
     if bad:
-        raise FromFuncError(f"--packages: {', '.join(map(repr, bad))} do not look like pip requirements "
-                            "(e.g. numpy, pandas==2.2.0)")
+        raise FromFuncError(f"{mention('packages')}: {', '.join(map(repr, bad))} do not look like pip requirements "
+                            "(e.g. numpy, pandas==2.2.0)", arguments=["packages"])
 
 
-def function_to_spec(file: Path, func_name: str, base_image: str = DEFAULT_IMAGE,
+def function_to_spec(file: Path, func_name: str, base_image: str = PYTHON_IMAGE,
                      packages: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """The component spec (plain data) for ``func_name`` in ``file``."""
     source, tree = _parse_file(file)
@@ -421,7 +424,7 @@ def _parse_file(file: Path) -> tuple[str, ast.Module]:
 
 def _spec_data(func: ast.FunctionDef, params: list[Param], outputs: Outputs,
                image: str, packages: list[str]) -> dict[str, Any]:
-    name = component_name(func.name)
+    name = spec_name(func.name)
     description = ast.get_docstring(func) or ""
     data: dict[str, Any] = {"name": name}
     if description:
@@ -436,13 +439,9 @@ def _spec_data(func: ast.FunctionDef, params: list[Param], outputs: Outputs,
     return data
 
 
-def write_component(file: Path, func_name: str, out: Path, base_image: str = DEFAULT_IMAGE,
+def write_component(file: Path, func_name: str, out: Path, base_image: str = PYTHON_IMAGE,
                     packages: list[str] | tuple[str, ...] = ()) -> str:
     """Convert, validate the result as any component.yaml, and write it atomically."""
-    from registry.component.model import load_component_from_text
-    from registry.sources.store import atomic_write
-    from registry.yamlio import dump
-
     data = function_to_spec(file, func_name, base_image, packages)
     text = dump(data, literal_blocks=True)  # the program stays readable as a | block
     if load_component_from_text(text, str(out)).to_dict() != data:

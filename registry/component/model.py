@@ -1,7 +1,9 @@
 """The Kubeflow Pipelines v1 component spec: model, schema validation, semantic checks.
 
 ``load_component_from_text`` / ``load_component_from_file`` return an immutable
-``ComponentSpec`` or raise ``SpecError`` carrying every problem of the file at once.
+``ComponentSpec`` or raise ``SpecError`` carrying every problem of the file at once.  The
+interface (name, description, inputs, outputs) is typed; the implementation stays a read-only
+mapping in the KFP layout, which the op builder walks placeholder by placeholder.
 """
 
 from __future__ import annotations
@@ -11,17 +13,24 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
+from registry.component.checks import semantic_findings
 from registry.errors import Problem, SpecError
 from registry.resources import checker
-from registry.component.checks import semantic_findings
-from registry.yamlio import Document, PathKey, load_mapping
+from registry.sources.store import sha256_digest
+from registry.yamlio import Document, PathKey, load_any, load_mapping
+
+
+SPEC_FILE = "component.yaml"  # the file name of a component in a folder (KFP's convention)
 
 
 def digest_of(raw: bytes) -> str:
     """KFP's component digest: sha256 of the file bytes with CRLF turned into LF."""
-    from registry.sources.store import sha256_digest
-
     return sha256_digest(raw.replace(b"\r\n", b"\n"))
+
+
+# A type is a name such as 'Integer', or frozen structure such as {GCSPath: {data_type: CSV}}.
+TypeSpec = str | Mapping[str, Any] | tuple[Any, ...] | None
+Default = str | int | float | bool | None  # what the schema allows as an input's default
 
 
 def freeze(value: Any) -> Any:
@@ -45,9 +54,9 @@ def thaw(value: Any) -> Any:
 @dataclass(frozen=True)
 class InputSpec:
     name: str
-    type: Any = None  # a string such as 'Integer', or a mapping such as {GCSPath: {data_type: CSV}}
+    type: TypeSpec = None
     description: str | None = None
-    default: Any = None  # None when no default is declared
+    default: Default = None  # None when no default is declared
     optional: bool = False
     annotations: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -59,7 +68,7 @@ class InputSpec:
 @dataclass(frozen=True)
 class OutputSpec:
     name: str
-    type: Any = None
+    type: TypeSpec = None
     description: str | None = None
     annotations: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -73,7 +82,7 @@ class ComponentSpec:
     inputs: tuple[InputSpec, ...]
     outputs: tuple[OutputSpec, ...]
     implementation: Mapping[str, Any]
-    metadata: Mapping[str, Any]
+    metadata: Mapping[str, Mapping[str, str]]  # annotations and labels
     digest: str
     source: str = ""  # file path or URL it was loaded from, for messages
     text: str = field(default="", repr=False)
@@ -94,24 +103,33 @@ class ComponentSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as plain data, in the component.yaml layout."""
-        from registry.yamlio import load_any
-
         return load_any(self.text, self.source)[0]
 
 
 def _build(data: dict[str, Any], digest: str, source: str, text: str) -> ComponentSpec:
-    def io_common(item: dict[str, Any]) -> dict[str, Any]:
-        return {"name": item["name"], "type": freeze(item.get("type")),
-                "description": item.get("description"),
-                "annotations": freeze(item.get("annotations") or {})}
-
-    inputs = tuple(InputSpec(default=item.get("default"), optional=bool(item.get("optional", False)),
-                             **io_common(item)) for item in data.get("inputs") or [])
-    outputs = tuple(OutputSpec(**io_common(item)) for item in data.get("outputs") or [])
+    """A validated document -> the spec (the schema allows null for every optional part)."""
     return ComponentSpec(
-        name=data.get("name"), description=data.get("description"), inputs=inputs, outputs=outputs,
-        implementation=freeze(data.get("implementation") or {}),
-        metadata=freeze(data.get("metadata") or {}), digest=digest, source=source, text=text)
+        name=data.get("name"), description=data.get("description"),
+        inputs=tuple(_input(item) for item in _present(data, "inputs", [])),
+        outputs=tuple(_output(item) for item in _present(data, "outputs", [])),
+        implementation=freeze(_present(data, "implementation", {})),
+        metadata=freeze(_present(data, "metadata", {})), digest=digest, source=source, text=text)
+
+
+def _present(data: dict[str, Any], key: str, empty: Any) -> Any:
+    """``data[key]``; ``empty`` when the key is absent or null (the schema allows both)."""
+    value = data.get(key)
+    return empty if value is None else value
+
+
+def _input(item: dict[str, Any]) -> InputSpec:
+    return InputSpec(item["name"], freeze(item.get("type")), item.get("description"), item.get("default"),
+                     bool(item.get("optional")), freeze(_present(item, "annotations", {})))
+
+
+def _output(item: dict[str, Any]) -> OutputSpec:
+    return OutputSpec(item["name"], freeze(item.get("type")), item.get("description"),
+                      freeze(_present(item, "annotations", {})))
 
 
 def check_document(doc: Document) -> list[Problem]:
@@ -121,7 +139,7 @@ def check_document(doc: Document) -> list[Problem]:
     """
     findings = list(_non_string_keys(doc.data, [])) if _any_non_string_key(doc.data) else []
     if not findings and not checker("component.schema.json").is_valid(doc.data):
-        from registry.component.schema import schema_findings
+        from registry.component.schema import schema_findings  # lazy: start-up (jsonschema, for failures only)
 
         findings = schema_findings(doc.data) + _pipeline_hint(doc.data)
     findings += semantic_findings(doc.data)

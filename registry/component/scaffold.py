@@ -9,12 +9,16 @@ The result is validated like any component.yaml before anything is written.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from registry.errors import CregError, UsageError
+import jinja2
+import yaml
+
+from registry.component.model import load_component_from_text
 from registry.component.version import NAME_PATTERN, VERSION_PATTERN, parse_semver
+from registry.errors import ArgumentError, CregError
+from registry.sources.store import atomic_write
 
-DEFAULT_IMAGE = "alpine:3.20"
+SCAFFOLD_IMAGE = "alpine:3.20"
 DEFAULT_VERSION = "0.1.0"
 TEMPLATES = {"component.yaml": "component.yaml.j2", "README.md": "README.md.j2"}
 
@@ -23,23 +27,19 @@ class ScaffoldError(CregError):
     """The scaffold cannot be written."""
 
 
-def yaml_scalar(value: Any) -> str:
+def yaml_scalar(value: object) -> str:
     """Any value -> one double-quoted YAML scalar (escapes included), never YAML structure."""
-    import yaml
-
     return yaml.safe_dump(str(value), default_style='"', width=2**31 - 1, allow_unicode=True).rstrip("\n")
 
 
-def _environment() -> Any:
-    import jinja2
-
+def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("registry.component", "templates"),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     env.filters["yaml_scalar"] = yaml_scalar
     return env
 
 
-def render(name: str, image: str, version: str, folder: str) -> dict[str, str]:
+def scaffold_files(name: str, image: str, version: str, folder: str) -> dict[str, str]:
     """``{file name: text}`` of the scaffold."""
     env = _environment()
     values = {"name": name, "image": image, "version": version, "folder": folder,
@@ -47,18 +47,15 @@ def render(name: str, image: str, version: str, folder: str) -> dict[str, str]:
     return {target: env.get_template(template).render(**values) for target, template in TEMPLATES.items()}
 
 
-def scaffold(name: str, base_dir: str | Path = "components", image: str = DEFAULT_IMAGE,
+def scaffold(name: str, base_dir: str | Path = "components", image: str = SCAFFOLD_IMAGE,
              version: str = DEFAULT_VERSION) -> Path:
     """Write the scaffold and return its folder; refuses to overwrite an existing component."""
-    from registry.component.model import load_component_from_text
-    from registry.sources.store import atomic_write
-
-    _check(name, version)
+    _check_name_and_version(name, version)
     _check_image(image)
     folder = Path(base_dir) / name / version
     if (folder / "component.yaml").exists():
         raise ScaffoldError.at(str(folder / "component.yaml"), 0, 0, "", "already exists; not overwriting it")
-    files = render(name, image, version, folder.as_posix())
+    files = scaffold_files(name, image, version, folder.as_posix())
     load_component_from_text(files["component.yaml"], str(folder / "component.yaml"))
     for target, text in files.items():
         atomic_write(folder / target, text.encode("utf-8"))
@@ -68,13 +65,15 @@ def scaffold(name: str, base_dir: str | Path = "components", image: str = DEFAUL
 def _check_image(image: str) -> None:
     """An empty image validates as YAML but no cluster can pull it."""
     if not image.strip():
-        raise UsageError(f"--image: {image!r} is not an image reference (e.g. alpine:3.20, python:3.11-slim)")
+        raise ArgumentError.bad_value("image", f"{image!r} is not an image reference "
+                                               "(e.g. alpine:3.20, python:3.11-slim)")
 
 
-def _check(name: str, version: str) -> None:
+def _check_name_and_version(name: str, version: str) -> None:
     if not NAME_PATTERN.match(name):
-        raise UsageError(f"'{name}' is not a valid component name: letters, digits, '.', '_', '-', "
-                         "parts separated by '/' (e.g. text/upper)")
+        raise ArgumentError("name", f"'{name}' is not a valid component name: letters, digits, '.', '_', '-', "
+                                    "parts separated by '/' (e.g. text/upper)")
     # A new component starts on semver: publish checks every later version number against it.
     if not VERSION_PATTERN.match(version) or parse_semver(version) is None:
-        raise UsageError(f"--version: '{version}' is not a semantic version MAJOR.MINOR.PATCH (e.g. 0.1.0)")
+        raise ArgumentError.bad_value("version", f"'{version}' is not a semantic version MAJOR.MINOR.PATCH "
+                                                 "(e.g. 0.1.0)")

@@ -1,16 +1,23 @@
-"""Component versions: semver parsing and ordering, version ranges, name and version rules.
+"""Component versions: the ``ComponentVersion`` record, semver parsing and ordering, version
+ranges, name and version rules.
 
-One ordering for every floor: the index sorts its entries with it, publishing checks bumps
-with it, ``creg new`` checks a starting version with it.  A version that is not full semver
-(``nightly``, ``v1.2``) is a tag: it orders after every semver version and matches exactly.
+One record and one ordering for every floor: the index, resolving, the lock, publishing and
+building all speak of ``ComponentVersion`` (name, version, digest); the index sorts with
+``newest_first``, publishing checks bumps with ``parse_semver``, ``creg new`` checks a starting
+version with it.  A version that is not full semver (``nightly``, ``v1.2``) is a tag: it orders
+after every semver version (newest first) and matches exactly.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Iterable, TypeVar
 
 SemVer = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
+VersionKey = tuple[int, SemVer]  # (1, semver) for semver versions, the same (0, ...) for every tag
+_TAG_KEY: VersionKey = (0, (0, 0, 0, 0, ()))
+Item = TypeVar("Item")
 
 # Patterns stay strings: ``re`` compiles and caches each on first use, so a process that
 # never matches a range never pays for compiling one.
@@ -40,6 +47,35 @@ def parse_semver(text: str) -> SemVer | None:
     if not dash:
         return (major, minor, patch, 1, ())
     return (major, minor, patch, 0, tuple(_pre_key(p) for p in pre.split(".")))
+
+
+def version_key(version: str) -> VersionKey:
+    """The one ordering: semver versions by semver, all above the tags, which tie with each other
+    (so a stable sort keeps the tags in the order they were listed)."""
+    parsed = parse_semver(version)
+    return (1, parsed) if parsed is not None else _TAG_KEY
+
+
+def newest_first(items: Iterable[Item], version_of: Callable[[Item], str]) -> list[Item]:
+    """Semver versions newest first, then the tags in their given order."""
+    return sorted(items, key=lambda item: version_key(version_of(item)), reverse=True)
+
+
+@dataclass(frozen=True)
+class ComponentVersion:
+    """One version of one component: its name, its version and the digest of its component.yaml."""
+
+    name: str
+    version: str
+    digest: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    @property
+    def semver(self) -> SemVer | None:
+        return parse_semver(self.version)
 
 
 def _is_number(part: str) -> bool:
@@ -110,7 +146,8 @@ def _ceiling(numbers: list[int], op: str) -> SemVer:
 
 def _compare(op: str, numbers: list[int]) -> Callable[[SemVer], bool]:
     low = _floor(numbers)
-    high = _ceiling(numbers, "~") if len(numbers) < 3 else (*numbers, 2, ())  # type: ignore[assignment]
+    # Exclusive upper bound: the next version's prereleases for a prefix, else just above the release.
+    high = _ceiling(numbers, "~") if len(numbers) < 3 else (numbers[0], numbers[1], numbers[2], 2, ())
     table: dict[str, Callable[[SemVer], bool]] = {
         ">=": lambda v: v >= low, ">": lambda v: v >= high, "<": lambda v: v < low,
         "<=": lambda v: v < high, "=": lambda v: low <= v < high, "==": lambda v: low <= v < high,

@@ -2,35 +2,36 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
-from registry.errors import CregError, Problem, UsageError
-from registry.component.model import ComponentSpec, load_component_from_file, thaw
+from registry.errors import ArgumentError, CregError, Problem
+from registry.component.model import (SPEC_FILE, ComponentSpec, InputSpec, TypeSpec, load_component_from_file,
+                                      thaw)
 
-COMPONENT_FILE = "component.yaml"
 COMPONENT_SUFFIX = ".component.yaml"
 
 
 def is_component_file(path: Path) -> bool:
-    return path.name == COMPONENT_FILE or path.name.endswith(COMPONENT_SUFFIX)
+    return path.name == SPEC_FILE or path.name.endswith(COMPONENT_SUFFIX)
 
 
 def find_component_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given, directories searched recursively; a missing path is a usage error."""
+    """Files as given, directories searched recursively; a missing path is an ``ArgumentError``."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             matches = sorted(p for p in path.rglob("*.yaml") if p.is_file() and is_component_file(p))
             if not matches:
-                raise UsageError(f"{path}: no component.yaml or *.component.yaml files in this folder")
+                raise ArgumentError("paths", f"{path}: no component.yaml or *.component.yaml files in this folder")
             found += matches
         elif path.exists():
             found.append(path)
         else:
-            raise UsageError(f"{path}: no such file or folder")
+            raise ArgumentError("paths", f"{path}: no such file or folder")
     return list(dict.fromkeys(found))
 
 
@@ -65,7 +66,7 @@ def validate_paths(paths: Iterable[str | Path]) -> list[FileResult]:
 
 
 def describe(spec: ComponentSpec) -> dict[str, Any]:
-    """A component's interface, implementation and digest as plain data."""
+    """A component's interface, implementation and digest as plain data (``show --format json``)."""
     return {
         "name": spec.name,
         "description": spec.description,
@@ -77,7 +78,7 @@ def describe(spec: ComponentSpec) -> dict[str, Any]:
     }
 
 
-def _describe_input(item: Any) -> dict[str, Any]:
+def _describe_input(item: InputSpec) -> dict[str, Any]:
     return {"name": item.name, "type": thaw(item.type), "default": item.default,
             "optional": item.optional, "required": item.required, "description": item.description}
 
@@ -88,60 +89,63 @@ def _describe_implementation(spec: ComponentSpec) -> dict[str, Any]:
         return {"kind": "container", "image": container["image"],
                 **{key: container[key] for key in ("command", "args", "env") if container.get(key)}}
     if spec.graph is not None:
-        tasks = thaw(spec.graph).get("tasks") or {}
-        return {"kind": "graph", "tasks": [_describe_task(name, task) for name, task in tasks.items()]}
+        return {"kind": "graph", "tasks": [{"name": name, "component": component}
+                                           for name, component in _graph_tasks(spec.graph)]}
     return {"kind": "none"}
 
 
-def _describe_task(name: str, task: dict[str, Any]) -> dict[str, Any]:
-    ref = task.get("componentRef") or {}
-    what = ref.get("name") or ref.get("url") or (ref.get("spec") or {}).get("name") or ref.get("digest")
-    return {"name": name, "component": what}
+def _graph_tasks(graph: Mapping[str, Any]) -> list[tuple[str, str | None]]:
+    """``(task name, what its componentRef names)`` of every task (the schema requires both keys)."""
+    tasks: Mapping[str, Mapping[str, Any]] = graph["tasks"]
+    return [(name, _ref_text(task["componentRef"])) for name, task in tasks.items()]
 
 
-def render_text(info: dict[str, Any]) -> str:
-    """The human rendering of ``describe``."""
-    lines = [f"name:        {info['name'] or '(unnamed)'}"]
-    if info["description"]:
-        first, *rest = str(info["description"]).strip().splitlines() or [""]
+def _ref_text(ref: Mapping[str, Any]) -> str | None:
+    inline = ref.get("spec")
+    return ref.get("name") or ref.get("url") or (inline.get("name") if inline else None) or ref.get("digest")
+
+
+def render_text(spec: ComponentSpec) -> str:
+    """What ``creg show`` prints: the interface as two tables under a short header."""
+    lines = [f"name:        {spec.name or '(unnamed)'}"]
+    if spec.description:
+        first, *rest = spec.description.strip().splitlines() or [""]
         lines.append(f"description: {first}" + (" ..." if rest else ""))
-    lines.append(f"digest:      {info['digest']}")
-    lines += _render_implementation(info["implementation"])
-    lines += _render_table("inputs", [_input_row(i) for i in info["inputs"]])
-    lines += _render_table("outputs", [[o["name"], _type_text(o["type"]), ""] for o in info["outputs"]])
+    lines.append(f"digest:      {spec.digest}")
+    lines += _implementation_lines(spec)
+    lines += _table("inputs", [[i.name, _type_text(i.type), _input_note(i)] for i in spec.inputs])
+    lines += _table("outputs", [[o.name, _type_text(o.type), ""] for o in spec.outputs])
     return "\n".join(lines)
 
 
-def _render_implementation(impl: dict[str, Any]) -> list[str]:
-    if impl["kind"] == "container":
-        return [f"image:       {impl['image']}"]
-    if impl["kind"] == "graph":
-        lines = [f"image:       graph ({len(impl['tasks'])} tasks)"]
-        return lines + [f"  - {t['name']}: {t['component'] or '?'}" for t in impl["tasks"]]
+def _implementation_lines(spec: ComponentSpec) -> list[str]:
+    if spec.container is not None:
+        return [f"image:       {spec.container['image']}"]
+    if spec.graph is not None:
+        tasks = _graph_tasks(spec.graph)
+        return [f"image:       graph ({len(tasks)} tasks)"] + [f"  - {name}: {what or '?'}" for name, what in tasks]
     return ["image:       (no implementation)"]
 
 
-def _input_row(item: dict[str, Any]) -> list[str]:
-    if item["default"] is not None:
-        note = f"default: {item['default']!r}"
+def _input_note(item: InputSpec) -> str:
+    if item.default is not None:
+        note = f"default: {item.default!r}"
     else:
-        note = "optional" if item["optional"] else "required"
-    if item["optional"] and item["default"] is not None:
+        note = "optional" if item.optional else "required"
+    if item.optional and item.default is not None:
         note += ", optional"
-    return [item["name"], _type_text(item["type"]), note]
+    return note
 
 
-def _type_text(value: Any) -> str:
+def _type_text(value: TypeSpec) -> str:
     if value is None:
         return "(any)"
     if isinstance(value, str):
         return value
-    import json
-
-    return json.dumps(value, separators=(",", ":"))
+    return json.dumps(thaw(value), separators=(",", ":"))
 
 
-def _render_table(title: str, rows: list[list[str]]) -> list[str]:
+def _table(title: str, rows: list[list[str]]) -> list[str]:
     if not rows:
         return [f"{title}: (none)"]
     widths = [max(len(row[i]) for row in rows) for i in range(2)]

@@ -20,18 +20,22 @@ are reported and skipped; versions already indexed with different content are re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from registry.errors import CregError, Problem, UsageError, did_you_mean
-from registry.component.version import NAME_PATTERN, VERSION_PATTERN
-from registry.index.publish import summary_line, today_utc
+from registry.component.model import SPEC_FILE, ComponentSpec, load_component_from_file, load_component_from_text
+from registry.component.version import NAME_PATTERN, VERSION_PATTERN, ComponentVersion
+from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
+from registry.index.edit import IndexEdit, editing, index_bytes, read_index
+from registry.index.model import ArchiveSource, IndexEntry, PathSource
+from registry.index.publish import index_description, today_utc
+from registry.sources.archives import read_members
+from registry.sources.fetch import download_bytes, is_remote, local_path
+from registry.sources.store import atomic_write, sha256_digest
 
-SPEC_FILE = "component.yaml"
 MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
-CARRIED_KEYS = ("created", "deprecated", "allowBreaking")
 SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
+Built = dict[tuple[str, str], IndexEntry]  # (name, version) -> the entry the tree gives it
 
 
 class IndexBuildError(CregError):
@@ -39,7 +43,7 @@ class IndexBuildError(CregError):
 
 
 @dataclass
-class Summary:
+class IndexReport:
     """What an import or build did, for the report and the exit code."""
 
     added: list[str] = field(default_factory=list)
@@ -63,27 +67,27 @@ def tree_base(root: Path, prefix: str | None) -> Path:
     base = root / prefix
     if not base.is_dir():
         folders = [p.name for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
-        raise UsageError.at(str(base), 0, 0, "", f"--prefix: '{prefix}' is not a folder below {root}"
-                                                 f"{did_you_mean(prefix.strip('/'), folders)}")
+        raise ArgumentError.in_file("prefix", str(base), f"{mention('prefix')}: '{prefix}' is not a folder below "
+                                    f"{root}{did_you_mean(prefix.strip('/'), folders)}")
     return base
 
 
-def scan_tree(root: Path, base: Path, summary: Summary) -> dict[tuple[str, str], dict[str, Any]]:
+def scan_tree(root: Path, base: Path, report: IndexReport) -> Built:
     """``{(name, version): entry}`` for every valid ``<name>/<version>/component.yaml`` below ``base``."""
-    from registry.component.model import load_component_from_file
-
-    found: dict[tuple[str, str], dict[str, Any]] = {}
+    found: Built = {}
     for path in sorted(_spec_files(base)):
-        name_version = _name_version(path.relative_to(base), summary, path)
+        name_version = _name_version(path.relative_to(base), report, path)
         if name_version is None:
             continue
         try:
             spec = load_component_from_file(path)
         except CregError as exc:
-            summary.invalid += exc.problems or [Problem(str(path), 0, 0, "", str(exc))]
-            summary.invalid_files += 1
+            report.invalid += exc.problems or [Problem(str(path), 0, 0, "", str(exc))]
+            report.invalid_files += 1
             continue
-        found[name_version] = _path_entry(name_version[1], spec, path.relative_to(root).as_posix())
+        component = ComponentVersion(*name_version, spec.digest)
+        found[name_version] = IndexEntry(component, PathSource(path.relative_to(root).as_posix()),
+                                         description=index_description(spec.description))
     return found
 
 
@@ -101,92 +105,84 @@ def _spec_files(base: Path) -> list[Path]:
     return files
 
 
-def _name_version(relative: Path, summary: Summary, path: Path) -> tuple[str, str] | None:
+def _name_version(relative: Path, report: IndexReport, path: Path) -> tuple[str, str] | None:
     parts = relative.parts[:-1]
     if len(parts) < 2:
-        summary.skipped.append(f"{path}: not in a <name>/<version>/ folder")
+        report.skipped.append(f"{path}: not in a <name>/<version>/ folder")
         return None
     name, version = "/".join(parts[:-1]), parts[-1]
     if not NAME_PATTERN.match(name) or not VERSION_PATTERN.match(version):
-        summary.skipped.append(f"{path}: '{name}'/'{version}' is not a valid component name/version")
+        report.skipped.append(f"{path}: '{name}'/'{version}' is not a valid component name/version")
         return None
     return name, version
 
 
-def _path_entry(version: str, spec: Any, path: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"version": version, "digest": spec.digest}
-    summary = summary_line(spec.description)
-    if summary:
-        entry["description"] = summary
-    entry["source"] = {"path": path}
-    return entry
-
-
-def merge_entries(existing: dict[str, list[dict[str, Any]]], built: dict[tuple[str, str], dict[str, Any]],
-                  keep_others: bool) -> dict[str, list[dict[str, Any]]]:
+def merge_entries(existing: dict[str, list[IndexEntry]], built: Built,
+                  keep_others: bool) -> dict[str, list[IndexEntry]]:
     """Built entries (carrying the existing entry's created/deprecated/allowBreaking) plus, when
     ``keep_others``, the existing entries the tree does not have."""
-    old = {(name, str(e["version"])): e for name, entries in existing.items() for e in entries}
-    out: dict[str, list[dict[str, Any]]] = {}
-    for (name, version), entry in built.items():
-        carried = {k: old[(name, version)][k] for k in CARRIED_KEYS if k in old.get((name, version), {})}
-        out.setdefault(name, []).append({**entry, **carried})
+    old = {(name, e.component.version): e for name, entries in existing.items() for e in entries}
+    out: dict[str, list[IndexEntry]] = {}
+    for key, entry in built.items():
+        out.setdefault(key[0], []).append(_carried(entry, old.get(key)))
     if keep_others:
-        for (name, version), entry in old.items():
-            if (name, version) not in built:
-                out.setdefault(name, []).append(entry)
+        for key, entry in old.items():
+            if key not in built:
+                out.setdefault(key[0], []).append(entry)
     return out
 
 
-def scan_valid_tree(root: Path, prefix: str | None, summary: Summary) -> dict[tuple[str, str], dict[str, Any]]:
+def _carried(entry: IndexEntry, old: IndexEntry | None) -> IndexEntry:
+    """What the index said and a tree cannot: when it was created, its deprecation, allowBreaking."""
+    if old is None:
+        return entry
+    return replace(entry, created=old.created, deprecated=old.deprecated, allow_breaking=old.allow_breaking)
+
+
+def scan_valid_tree(root: Path, prefix: str | None, report: IndexReport) -> Built:
     """``scan_tree`` that refuses a tree holding an invalid spec (every problem listed)."""
-    built = scan_tree(root, tree_base(root, prefix), summary)
-    if summary.invalid:
-        raise IndexBuildError(problems=summary.invalid)
+    built = scan_tree(root, tree_base(root, prefix), report)
+    if report.invalid:
+        raise IndexBuildError(problems=report.invalid)
     return built
 
 
-def refuse_dropping_packages(existing: dict[str, list[dict[str, Any]]],
-                             built: dict[tuple[str, str], dict[str, Any]], index_file: Path) -> None:
-    """Without --merge, stale ``path`` entries go; published archives and URLs are never dropped silently."""
-    lost = [f"{name}@{e['version']}" for name, entries in existing.items() for e in entries
-            if "path" not in e.get("source", {}) and (name, str(e["version"])) not in built]
+def refuse_dropping_packages(existing: dict[str, list[IndexEntry]], built: Built, index_file: Path) -> None:
+    """Without ``merge``, stale ``path`` entries go; published archives and URLs are never dropped silently."""
+    lost = [e.component.ref for entries in existing.values() for e in entries
+            if not isinstance(e.source, PathSource) and (e.component.name, e.component.version) not in built]
     if lost:
         listed = ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
-        raise IndexBuildError.at(str(index_file), 0, 0, "$.components",
-                                 f"{len(lost)} entries are not from this tree ({listed}: published archives or "
-                                 "URLs); pass --merge to keep them, or remove them from index.yaml by hand")
+        raise IndexBuildError(problems=[Problem(str(index_file), 0, 0, "$.components", (
+            f"{len(lost)} entries are not from this tree ({listed}: published archives or URLs); "
+            f"pass {mention('merge')} to keep them, or remove them from index.yaml by hand"))], arguments=["merge"])
 
 
-def build(root: str | Path, merge: bool = False, prefix: str | None = None) -> Summary:
+def build(root: str | Path, merge: bool = False, prefix: str | None = None) -> IndexReport:
     """Regenerate ``root/index.yaml`` from the tree (see the module docstring)."""
-    from registry.index.edit import editing
-
     root = Path(root)
     if not root.is_dir():
-        raise UsageError(f"{root}: not a folder")
-    summary = Summary()
-    built = scan_valid_tree(root, prefix, summary)
+        raise ArgumentError("root", f"{root}: not a folder")
+    report = IndexReport()
+    built = scan_valid_tree(root, prefix, report)
     with editing(root) as index:
-        before = {(n, str(e["version"])): e.get("digest") for n, es in index.components.items() for e in es}
+        before = {(n, e.component.version): e.component.digest for n, es in index.components.items() for e in es}
         if not merge:
             refuse_dropping_packages(index.components, built, index.path)
-        index.data["components"] = merge_entries(index.components, built, merge)
+        index.components = merge_entries(index.components, built, merge)
         index.changed = True
     for key, entry in sorted(built.items()):
-        (summary.unchanged if before.get(key) == entry["digest"] else summary.added).append("@".join(key))
-    return summary
+        (report.unchanged if before.get(key) == entry.component.digest else report.added).append("@".join(key))
+    return report
 
 
 def built_index_bytes(root: str | Path, prefix: str | None = None) -> bytes:
     """What ``build(root)`` would write, without writing it (for staleness checks)."""
-    from registry.index.edit import read_index, render
-
     root = Path(root)
-    built = scan_valid_tree(root, prefix, Summary())
-    data, _raw = read_index(root)
-    data["components"] = merge_entries(data["components"], built, keep_others=False)
-    return render(data, str(root / "index.yaml"))
+    built = scan_valid_tree(root, prefix, IndexReport())
+    index = read_index(root)
+    index.components = merge_entries(index.components, built, keep_others=False)
+    return index_bytes(index)
 
 
 # --- import-archive --------------------------------------------------------------------------
@@ -197,8 +193,6 @@ def archive_reference(location: str, data: bytes, registry_dir: Path, archive_ur
 
     Called with the index lock held, so two imports cannot race on one ``archives/`` name.
     """
-    from registry.sources.fetch import is_remote, local_path
-
     if archive_url or is_remote(location):
         return archive_url or location
     return _keep_local_archive(local_path(location), data, registry_dir)
@@ -206,15 +200,13 @@ def archive_reference(location: str, data: bytes, registry_dir: Path, archive_ur
 
 def _keep_local_archive(path: Path, data: bytes, registry_dir: Path) -> str:
     """A local archive outside the registry is copied into ``archives/`` so the registry stays whole."""
-    from registry.sources.store import atomic_write
-
     root = registry_dir.resolve()
     if root in path.resolve().parents:
         return path.resolve().relative_to(root).as_posix()
     target = root / "archives" / path.name
     if target.exists() and target.read_bytes() != data:
         raise IndexBuildError(f"{target} already exists with other content; rename the archive "
-                              "or pass --archive-url")
+                              f"or pass {mention('archive_url')}", arguments=["archive_url"])
     if not target.exists():
         atomic_write(target, data)
     return f"archives/{path.name}"
@@ -225,8 +217,6 @@ def archive_components(data: bytes, source: str) -> tuple[list[tuple[str, bytes]
 
     An archive holding any unsafe member is refused whole (``ArchiveError``).
     """
-    from registry.sources.archives import read_members
-
     tops: set[str] = set()
 
     def wanted(name: str) -> bool:
@@ -238,7 +228,7 @@ def archive_components(data: bytes, source: str) -> tuple[list[tuple[str, bytes]
     return members, top
 
 
-def component_name(member: str, top: str, prefix: str) -> str | None:
+def name_from_member(member: str, top: str, prefix: str) -> str | None:
     """``pipelines-0.2.5/components/a/b/component.yaml`` -> ``a/b`` (None outside the prefix)."""
     relative = member[len(top) + 1:] if top else member
     prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
@@ -248,76 +238,65 @@ def component_name(member: str, top: str, prefix: str) -> str | None:
 
 
 def import_archive(location: str, tag: str, registry_dir: str | Path, prefix: str = "components/",
-                   archive_url: str | None = None) -> Summary:
+                   archive_url: str | None = None) -> IndexReport:
     """Index every valid component.yaml of a tag archive as ``name@tag``."""
-    from registry.index.edit import editing
-    from registry.sources.store import sha256_digest
-
     if not VERSION_PATTERN.match(tag):
-        raise UsageError(f"--tag: '{tag}' is not a valid version (letters, digits, '.', '_', '+', '-')")
-    from registry.sources.fetch import download_bytes
-
-    registry_dir = Path(registry_dir)
+        raise ArgumentError.bad_value("tag", f"'{tag}' is not a valid version (letters, digits, '.', '_', '+', '-')")
     data = download_bytes(location, limit=MAX_ARCHIVE_BYTES)
-    summary = Summary()
+    report = IndexReport()
     members, top = archive_components(data, location)  # refused archives: nothing is copied
-    entries = _valid_entries(members, top, prefix, tag, location, summary)
+    specs = _valid_specs(members, top, prefix, location, report)
     with editing(registry_dir) as index:
-        archive = {"archive": archive_reference(location, data, registry_dir, archive_url),
-                   "archiveDigest": sha256_digest(data)}
-        for name, member, entry in entries:
-            entry["source"] = {**archive, "member": member}
-            _add(index, name, entry, summary, location)
-    return summary
+        archive = archive_reference(location, data, Path(registry_dir), archive_url)
+        archive_digest = sha256_digest(data)
+        for name, member, spec in specs:
+            entry = _archive_entry(name, tag, spec, ArchiveSource(archive, archive_digest, member))
+            _add(index, entry, report, origin=f"{location}!{member}")
+    return report
 
 
-def _valid_entries(members: list[tuple[str, bytes]], top: str, prefix: str, tag: str, location: str,
-                   summary: Summary) -> list[tuple[str, str, dict[str, Any]]]:
-    from registry.component.model import load_component_from_text
+def _archive_entry(name: str, tag: str, spec: ComponentSpec, source: ArchiveSource) -> IndexEntry:
+    return IndexEntry(ComponentVersion(name, tag, spec.digest), source,
+                      description=index_description(spec.description), created=today_utc())
 
-    out: list[tuple[str, str, dict[str, Any]]] = []
+
+def _valid_specs(members: list[tuple[str, bytes]], top: str, prefix: str, location: str,
+                 report: IndexReport) -> list[tuple[str, str, ComponentSpec]]:
+    """``(name, member, spec)`` of every valid component below ``prefix``; the rest go to ``report``."""
+    out: list[tuple[str, str, ComponentSpec]] = []
     for member, raw in sorted(members):
-        name = _member_name(member, top, prefix, summary)
-        try:
-            spec = load_component_from_text(raw, f"{location}!{member}") if name else None
-        except CregError as exc:
-            summary.invalid += exc.problems or [Problem(f"{location}!{member}", 0, 0, "", str(exc))]
-            summary.invalid_files += 1
+        name = _checked_member_name(member, top, prefix, report)
+        if name is None:
             continue
-        if name and spec:
-            out.append((name, member, _archive_entry(tag, spec)))
+        try:
+            out.append((name, member, load_component_from_text(raw, f"{location}!{member}")))
+        except CregError as exc:
+            report.invalid += exc.problems or [Problem(f"{location}!{member}", 0, 0, "", str(exc))]
+            report.invalid_files += 1
     return out
 
 
-def _member_name(member: str, top: str, prefix: str, summary: Summary) -> str | None:
-    name = component_name(member, top, prefix)
+def _checked_member_name(member: str, top: str, prefix: str, report: IndexReport) -> str | None:
+    name = name_from_member(member, top, prefix)
     if name is None or name == ".":
-        summary.skipped.append(f"{member}: not in a folder below '{prefix}'")
+        report.skipped.append(f"{member}: not in a folder below '{prefix}'")
         return None
     if not NAME_PATTERN.match(name):
-        summary.skipped.append(f"{member}: '{name}' is not a valid component name")
+        report.skipped.append(f"{member}: '{name}' is not a valid component name")
         return None
     return name
 
 
-def _archive_entry(tag: str, spec: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {"version": tag, "digest": spec.digest}
-    if summary_line(spec.description):
-        entry["description"] = summary_line(spec.description)
-    entry["created"] = today_utc()
-    return entry
-
-
-def _add(index: Any, name: str, entry: dict[str, Any], summary: Summary, location: str) -> None:
-    ref = f"{name}@{entry['version']}"
-    existing = index.entry(name, entry["version"])
+def _add(index: IndexEdit, entry: IndexEntry, report: IndexReport, origin: str) -> None:
+    component = entry.component
+    existing = index.entry(component.name, component.version)
     if existing is None:
-        index.put(name, entry)
-        summary.added.append(ref)
-    elif existing.get("digest") == entry["digest"]:
-        summary.unchanged.append(ref)
+        index.put(entry)
+        report.added.append(component.ref)
+    elif existing.component.digest == component.digest:
+        report.unchanged.append(component.ref)
     else:
-        summary.conflicts.append(index.problem(index.position(name, entry["version"]) + ["digest"],
-                                               f"{ref} is already indexed with digest {existing.get('digest')}; "
-                                               f"{location}!{entry['source']['member']} has {entry['digest']}; "
-                                               "a published version never changes"))
+        report.conflicts.append(index.problem(index.position(component.name, component.version) + ["digest"],
+                                               f"{component.ref} is already indexed with digest "
+                                               f"{existing.component.digest}; {origin} has "
+                                               f"{component.digest}; a published version never changes"))

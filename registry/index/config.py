@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from registry.errors import CregError, did_you_mean
-from registry.sources.fetch import is_remote
+from registry.errors import ArgumentError, CregError, Problem, did_you_mean
+from registry.sources.fetch import is_remote, local_path
+from registry.sources.store import atomic_write, file_lock
+
+if TYPE_CHECKING:
+    from registry.yamlio import Document
 
 KEYS = ("registries",)
 
@@ -31,20 +35,27 @@ def normalize_root(root: str) -> str:
     root = root.strip()
     if is_remote(root):
         return root.rstrip("/")
-    from registry.sources.fetch import local_path
-
     return str(local_path(root).expanduser().resolve())
 
 
-def read_config(path: Path | None = None) -> dict[str, Any]:
+def read_config(path: Path | None = None) -> tuple[str, ...]:
+    """The registries the config file lists (its one key), checked."""
     path = path or config_path()
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return {}
-    from registry.yamlio import load_mapping
+        return ()
+    from registry.yamlio import load_mapping  # lazy: start-up (yaml; only when a config file exists)
 
     doc = load_mapping(raw, str(path))
+    problems = _config_problems(doc)
+    if problems:
+        raise CregError(problems=problems)
+    return tuple(doc.data.get("registries", []))
+
+
+def _config_problems(doc: Document) -> list[Problem]:
+    """Unknown keys (a typo would silently drop every registry) and registries that are not text."""
     problems = [doc.positions.problem(doc.data, [key], f"unknown key '{key}'{did_you_mean(str(key), KEYS)}; "
                                       f"expected one of: {', '.join(KEYS)}", key=True)
                 for key in doc.data if key not in KEYS]
@@ -52,13 +63,11 @@ def read_config(path: Path | None = None) -> dict[str, Any]:
     if not isinstance(registries, list) or not all(isinstance(r, str) for r in registries):
         problems.append(doc.positions.problem(doc.data, ["registries"],
                                               "expected a list of registry URLs or directories"))
-    if problems:
-        raise CregError(problems=problems)
-    return doc.data
+    return problems
 
 
 def configured_registries(path: Path | None = None) -> list[str]:
-    return list(read_config(path).get("registries", []))
+    return list(read_config(path))
 
 
 def add_registry(root: str, path: Path | None = None) -> bool:
@@ -69,10 +78,8 @@ def add_registry(root: str, path: Path | None = None) -> bool:
     """
     root = normalize_root(root)
     if not is_remote(root) and not (Path(root) / "index.yaml").is_file():
-        from registry.errors import UsageError
-
-        raise UsageError(f"{root}: no index.yaml in this folder; create one with 'creg index build {root}' "
-                         f"or 'creg publish COMPONENT --to {root}' first")
+        raise ArgumentError("root", f"{root}: no index.yaml in this folder; create one with "
+                                    f"'creg index build {root}' or 'creg publish COMPONENT --to {root}' first")
     return _edit(root, add=True, path=path or config_path())
 
 
@@ -85,14 +92,12 @@ def remove_registry(root: str, path: Path | None = None) -> bool:
 
 
 def _edit(root: str, add: bool, path: Path) -> bool:
-    from registry.sources.store import atomic_write, file_lock
-    from registry.yamlio import dump
+    from registry.yamlio import dump  # lazy: start-up (yaml)
 
     with file_lock(path.with_name(path.name + ".lock")):
-        data = read_config(path)
-        registries = list(data.get("registries", []))
+        registries = read_config(path)
         if (root in registries) == add:
             return False
-        data["registries"] = registries + [root] if add else [r for r in registries if r != root]
-        atomic_write(path, dump(data).encode("utf-8"))
+        changed = [*registries, root] if add else [r for r in registries if r != root]
+        atomic_write(path, dump({"registries": changed}).encode("utf-8"))
     return True

@@ -16,14 +16,16 @@ components:
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from registry.component.version import ComponentVersion
 from registry.errors import CregError, Problem
+from registry.sources.store import atomic_write
 
 LOCK_NAME = "creg.lock"
-_FIELDS = ("ref", "name", "version", "digest", "source", "registry")
+_REQUIRED = ("ref", "name", "version", "digest")
 
 
 class LockError(CregError):
@@ -32,12 +34,17 @@ class LockError(CregError):
 
 @dataclass(frozen=True)
 class LockEntry:
+    """A reference pinned to a component version, with where it was found when pinned."""
+
     ref: str
-    name: str
-    version: str
-    digest: str
-    source: str = ""
+    component: ComponentVersion
+    location: str = ""  # written as 'source': a path, a URL or 'ARCHIVE!MEMBER'
     registry: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        """The entry in creg.lock's layout."""
+        return {"ref": self.ref, "name": self.component.name, "version": self.component.version,
+                "digest": self.component.digest, "source": self.location, "registry": self.registry}
 
 
 @dataclass
@@ -60,17 +67,16 @@ class Lock:
 
     def to_data(self) -> dict[str, Any]:
         return {"apiVersion": "creg/v1", "kind": "Lock",
-                "components": [asdict(e) for e in sorted(self.entries.values(), key=lambda e: e.ref)]}
+                "components": [e.to_dict() for e in sorted(self.entries.values(), key=lambda e: e.ref)]}
 
     def write(self) -> None:
-        from registry.sources.store import atomic_write
-        from registry.yamlio import dump
+        from registry.yamlio import dump  # lazy: start-up (yaml; resolving imports this module)
 
         atomic_write(self.path, dump(self.to_data()).encode("utf-8"))
 
 
 def _parse(raw: bytes, file: str) -> dict[str, LockEntry]:
-    from registry.yamlio import load_mapping
+    from registry.yamlio import load_mapping  # lazy: start-up (yaml; resolving imports this module)
 
     doc = load_mapping(raw, file)
     items = doc.data.get("components")
@@ -80,15 +86,21 @@ def _parse(raw: bytes, file: str) -> dict[str, LockEntry]:
     problems: list[Problem] = []
     entries: dict[str, LockEntry] = {}
     for i, item in enumerate(items):
-        missing = [f for f in _FIELDS[:4] if not isinstance(item, dict) or not isinstance(item.get(f), str)]
+        missing = [f for f in _REQUIRED if not isinstance(item, dict) or not isinstance(item.get(f), str)]
         if missing:
             problems.append(doc.positions.problem(doc.data, ["components", i],
                                                   f"expected string fields {', '.join(missing)}"))
             continue
-        entries[item["ref"]] = LockEntry(**{f: str(item.get(f, "")) for f in _FIELDS})
+        entries[item["ref"]] = _lock_entry(item)
     if problems:
         raise LockError(problems=problems)
     return entries
+
+
+def _lock_entry(item: dict[str, Any]) -> LockEntry:
+    """A checked lock item (its four required fields are strings) -> its record."""
+    component = ComponentVersion(item["name"], item["version"], item["digest"])
+    return LockEntry(item["ref"], component, str(item.get("source", "")), str(item.get("registry", "")))
 
 
 def lock_path_for(pipeline: Path) -> Path:
@@ -98,14 +110,14 @@ def lock_path_for(pipeline: Path) -> Path:
 Site = tuple[int, int, str]  # line, column and JSON path of a reference in its file
 
 
-def refs_in_file(path: Path) -> list[str]:
+def refs_in_file(path: str | Path) -> list[str]:
     """Component references in a pipeline file (``tasks.*.component``) or a list of refs."""
-    return list(ref_sites(path))
+    return list(ref_sites(Path(path)))
 
 
 def ref_sites(path: Path) -> dict[str, Site]:
     """Each reference of ``path`` (in order, once) and where it first appears."""
-    from registry.yamlio import json_path, load_any
+    from registry.yamlio import json_path, load_any  # lazy: start-up (yaml; resolving imports this module)
 
     try:
         raw = path.read_bytes()
@@ -123,12 +135,14 @@ def ref_sites(path: Path) -> dict[str, Site]:
     return sites
 
 
-def _yaml_refs(data: Any) -> list[tuple[str, list[Any]]]:
+def _yaml_refs(data: dict[str, Any] | list[Any]) -> list[tuple[str, list[Any]]]:
     """``(ref, path)`` of every string of a YAML list, or every ``component: NAME@REF`` (tasks,
-    finally, nested groups) and ``components: [...]`` item of a pipeline."""
+    finally, nested groups) and ``components: [...]`` item of a pipeline (not checked yet)."""
     if isinstance(data, list):
         return [(item, [i]) for i, item in enumerate(data) if isinstance(item, str)]
-    found = [(c, ["components", i]) for i, c in enumerate(data.get("components") or []) if isinstance(c, str)]
+    listed = data.get("components")
+    found = [(c, ["components", i]) for i, c in enumerate(listed if isinstance(listed, list) else [])
+             if isinstance(c, str)]
     pending: deque[tuple[Any, list[Any]]] = deque([(data, [])])
     while pending:
         node, where = pending.popleft()

@@ -1,22 +1,28 @@
-"""The registry index (``index.yaml``): model, validation, version ordering and matching.
+"""The registry index (``index.yaml``): its typed entries, version matching, validation.
 
 A reference is ``name`` or ``name@spec`` where spec is an exact tag (``1.2.3``, ``0.2.5``,
 ``nightly``), a range (``^1.2``, ``~1.2``, ``>=1,<2``), ``latest`` or ``sha256:<hex>``.
 Semver releases sort newest first; tags that are not semver sort after them, in index
 order, and only ever match exactly.
+
+Past validation an index is typed: each version is an ``IndexEntry`` (a ``ComponentVersion``
+plus what the index says about it, its source a ``PathSource``, ``UrlSource`` or
+``ArchiveSource``); ``index_item`` writes one back in the index's layout.
 """
 
 from __future__ import annotations
 
 import marshal
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
-from registry.component.version import SemVer, is_release, parse_range, parse_semver
+from registry.component.version import (ComponentVersion, SemVer, is_release, newest_first, parse_range,
+                                        parse_semver)
 from registry.errors import CregError, Problem, did_you_mean
 
 _DIGEST = r"^sha256:[0-9a-f]{7,64}$"
+ENTRY_KEYS = ("version", "digest", "description", "created", "deprecated", "allowBreaking", "source")
 
 
 class IndexFormatError(CregError):
@@ -28,59 +34,117 @@ class ResolveError(CregError):
 
 
 @dataclass(frozen=True)
+class PathSource:
+    """A file in the registry (``path`` relative to its root)."""
+
+    path: str
+
+    def index_item(self) -> dict[str, str]:
+        return {"path": self.path}
+
+
+@dataclass(frozen=True)
+class UrlSource:
+    """A file anywhere: ``https://``, ``http://`` or ``file://``."""
+
+    url: str
+
+    def index_item(self) -> dict[str, str]:
+        return {"url": self.url}
+
+
+@dataclass(frozen=True)
+class ArchiveSource:
+    """A member of a tar.gz or zip archive (a URL, or a path relative to the registry root)."""
+
+    archive: str
+    archive_digest: str
+    member: str
+
+    def index_item(self) -> dict[str, str]:
+        return {"archive": self.archive, "archiveDigest": self.archive_digest, "member": self.member}
+
+
+Source = PathSource | UrlSource | ArchiveSource
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    """Why a version should not be used, and what to use instead."""
+
+    message: str
+    replacement: str | None = None
+
+    def index_item(self) -> dict[str, str]:
+        return {"message": self.message, **({"replacement": self.replacement} if self.replacement else {})}
+
+
+@dataclass(frozen=True)
 class IndexEntry:
-    name: str
-    version: str
-    digest: str
+    """One version as an index lists it: the component version and what the index says about it.
+
+    Empty strings and False mean "not stated" and are left out of ``index_item``.
+    """
+
+    component: ComponentVersion
+    source: Source
     description: str = ""
     created: str = ""
-    deprecated: Mapping[str, str] | None = None
-    source: Mapping[str, str] = field(default_factory=dict)
+    deprecated: Deprecation | None = None
     allow_breaking: bool = False
 
-    @property
-    def semver(self) -> SemVer | None:
-        return parse_semver(self.version)
-
-    @property
-    def ref(self) -> str:
-        return f"{self.name}@{self.version}"
+    def index_item(self) -> dict[str, Any]:
+        """The entry in the index's own layout and key order."""
+        item: dict[str, Any] = {"version": self.component.version, "digest": self.component.digest}
+        item.update({"description": self.description} if self.description else {})
+        item.update({"created": self.created} if self.created else {})
+        item.update({"deprecated": self.deprecated.index_item()} if self.deprecated else {})
+        item.update({"allowBreaking": True} if self.allow_breaking else {})
+        item["source"] = self.source.index_item()
+        return item
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "version": self.version, "digest": self.digest,
-                               "description": self.description, "created": self.created,
-                               "source": dict(self.source)}
+        """What ``creg versions`` shows of the entry."""
+        out: dict[str, Any] = {"name": self.component.name, "version": self.component.version,
+                               "digest": self.component.digest, "description": self.description,
+                               "created": self.created, "source": self.source.index_item()}
         if self.deprecated:
-            out["deprecated"] = dict(self.deprecated)
+            out["deprecated"] = self.deprecated.index_item()
         return out
 
 
-def _entry(name: str, raw: Mapping[str, Any]) -> IndexEntry:
-    return IndexEntry(name=name, version=str(raw["version"]), digest=raw["digest"],
-                      description=raw.get("description", ""), created=raw.get("created", ""),
-                      deprecated=raw.get("deprecated"), source=raw["source"],
-                      allow_breaking=bool(raw.get("allowBreaking", False)))
+def source_from_item(item: Mapping[str, str]) -> Source:
+    """A validated ``source:`` mapping -> its record (the schema allows exactly these three)."""
+    if "path" in item:
+        return PathSource(item["path"])
+    if "url" in item:
+        return UrlSource(item["url"])
+    return ArchiveSource(item["archive"], item["archiveDigest"], item["member"])
+
+
+def entry_from_item(name: str, item: Mapping[str, Any]) -> IndexEntry:
+    """A validated index item of ``name`` -> its record."""
+    deprecated = item.get("deprecated")
+    return IndexEntry(
+        ComponentVersion(name, str(item["version"]), item["digest"]), source_from_item(item["source"]),
+        description=item.get("description", ""), created=item.get("created", ""),
+        deprecated=Deprecation(deprecated["message"], deprecated.get("replacement")) if deprecated else None,
+        allow_breaking=bool(item.get("allowBreaking", False)))
 
 
 def order_versions(entries: Iterable[IndexEntry]) -> list[IndexEntry]:
     """Semver newest first, then the non-semver tags in their index order."""
-    entries = list(entries)
-    semver = sorted((e for e in entries if e.semver is not None), key=lambda e: e.semver, reverse=True)
-    return semver + [e for e in entries if e.semver is None]
+    return newest_first(entries, lambda entry: entry.component.version)
 
 
 class Index:
-    """A parsed index; entries are built per name, on demand (indexes can be large)."""
+    """A validated index; entries are built per name, on demand (indexes can be large)."""
 
     def __init__(self, data: Mapping[str, Any], source: str = "") -> None:
-        self.data = data
+        self.data = data  # the validated document as plain data (its compact copy is made from it)
         self.source = source
-        self._components: Mapping[str, list[Any]] = data.get("components") or {}
+        self._components: Mapping[str, list[Mapping[str, Any]]] = data["components"]
         self._cache: dict[str, list[IndexEntry]] = {}
-
-    @property
-    def registry_name(self) -> str:
-        return str((self.data.get("registry") or {}).get("name", ""))
 
     def names(self) -> list[str]:
         return sorted(self._components)
@@ -91,9 +155,13 @@ class Index:
     def versions(self, name: str) -> list[IndexEntry]:
         """Entries of ``name``, newest first; ``[]`` for an unknown name."""
         if name not in self._cache:
-            raw = self._components.get(name) or []
-            self._cache[name] = order_versions(_entry(name, item) for item in raw)
+            items = self._components[name] if name in self._components else []
+            self._cache[name] = order_versions(entry_from_item(name, item) for item in items)
         return self._cache[name]
+
+    def entries(self) -> dict[str, list[IndexEntry]]:
+        """Every name's entries in the order the file lists them (for rewriting the index)."""
+        return {name: [entry_from_item(name, item) for item in items] for name, items in self._components.items()}
 
     def match(self, name: str, spec: str | None) -> IndexEntry:
         """The entry ``name@spec`` resolves to, or ``ResolveError`` saying what exists."""
@@ -105,7 +173,7 @@ class Index:
             raise ResolveError(f"'{name}@{spec}': '{spec}' is not a version range; expected e.g. ^1.2, ~1.2, "
                                ">=1,<2, an exact version, 'latest' or sha256:<hex>")
         if found is None:
-            listed = ", ".join(e.version for e in entries)
+            listed = ", ".join(e.component.version for e in entries)
             raise ResolveError(f"{self.source}: no version of '{name}' matches '{spec}'; "
                                f"available: {listed}")
         return found
@@ -134,30 +202,37 @@ def select(entries: list[IndexEntry], spec: str | None) -> IndexEntry | None:
     accepts = parse_range(spec)
     if accepts is None:
         return None
-    return next((e for e in entries if e.semver and is_release(e.semver) and accepts(e.semver)), None)
+    return next((e for e in entries if (release := _release(e)) is not None and accepts(release)), None)
+
+
+def _release(entry: IndexEntry) -> SemVer | None:
+    """The entry's semver when it is a release: neither a prerelease nor a tag."""
+    semver = entry.component.semver
+    return semver if semver is not None and is_release(semver) else None
 
 
 def _exact(entries: list[IndexEntry], spec: str) -> IndexEntry | None:
     wanted = parse_semver(spec)
     for entry in entries:
-        if entry.version == spec or (wanted is not None and entry.semver == wanted):
+        if entry.component.version == spec or (wanted is not None and entry.component.semver == wanted):
             return entry
     return None
 
 
 def _newest(entries: list[IndexEntry]) -> IndexEntry | None:
     """Newest non-deprecated release; else newest release; else the first tag listed."""
-    releases = [e for e in entries if e.semver and is_release(e.semver)]
+    releases = [e for e in entries if _release(e) is not None]
     live = [e for e in releases if not e.deprecated]
-    return (live or releases or [e for e in entries if not e.deprecated] or entries or [None])[0]
+    listed = [e for e in entries if not e.deprecated]
+    return next(iter(live or releases or listed or entries), None)
 
 
 def _by_digest(entries: list[IndexEntry], spec: str) -> IndexEntry | None:
     if not re.match(_DIGEST, spec):
         raise ResolveError(f"'{spec}' is not a digest; expected sha256: and 7 to 64 lowercase hex digits")
-    hits = [e for e in entries if e.digest.startswith(spec)]
-    if len({e.digest for e in hits}) > 1:
-        raise ResolveError(f"digest prefix '{spec}' is ambiguous: " + ", ".join(e.version for e in hits))
+    hits = [e for e in entries if e.component.digest.startswith(spec)]
+    if len({e.component.digest for e in hits}) > 1:
+        raise ResolveError(f"digest prefix '{spec}' is ambiguous: " + ", ".join(e.component.version for e in hits))
     return hits[0] if hits else None
 
 

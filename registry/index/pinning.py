@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from registry.component.version import ComponentVersion
 from registry.errors import CregError, Problem
 from registry.index.lockfile import Lock, LockEntry, LockError, Site, lock_path_for, ref_sites
 from registry.index.resolve import Registry, Resolved
@@ -37,7 +38,7 @@ def lock_file(pipeline: Path, registry: Registry, frozen: bool = False) -> LockR
     removed = sorted(set(old.entries) - set(fresh))
     if frozen and (changed or removed):
         raise LockError(f"{path}: stale (frozen): " + "; ".join(
-            [_describe(r, old.get(r), fresh[r]) for r in changed] + [f"{r}: no longer used" for r in removed]))
+            [_staleness(r, old.get(r), fresh[r]) for r in changed] + [f"{r}: no longer used" for r in removed]))
     written = not frozen and bool(changed or removed or not path.exists())
     if written:
         Lock(path, fresh).write()
@@ -50,7 +51,7 @@ def _resolve_all(pipeline: Path, sites: dict[str, Site], registry: Registry) -> 
     problems: list[Problem] = []
     for ref, (line, column, where) in sites.items():
         try:
-            fresh[ref] = _entry(ref, registry.resolve(ref))
+            fresh[ref] = _pinned(ref, registry.resolve(ref))
         except CregError as exc:
             problems.append(Problem(str(pipeline), line, column, where, str(exc)))
     if problems:
@@ -58,15 +59,16 @@ def _resolve_all(pipeline: Path, sites: dict[str, Site], registry: Registry) -> 
     return fresh
 
 
-def _pin(entry: LockEntry | None) -> tuple[str, str, str] | None:
-    return (entry.name, entry.version, entry.digest) if entry else None
+def _pin(entry: LockEntry | None) -> ComponentVersion | None:
+    return entry.component if entry else None
 
 
-def _describe(ref: str, old: LockEntry | None, new: LockEntry) -> str:
+def _staleness(ref: str, old: LockEntry | None, new: LockEntry) -> str:
     if old is None:
-        return f"{ref}: not in the lock (would pin {new.name}@{new.version})"
-    return f"{ref}: locked {old.name}@{old.version} {old.digest}, now {new.name}@{new.version} {new.digest}"
+        return f"{ref}: not in the lock (would pin {new.component.ref})"
+    return (f"{ref}: locked {old.component.ref} {old.component.digest}, "
+            f"now {new.component.ref} {new.component.digest}")
 
 
-def _entry(ref: str, resolved: Resolved) -> LockEntry:
-    return LockEntry(ref, resolved.name, resolved.version, resolved.digest, resolved.source, resolved.registry)
+def _pinned(ref: str, resolved: Resolved) -> LockEntry:
+    return LockEntry(ref, resolved.component, resolved.location, resolved.registry)

@@ -12,19 +12,22 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
-from registry.errors import CregError, CregWarning, did_you_mean
-from registry.sources.fetch import OfflineError, download_bytes, download_to_file, is_remote
-from registry.index.model import Index, IndexEntry, ResolveError, load_index, split_ref
+from registry.component.version import ComponentVersion
+from registry.errors import CregError, CregWarning, did_you_mean, mention
+from registry.index.config import configured_registries, normalize_root
+from registry.index.model import (ArchiveSource, Index, IndexEntry, ResolveError, Source, UrlSource, dump_compact,
+                                  load_compact, load_index, split_ref)
+from registry.sources.fetch import FetchError, OfflineError, download_bytes, download_to_file, is_remote
 from registry.sources.store import Store, atomic_write, sha256_hex
 
 if TYPE_CHECKING:
-    from registry.index.lockfile import Lock
     from registry.component.model import ComponentSpec
+    from registry.index.lockfile import Lock, LockEntry
 
-__all__ = ["CregWarning", "DeprecatedComponentWarning", "Registry", "Resolved", "ResolveError",
-           "OfflineError", "load_component", "refs_in_file", "env_offline"]
+__all__ = ["CregWarning", "DeprecatedComponentWarning", "Registry", "RegistryOptions", "Resolved", "ResolveError",
+           "OfflineError", "load_component", "env_offline"]
 
 
 class DeprecatedComponentWarning(CregWarning):
@@ -39,34 +42,40 @@ def env_offline() -> bool:
     return os.environ.get("CREG_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+class RegistryOptions(NamedTuple):
+    """The caller's choice of registries: searched before ``$CREG_REGISTRIES`` and the config
+    file; ``offline`` (or ``$CREG_OFFLINE``) means the cache only.  (A NamedTuple: defining a
+    frozen dataclass costs every registry command ~0.6 ms of start-up.)"""
+
+    registries: tuple[str, ...] = ()
+    offline: bool = False
+
+
 @dataclass(frozen=True)
 class Resolved:
-    name: str
-    version: str
-    digest: str
-    source: str  # where the bytes come from: a path, a URL or 'ARCHIVE!MEMBER'
-    registry: str  # the registry root that answered
+    """What a reference resolved to: a registry's index entry and where its bytes are."""
+
     entry: IndexEntry
-    deprecated: Mapping[str, str] | None = None
+    location: str  # a path, a URL or 'ARCHIVE!MEMBER' (for messages and the lock)
+    registry: str  # the root of the registry that answered
 
     @property
-    def ref(self) -> str:
-        return f"{self.name}@{self.version}"
+    def component(self) -> ComponentVersion:
+        return self.entry.component
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"name": self.name, "version": self.version, "digest": self.digest,
-               "source": self.source, "registry": self.registry}
-        if self.deprecated:
-            out["deprecated"] = dict(self.deprecated)
+        component = self.entry.component
+        out: dict[str, Any] = {"name": component.name, "version": component.version, "digest": component.digest,
+                               "source": self.location, "registry": self.registry}
+        if self.entry.deprecated:
+            out["deprecated"] = self.entry.deprecated.index_item()
         return out
 
 
-class RegistrySource:
+class SearchedRegistry:
     """One registry: a folder or base URL with an ``index.yaml``; its index loads lazily."""
 
     def __init__(self, root: str | None, store: Store, offline: bool) -> None:
-        from registry.index.config import normalize_root
-
         self._root = normalize_root(root) if root is not None else None
         self.store = store
         self.offline = offline
@@ -76,8 +85,7 @@ class RegistrySource:
     @property
     def root(self) -> str:
         if self._root is None:  # the built-in registry: located only when first searched
-            from registry.index.config import normalize_root
-            from registry.resources import builtin_root
+            from registry.resources import builtin_root  # lazy: start-up (importlib.resources)
 
             self._root = normalize_root(str(builtin_root()))
         return self._root
@@ -111,7 +119,7 @@ class RegistrySource:
         return str(Path(self.root) / relative)
 
     def _refuse_escaping(self, relative: str) -> None:
-        from registry.sources.archives import unsafe_name
+        from registry.sources.archives import unsafe_name  # lazy: start-up (~0.5 ms of a cached pull)
 
         why = unsafe_name(relative)
         if why:
@@ -164,10 +172,8 @@ class RegistrySource:
         if self.offline:
             if not last_good.is_file():
                 raise OfflineError(f"offline: no cached copy of {self.index_location}; "
-                                   "run once without --offline to fetch it")
+                                   f"run once without {mention('offline')} to fetch it", arguments=["offline"])
             return last_good.read_bytes()
-        from registry.sources.fetch import FetchError
-
         try:
             return download_bytes(self.index_location)
         except FetchError as exc:
@@ -185,8 +191,6 @@ def parse_index_cached(raw: bytes, source: str, store: Store, digest: str | None
     an index whose exact bytes were validated before loads in about a millisecond.  With
     ``digest`` (of bytes validated before) ``raw`` is only read if that copy is gone.
     """
-    from registry.index.model import dump_compact, load_compact
-
     marker = store.root / "indexes" / "validated" / (digest or sha256_hex(raw))
     try:
         return load_compact(marker.read_bytes(), source)
@@ -223,22 +227,17 @@ class Registry:
         self.store = Store(cache_dir)
         self.lock = lock
         self.frozen = frozen
-        given = [RegistrySource(r, self.store, self.offline) for r in dict.fromkeys(sources or [])]
+        given = [SearchedRegistry(r, self.store, self.offline) for r in dict.fromkeys(sources or ())]
         unique = list({s.root: s for s in given}.values())
         # The built-in registry is always searched last (a duplicate of it is harmless).
-        self.sources = unique + [RegistrySource(None, self.store, self.offline)]
+        self.searched = unique + [SearchedRegistry(None, self.store, self.offline)]
         self._skipped: set[str] = set()  # roots of unreadable registries, already warned about
 
     @classmethod
-    def from_settings(cls, settings: Any, **kwargs: Any) -> "Registry":
-        """From the CLI's Settings: --registry, then $CREG_REGISTRIES, then the config file."""
-        from registry.index.config import configured_registries
-
-        roots = list(getattr(settings, "registries", []) or [])
-        roots += env_registries()
-        roots += configured_registries()
-        offline = bool(getattr(settings, "offline", False)) or env_offline()
-        return cls(roots, offline=offline, **kwargs)
+    def configured(cls, options: RegistryOptions = RegistryOptions(), *, lock: "Lock | None" = None) -> "Registry":
+        """``options.registries``, then ``$CREG_REGISTRIES``, then the config file's (the built-in last)."""
+        roots = [*options.registries, *env_registries(), *configured_registries()]
+        return cls(roots, offline=options.offline or env_offline(), lock=lock)
 
     # -- resolving ----------------------------------------------------------------------------
 
@@ -247,74 +246,72 @@ class Registry:
         if self.lock is not None:
             locked = self.lock.get(ref)
             if locked is not None:
-                return self._resolve_locked(ref, locked)
+                return self._resolve_locked(ref, locked, self.lock.path)
             if self.frozen:
-                from registry.index.lockfile import LockError
+                from registry.index.lockfile import LockError  # lazy: start-up (only locked loads)
 
                 raise LockError(f"{self.lock.path}: '{ref}' is not in the lock (frozen); run 'creg lock'")
-        source, _ = self._owner(name)
-        entry = source.index().match(name, spec)
-        return self._resolved(source, entry)
+        owner, _ = self._owner(name)
+        return self._resolved(owner, owner.index().match(name, spec))
 
-    def _owner(self, name: str) -> tuple[RegistrySource, Index]:
+    def _owner(self, name: str) -> tuple[SearchedRegistry, Index]:
         """The first registry that has ``name``.
 
         A registry that cannot be read (offline without a copy, unreachable, broken index) is
         skipped with a warning, so one dead registry does not block the names the others have;
         its error is raised only when no registry has the name.  (A failed registry is asked
-        once per run: ``RegistrySource.index`` remembers the failure.)
+        once per run: ``SearchedRegistry.index`` remembers the failure.)
         """
         readable: list[Index] = []
         failures: list[CregError] = []
-        for source in self.sources:
-            index = self._readable(source, failures)
+        for registry in self.searched:
+            index = self._readable(registry, failures)
             if index is not None and name in index:
-                return source, index
+                return registry, index
             readable += [index] if index is not None else []
         if failures:
             raise failures[0]
         every = [n for index in readable for n in index.names()]
-        searched = ", ".join(s.root for s in self.sources)
+        searched = ", ".join(s.root for s in self.searched)
         raise ResolveError(f"unknown component '{name}'{did_you_mean(name, every)}; searched {searched}")
 
-    def _readable(self, source: RegistrySource, failures: list[CregError]) -> Index | None:
-        """``source``'s index, or None after warning (once per run) that it cannot be read."""
+    def _readable(self, registry: SearchedRegistry, failures: list[CregError]) -> Index | None:
+        """``registry``'s index, or None after warning (once per run) that it cannot be read."""
         try:
-            return source.index()
+            return registry.index()
         except CregError as exc:
             failures.append(exc)
-            if source.root not in self._skipped:
-                self._skipped.add(source.root)
-                warnings.warn(f"registry {source.root} skipped: {' '.join(str(exc).split())}",
-                              CregWarning, stacklevel=4)
+            if registry.root not in self._skipped:
+                self._skipped.add(registry.root)
+                skipped = f"registry {registry.root} skipped: {' '.join(str(exc).split())}"
+                warnings.warn(CregWarning(skipped, arguments=exc.arguments), stacklevel=4)
             return None
 
-    def _resolved(self, source: RegistrySource, entry: IndexEntry) -> Resolved:
+    def _resolved(self, owner: SearchedRegistry, entry: IndexEntry) -> Resolved:
         if entry.deprecated:
-            replacement = entry.deprecated.get("replacement")
+            replacement = entry.deprecated.replacement
             hint = f"; use {replacement} instead" if replacement else ""
-            warnings.warn(f"{entry.ref} is deprecated: {entry.deprecated.get('message', '')}{hint}",
+            warnings.warn(f"{entry.component.ref} is deprecated: {entry.deprecated.message}{hint}",
                           DeprecatedComponentWarning, stacklevel=3)
-        return Resolved(entry.name, entry.version, entry.digest, self._location(source, entry),
-                        source.root, entry, entry.deprecated)
+        return Resolved(entry, self._location(owner, entry.source), owner.root)
 
-    def _resolve_locked(self, ref: str, locked: Any) -> Resolved:
-        from registry.index.lockfile import LockError
+    def _resolve_locked(self, ref: str, locked: "LockEntry", lock_path: Path) -> Resolved:
+        from registry.index.lockfile import LockError  # lazy: start-up (only locked loads)
 
-        source, index = self._owner(locked.name)
-        entry = next((e for e in index.versions(locked.name) if e.version == locked.version), None)
-        if entry is None or entry.digest != locked.digest:
-            now = f"the index now says {entry.digest}" if entry else "that version is gone from the index"
-            raise LockError(f"{self.lock.path}: '{ref}' is locked to {locked.name}@{locked.version} "  # type: ignore[union-attr]
-                            f"({locked.digest}) but {now}; run 'creg lock' to update")
-        return self._resolved(source, entry)
+        pinned = locked.component
+        owner, index = self._owner(pinned.name)
+        entry = next((e for e in index.versions(pinned.name) if e.component.version == pinned.version), None)
+        if entry is None or entry.component.digest != pinned.digest:
+            now = f"the index now says {entry.component.digest}" if entry else "that version is gone from the index"
+            raise LockError(f"{lock_path}: '{ref}' is locked to {pinned.ref} ({pinned.digest}) but {now}; "
+                            "run 'creg lock' to update")
+        return self._resolved(owner, entry)
 
     @staticmethod
-    def _location(source: RegistrySource, entry: IndexEntry) -> str:
-        src = entry.source
-        if "archive" in src:
-            return f"{source.locate(src['archive'])}!{src['member']}"
-        return source.locate(src["url"] if "url" in src else src["path"])
+    def _location(registry: SearchedRegistry, source: Source) -> str:
+        if isinstance(source, ArchiveSource):
+            return f"{registry.locate(source.archive)}!{source.member}"
+        return registry.locate(source.url if isinstance(source, UrlSource) else source.path)
 
     # -- fetching -----------------------------------------------------------------------------
 
@@ -325,49 +322,46 @@ class Registry:
 
     def fetch(self, ref: str) -> tuple[Resolved, bytes]:
         resolved, path = self.pull(ref)
-        data = self.store.read(resolved.digest)
+        data = self.store.read(resolved.component.digest)
         if data is None:  # removed by a concurrent 'cache clean' between the two steps
             return resolved, self.fetch(ref)[1]
         return resolved, data
 
     def load(self, ref: str) -> "ComponentSpec":
-        from registry.component.model import load_component_from_text
+        from registry.component.model import load_component_from_text  # lazy: start-up (yaml, schemas)
 
         resolved, data = self.fetch(ref)
-        return load_component_from_text(data, resolved.source)
+        return load_component_from_text(data, resolved.location)
 
     def _ensure(self, resolved: Resolved) -> Path:
-        if self.store.has(resolved.digest):
-            self.store.read(resolved.digest)  # verifies; a corrupt object is an error
-            return self.store.path_for(resolved.digest)
-        source = resolved.entry.source
-        if "archive" in source:
-            return self._from_archive(resolved)
-        location = resolved.source
-        self._check_online(location, resolved.digest, resolved.ref)
-        return self.store.ensure(resolved.digest, lambda tmp: download_to_file(location, tmp, resolved.ref),
-                                 origin=location)
+        digest, ref = resolved.component.digest, resolved.component.ref
+        if self.store.has(digest):
+            self.store.read(digest)  # verifies; a corrupt object is an error
+            return self.store.path_for(digest)
+        if isinstance(resolved.entry.source, ArchiveSource):
+            return self._from_archive(resolved, resolved.entry.source)
+        location = resolved.location
+        self._check_online(location, digest, ref)
+        return self.store.ensure(digest, lambda tmp: download_to_file(location, tmp, ref), origin=location)
 
-    def _from_archive(self, resolved: Resolved) -> Path:
+    def _from_archive(self, resolved: Resolved, source: ArchiveSource) -> Path:
         # From the entry, never by splitting the display string 'ARCHIVE!MEMBER': names may hold '!'.
-        archive_url = self._answering(resolved).locate(resolved.entry.source["archive"])
-        member = resolved.entry.source["member"]
-        archive_digest = resolved.entry.source["archiveDigest"]
+        archive_url = self._answering(resolved).locate(source.archive)
         # A cached archive is re-hashed: a damaged one must be blamed on the cache, not the registry.
-        archive = self.store.verified_path(archive_digest)
+        archive = self.store.verified_path(source.archive_digest)
         if archive is None:
-            self._check_online(archive_url, archive_digest, f"the archive of {resolved.ref}")
-            archive = self.store.ensure(archive_digest, lambda tmp: download_to_file(archive_url, tmp, archive_url),
-                                        origin=archive_url)
-        from registry.sources.archives import read_member
+            self._check_online(archive_url, source.archive_digest, f"the archive of {resolved.component.ref}")
+            archive = self.store.ensure(source.archive_digest,
+                                        lambda tmp: download_to_file(archive_url, tmp, archive_url), origin=archive_url)
+        from registry.sources.archives import read_member  # lazy: start-up (archive sources only)
 
-        data = read_member(archive, member, label=archive_url)
-        return self.store.put(resolved.digest, data, origin=resolved.source)
+        data = read_member(archive, source.member, label=archive_url)
+        return self.store.put(resolved.component.digest, data, origin=resolved.location)
 
-    def _answering(self, resolved: Resolved) -> RegistrySource:
+    def _answering(self, resolved: Resolved) -> SearchedRegistry:
         """The registry that resolved ``resolved`` (whose root its relative sources hang off)."""
-        found = next((s for s in self.sources if s.root == resolved.registry), None)
-        return found or RegistrySource(resolved.registry, self.store, self.offline)
+        found = next((s for s in self.searched if s.root == resolved.registry), None)
+        return found or SearchedRegistry(resolved.registry, self.store, self.offline)
 
     def _check_online(self, location: str, digest: str, what: str) -> None:
         if self.offline and is_remote(location):
@@ -384,15 +378,15 @@ class Registry:
         needle = text.lower()
         seen: set[str] = set()
         hits: list[tuple[IndexEntry, str]] = []
-        for source in self.sources:
-            index = source.index()
+        for registry in self.searched:
+            index = registry.index()
             for name in index.names():
                 if name in seen:
                     continue
                 seen.add(name)
                 newest = index.versions(name)[0]
                 if needle in name.lower() or needle in newest.description.lower():
-                    hits.append((newest, source.root))
+                    hits.append((newest, registry.root))
         return hits
 
 
@@ -415,18 +409,11 @@ def load_component(ref: str, registries: Iterable[str] | None = None, offline: b
     is always searched last.  With ``lockfile``, loads must match it (``frozen``: every ref
     must be in it).
     """
-    from registry.index.config import configured_registries
-
     roots = list(registries) if registries is not None else env_registries() + configured_registries()
     lock = None
     if lockfile is not None:
-        from registry.index.lockfile import Lock
+        from registry.index.lockfile import Lock  # lazy: start-up (only locked loads)
 
         lock = Lock.load(Path(lockfile), required=frozen)
     return Registry(roots, offline=offline, lock=lock, frozen=frozen).load(ref)
 
-
-def refs_in_file(path: str | Path) -> list[str]:
-    from registry.index.lockfile import refs_in_file as _refs
-
-    return _refs(Path(path))

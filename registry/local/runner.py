@@ -18,14 +18,17 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from registry.argo.check import ArgoError, validate
-from registry.errors import CregError, UsageError, did_you_mean
+from registry.errors import ArgumentError, CregError, did_you_mean, mention
 from registry.local.conditions import depends_met, depends_names, evaluate_when
 from registry.local.process import Container, ContainerTemplate, run_on_host
 from registry.local.workflow import ArtifactYaml, DagTaskYaml, TemplateYaml, WorkflowSpecYaml, WorkflowYaml
 from registry.yamlio import Document, load_mapping, path_steps, read_limited
+
+if TYPE_CHECKING:
+    from registry.index.resolve import RegistryOptions
 
 _EXPRESSION = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 
@@ -156,8 +159,8 @@ class Run:
                     self.spec.get("arguments", {}).get("parameters", [])}
         for name in overrides:
             if name not in declared:
-                raise UsageError(f"--param {name}: the workflow has no such parameter"
-                                 f"{did_you_mean(name, declared)}")
+                raise ArgumentError("params", f"{mention('params')} {name}: the workflow has no such parameter"
+                                              f"{did_you_mean(name, declared)}")
         values = {f"workflow.parameters.{k}": str(v) for k, v in {**declared, **overrides}.items()}
         return {**values, "workflow.name": self.name, "workflow.namespace": "local"}
 
@@ -412,20 +415,21 @@ def prepare_folder(folder: Path) -> None:
     Any other non-empty folder is refused, since clearing it could delete the user's files.
     """
     if folder.exists() and any(folder.iterdir()) and not (folder / RUN_MARKER).is_file():
-        raise UsageError(f"{folder}: --workdir must be a new or empty folder, or one creg run used before")
+        raise ArgumentError("workdir", f"{folder}: {mention('workdir')} must be a new or empty folder, "
+                                       "or one creg run used before")
     for part in ("nodes", "volumes"):
         shutil.rmtree(folder / part, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / RUN_MARKER).write_text("files of a creg run; creg run may clear this folder\n")
 
 
-def run_pipeline_file(path: str | Path, settings: object, params: Mapping[str, str], workdir: str | Path | None,
+def run_pipeline_file(path: str | Path, registries: RegistryOptions | None, params: Mapping[str, str], workdir: str | Path | None,
                       parallelism: int = 4, on_node: Callable[[Node], None] | None = None) -> RunResult:
     """Compile a pipeline file (or read a compiled Workflow) and run it locally.
 
-    ``settings`` are the CLI's, for the registries that resolve the pipeline's components.
+    ``registries`` resolve the pipeline's components (None: the configured ones).
     """
-    doc, overrides = _workflow_of(Path(path), settings, params)
+    doc, overrides = _workflow_of(Path(path), registries, params)
     # Absolute: every task runs in its own folder, so a relative path would mean another place.
     folder = Path(workdir).resolve() if workdir else Path(tempfile.mkdtemp(prefix="creg-run-"))
     return run_workflow(doc, folder, overrides, parallelism, on_node)
@@ -440,7 +444,7 @@ def _check_workflow(doc: Document) -> None:
                                  for p in exc.problems]) from None
 
 
-def _workflow_of(path: Path, settings: object,
+def _workflow_of(path: Path, registries: RegistryOptions | None,
                  params: Mapping[str, str]) -> tuple[WorkflowYaml, Mapping[str, str]]:
     """The Workflow to run and the param overrides still to apply to it.
 
@@ -448,7 +452,7 @@ def _workflow_of(path: Path, settings: object,
     Workflow takes them as Argo would, as workflow arguments.
     """
     if not path.exists():
-        raise UsageError(f"{path}: cannot read: No such file or directory")
+        raise ArgumentError.in_file("path", str(path), "cannot read: No such file or directory")
     doc = load_mapping(read_limited(path), str(path))  # devices, FIFOs, huge files refused unread
     if str(doc.data.get("apiVersion", "")).startswith("argoproj.io/"):
         _check_workflow(doc)
@@ -457,5 +461,5 @@ def _workflow_of(path: Path, settings: object,
     from registry.argo.compiler import compile_document, gc_paused, load_pipeline, registry_loader
 
     with gc_paused():
-        pipeline = load_pipeline(path, loader=registry_loader(settings, path), overrides=params)
+        pipeline = load_pipeline(path, loader=registry_loader(registries, path), overrides=params)
         return cast(WorkflowYaml, compile_document(pipeline)), {}

@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from registry.index.resolve import RegistryOptions
 
 from registry.component.model import ComponentSpec, load_component_from_file, load_component_from_text, thaw
 from registry.errors import CregError
@@ -32,21 +35,21 @@ class LoadedComponent:
 Loader = Callable[[str], ComponentSpec | LoadedComponent]  # "name@ref" -> the component
 
 
-def registry_loader(settings: object, pipeline: str | Path | None = None) -> Loader:
+def registry_loader(options: RegistryOptions | None = None, pipeline: str | Path | None = None) -> Loader:
     """Component references resolved through the configured registries (cached, verified).
 
-    ``settings`` is the CLI's (its ``registries``), or None.  With ``pipeline``, a
-    ``creg.lock`` next to it pins the versions it lists.
+    ``options`` names the registries to search (None: the configured ones).  With
+    ``pipeline``, a ``creg.lock`` next to it pins the versions it lists.
     """
-    from registry.index.resolve import Registry  # lazy: start-up (the cache and HTTP layers)
+    from registry.index.resolve import Registry, RegistryOptions  # lazy: start-up (cache, HTTP)
 
     lock = None if pipeline is None else Lock.load(lock_path_for(Path(pipeline)), required=False)
-    registry = Registry.from_settings(settings, lock=lock)
+    registry = Registry.configured(options or RegistryOptions(), lock=lock)
 
     def load(ref: str) -> LoadedComponent:
         resolved, data = registry.fetch(ref)
-        spec = load_component_from_text(data, resolved.source)
-        return LoadedComponent(spec, resolved.name, resolved.version)
+        spec = load_component_from_text(data, resolved.location)
+        return LoadedComponent(spec, resolved.component.name, resolved.component.version)
 
     return load
 

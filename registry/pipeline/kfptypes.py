@@ -7,11 +7,11 @@ import functools
 import json
 from collections.abc import Mapping
 
-from registry.component.model import thaw
+from registry.component.model import TypeSpec, thaw
 
 # A KFP type as a spec or a pipeline writes it: 'Integer', {GCSPath: {data_type: CSV}}, or
 # None for untyped.
-KfpType = str | Mapping[str, object] | None
+KfpType = TypeSpec  # as the component model holds it
 
 _ALIASES = {"int": "integer", "float": "float", "bool": "boolean", "str": "string",
             "text": "string", "dict": "jsonobject", "list": "jsonarray", "json": "json"}

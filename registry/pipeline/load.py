@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import cast
 
 from registry.cycles import find_cycle
-from registry.errors import CregError, Problem, UsageError, YamlError, did_you_mean, one_of
+from registry.errors import ArgumentError, CregError, Problem, YamlError, did_you_mean, mention, one_of
 from registry.pipeline.components import Loader, PipelineComponents
 from registry.pipeline.fileformat import (ParamYaml, PipelineYaml, RepositoryYaml, ScheduleYaml, SecretYaml,
                                           TaskYaml, VolumeYaml)
@@ -32,8 +32,13 @@ class PipelineError(CregError):
     """A pipeline file has problems; ``problems`` lists all of them."""
 
 
-class ParamUsageError(PipelineError, UsageError):
-    """Only ``--param`` values are wrong: a usage error (exit 2), not an invalid file."""
+class ParamUsageError(PipelineError, ArgumentError):
+    """Only the ``overrides`` are wrong: the caller's mistake (the CLI's exit 2), not the file's.
+
+    Its problems' paths mention the argument (the CLI writes ``--param`` there)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        ArgumentError.__init__(self, "params", None, problems)
 
 
 def load_pipeline(path: str | Path, loader: Loader | None = None,
@@ -75,7 +80,7 @@ class _Builder:
         return self.doc
 
     def fail_if_problems(self) -> None:
-        if self.problems and all(p.path.startswith("--param") for p in self.problems):
+        if self.problems and all(p.path.startswith(mention("params")) for p in self.problems):
             raise ParamUsageError(problems=self.problems)  # the file is fine; the command line is not
         if self.problems:
             raise PipelineError(problems=self.problems)
@@ -127,7 +132,7 @@ class _Builder:
     def check_unknown_overrides(self, declared: Mapping[str, ParamYaml]) -> None:
         for name in self.overrides:
             if name not in declared:
-                self.problems.append(Problem(str(self.path), 0, 0, "--param",
+                self.problems.append(Problem(str(self.path), 0, 0, mention("params"),
                                              f"unknown param '{name}'{did_you_mean(name, declared)}; "
                                              f"the pipeline declares {one_of(list(declared))}"))
 
@@ -135,7 +140,8 @@ class _Builder:
         """A ``--param`` value comes from the command line, so say so rather than blame the file."""
         why = constant_fits(value, kfp_type)
         if why:
-            self.problems.append(Problem(str(self.path), 0, 0, f"--param {name}={value}", f"param {name!r}: {why}"))
+            self.problems.append(Problem(str(self.path), 0, 0, f"{mention('params')} {name}={value}",
+                                         f"param {name!r}: {why}"))
 
     def check_unique_ids(self, groups: Mapping[str, Mapping[str, TaskYaml]]) -> None:
         for task_id in groups["finally"]:
