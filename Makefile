@@ -18,6 +18,7 @@ demo: $(BIN)/creg
 	$(BIN)/creg run examples/calculation.yaml --workdir build/calculation-run
 
 test: $(BIN)/creg
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/creg

@@ -210,3 +210,24 @@ def _names_an_error(func: object) -> bool:
             return True
         func = func.value
     return isinstance(func, ast.Name) and func.id.endswith(("Error", "Mismatch"))
+
+
+def test_a_bug_in_creg_is_exit_3_with_a_pointer_to_traceback(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Fault injection: the library raises what a bug would (a TypeError), not a CregError."""
+    import pytest as _pytest
+
+    from registry.commands.group import main
+    from registry.component import view
+
+    def broken(paths: object) -> object:
+        raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+
+    monkeypatch.setattr(view, "validate_paths", broken)
+    monkeypatch.setenv("ARGO_TOKEN", "tok-s3cr3t-value")
+    with _pytest.raises(SystemExit) as exited:
+        main.main(["validate", "x.yaml"], prog_name="creg")
+    assert exited.value.code == 3
+    err = capsys.readouterr().err
+    assert "internal error (TypeError: unsupported operand" in err and "--traceback" in err
+    with _pytest.raises(TypeError):
+        main.main(["--traceback", "validate", "x.yaml"], prog_name="creg")

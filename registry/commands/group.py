@@ -11,6 +11,7 @@ command's flag for that parameter (``--to``), and the error's class picks the ex
 from __future__ import annotations
 
 import importlib
+import os
 import importlib.util
 import sys
 import warnings
@@ -124,11 +125,35 @@ class LazyGroup(CommandGroup):
                 finally:
                     _report_warnings(caught, invoked_spelling(ctx))
         except CregError as exc:
-            settings = ctx.find_object(Settings)
-            if settings is not None and settings.traceback:
+            if _wants_traceback(ctx):
                 raise
             click.echo(exc.respelled(invoked_spelling(ctx)), err=True)
             ctx.exit(exit_code(exc))
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug in creg: never dressed up as the user's mistake
+            if _wants_traceback(ctx):
+                raise
+            click.echo(crash_message(exc), err=True)
+            ctx.exit(CRASH_EXIT_CODE)
+
+
+CRASH_EXIT_CODE = 3  # 1: the input is wrong, 2: the command line is, 3: creg is
+
+
+def crash_message(exc: Exception) -> str:
+    """One line about an unexpected error, with no secret from the environment in it."""
+    from registry.sources.fetch import redact  # lazy: start-up (only a crash needs it)
+
+    secrets = [os.environ[name] for name in ("ARGO_TOKEN",) if os.environ.get(name)]
+    detail = redact(f"{type(exc).__name__}: {exc}", secrets)[:500]
+    return (f"creg: internal error ({detail}); this is a bug in creg, not in your input. "
+            "Run again with --traceback to see where, and please report it.")
+
+
+def _wants_traceback(ctx: click.Context) -> bool:
+    settings = ctx.find_object(Settings)
+    return settings is not None and settings.traceback
 
 
 def invoked_spelling(ctx: click.Context) -> Callable[[str], str | None]:
