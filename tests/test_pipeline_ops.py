@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from registry.pipeline.names import argo_name
+from registry.component.naming import argo_name
 from registry.pipeline.ops import ComponentInfo, Const, OpRequest, OutputRef, ParamRef, make_op
 from registry.component.model import load_component_from_text
 

@@ -26,7 +26,7 @@ from registry.pipeline.graphs import GraphOp
 from registry.pipeline.kfptypes import serialize
 from registry.pipeline.model import (ClaimTemplate, ConfigMapRepository, EnvValue, ExistingClaim, Pipeline, Resources,
                                      Retries, S3Repository, Schedule, SecretRef, Task, Volume)
-from registry.pipeline.names import argo_name, input_path, slug
+from registry.component.naming import argo_name, input_path, slug
 from registry.pipeline.ops import Const, InputRef, ItemRef, Op, OutputRef, ParamRef, Value
 
 if TYPE_CHECKING:

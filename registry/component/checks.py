@@ -13,6 +13,7 @@ from __future__ import annotations
 import graphlib
 from typing import Any, Iterator
 
+from registry.component.naming import collisions, leaves_its_folder
 from registry.errors import did_you_mean, one_of
 from registry.component.schema import Finding
 from registry.yamlio import PathKey
@@ -67,12 +68,28 @@ def _unique_names(data: dict[str, Any], base: list[PathKey]) -> Iterator[Finding
     for side in ("inputs", "outputs"):
         items = data.get(side)
         seen: set[str] = set()
+        named: list[tuple[int, str]] = []
         for index, item in enumerate(items if isinstance(items, list) else []):
             name = item.get("name") if isinstance(item, dict) else None
             if isinstance(name, str) and name in seen:
                 yield base + [side, index, "name"], f"duplicate {side[:-1]} name '{name}'", False
             elif isinstance(name, str):
                 seen.add(name)
+                named.append((index, name))
+        yield from _colliding_names(named, side, base)
+
+
+def _colliding_names(named: list[tuple[int, str]], side: str, base: list[PathKey]) -> Iterator[Finding]:
+    """Names that would reach the program as one value, or as a file outside its folder."""
+    folder = "/tmp/inputs/" if side == "inputs" else "/tmp/outputs/"
+    for index, name in named:
+        if leaves_its_folder(name):
+            yield (base + [side, index, "name"], f"{side[:-1]} name '{name}' would be the file "
+                   f"{folder}{name}/data, outside {folder}; choose another name", False)
+    for position, earlier, made in collisions([name for _, name in named]):
+        index, name = named[position]
+        yield (base + [side, index, "name"], f"{side[:-1]} '{name}' and {side[:-1]} '{earlier}' both become "
+               f"{made}, so a program would get one value for both; rename one", False)
 
 
 # -- container ---------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
 from registry.component.checks import semantic_findings
-from registry.errors import Problem, SpecError
+from registry.errors import Problem, SpecError, YamlError
 from registry.resources import checker
 from registry.sources.store import sha256_digest
-from registry.yamlio import Document, PathKey, load_any, load_mapping
+from registry.yamlio import Document, PathKey, load_any, load_mapping, read_limited
 
 
 SPEC_FILE = "component.yaml"  # the file name of a component in a folder (KFP's convention)
@@ -184,9 +184,8 @@ def load_component_from_text(text: str | bytes, source: str = "") -> ComponentSp
 
 
 def load_component_from_file(path: str | Path) -> ComponentSpec:
-    path = Path(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SpecError.at(str(path), 0, 0, "", f"cannot read: {exc.strerror}") from None
+        raw = read_limited(path)  # a device, a FIFO or a huge file is refused before reading
+    except YamlError as exc:
+        raise SpecError(problems=exc.problems) from None
     return load_component_from_text(raw, str(path))

@@ -17,7 +17,7 @@ from typing import Any
 from registry.component.model import ComponentSpec, thaw
 from registry.pipeline.kfptypes import KfpType, serialize
 from registry.pipeline.model import Task
-from registry.pipeline.names import slug
+from registry.component.naming import slug
 from registry.pipeline.ops import (Const, InputRef, Op, OpRequest, OutputRef, Report, TaskComponent, Value,
                                    check_arguments, make_op)
 from registry.yamlio import PathKey

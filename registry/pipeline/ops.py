@@ -23,7 +23,7 @@ from typing import Any
 from registry.errors import did_you_mean
 from registry.component.model import ComponentSpec, InputSpec, thaw
 from registry.pipeline.kfptypes import KfpType, compatible, constant_fits, serialize
-from registry.pipeline.names import argo_name, input_path, output_path
+from registry.component.naming import argo_name, input_path, output_path
 from registry.yamlio import PathKey
 
 Report = Callable[[Sequence[PathKey], str], None]  # (path below the task, message)

@@ -19,7 +19,7 @@ from registry.pipeline.graphs import RefLoader, build_op
 from registry.pipeline.kfptypes import KfpType, serialize, type_name
 from registry.pipeline.model import (NO_SETTINGS, EnvValue, Loop, PipelineParam, Resources, Retries, SecretRef, Task,
                                      TaskSettings)
-from registry.pipeline.names import argo_name
+from registry.component.naming import argo_name
 from registry.pipeline.ops import (Const, FileRef, ItemRef, Op, OpRequest, OutputRef, ParamRef, TaskComponent, Value,
                                    check_names, inline_op)
 from registry.pipeline.units import is_quantity, seconds

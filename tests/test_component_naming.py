@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registry.pipeline.names import argo_name, input_path, output_path, slug
+from registry.component.naming import argo_name, input_path, output_path, slug
 
 
 def test_argo_names_are_lowercase_with_dashes() -> None:
