@@ -137,3 +137,40 @@ def test_write_output_keeps_links_and_special_files(tmp_path: Path) -> None:
     with pytest.raises(ArgumentError, match="cannot write") as caught:
         write_output(tmp_path / "real.yaml" / "x", b"")  # a path below a file
     assert caught.value.argument == "path"
+
+
+def test_atomic_writes_give_new_files_the_umask_mode_and_keep_a_replaced_files_mode(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from registry.sources.store import atomic_write
+
+    old = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "index.yaml", b"a: 1\n")
+        assert stat.S_IMODE((tmp_path / "index.yaml").stat().st_mode) == 0o644
+        os.umask(0o077)
+        atomic_write(tmp_path / "private.yaml", b"a: 1\n")
+        assert stat.S_IMODE((tmp_path / "private.yaml").stat().st_mode) == 0o600
+        (tmp_path / "index.yaml").chmod(0o640)
+        atomic_write(tmp_path / "index.yaml", b"a: 2\n")  # replaced: keeps 0640 whatever the umask
+        assert stat.S_IMODE((tmp_path / "index.yaml").stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_a_published_registry_is_readable_by_others(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from helpers_registry import creg
+
+    old = os.umask(0o022)
+    try:
+        assert creg("new", "hello", "--dir", str(tmp_path / "src")).returncode == 0
+        published = creg("publish", str(tmp_path / "src" / "hello" / "0.1.0"), "--to", str(tmp_path / "reg"))
+        assert published.returncode == 0, published.stderr
+    finally:
+        os.umask(old)
+    written = [p for p in (tmp_path / "reg").rglob("*") if p.is_file() and not p.name.startswith(".")]
+    assert written and all(stat.S_IMODE(p.stat().st_mode) & 0o044 == 0o044 for p in written), written
