@@ -165,3 +165,14 @@ def test_an_invalid_pipeline_is_never_sent(server: ArgoServer, tmp_path: Path) -
     result = creg("submit", str(broken), "--server", server.url, env={"ARGO_TOKEN": TOKEN})
     assert result.returncode == 1 and "broken.yaml:5" in result.stderr
     assert server.created == []
+
+
+def test_a_token_with_a_trailing_newline_works_and_one_with_a_newline_inside_is_refused_unshown(
+        server: ArgoServer) -> None:
+    ok = creg("submit", str(EXAMPLES / "calculation.yaml"), "--server", server.url, env={"ARGO_TOKEN": TOKEN + "\n"})
+    assert ok.returncode == 0, ok.stderr
+    for flag in ([], ["--traceback"]):
+        bad = creg(*flag, "submit", str(EXAMPLES / "calculation.yaml"), "--server", server.url,
+                   env={"ARGO_TOKEN": TOKEN[:4] + "\n" + TOKEN[4:]})
+        assert bad.returncode == 1 and "ARGO_TOKEN holds a control character" in bad.stderr
+        assert TOKEN[4:] not in bad.stderr + bad.stdout and TOKEN[:4] + "\n" not in bad.stderr

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
-from registry.errors import ArgumentError, mention
+from registry.errors import ArgumentError, CregError, mention
 from registry.sources.fetch import FetchError, request_json, retries
 
 # kind -> (path segment, key of the document in the create request)
@@ -46,7 +46,7 @@ class Server:
             secure = os.environ.get("ARGO_SECURE", "true").strip().lower() not in ("0", "false", "no")
             url = ("https://" if secure else "http://") + url
         return cls(url.rstrip("/"), namespace or os.environ.get("ARGO_NAMESPACE", "argo"),
-                   os.environ.get("ARGO_TOKEN", ""), not _env_flag("ARGO_INSECURE_SKIP_VERIFY"))
+                   argo_token(), not _env_flag("ARGO_INSECURE_SKIP_VERIFY"))
 
     def headers(self) -> dict[str, str]:
         if not self.token:
@@ -114,3 +114,16 @@ def _status_phase(submitted: Submitted, server: Server) -> str:
     status = request_json("GET", server.api("workflows", submitted.name), None, server.headers(), server.verify)
     phase: str = (status.get("status") or {}).get("phase") or "Pending"  # a new workflow has no status yet
     return phase
+
+
+def argo_token() -> str:
+    """``ARGO_TOKEN`` without the whitespace a CI secret often carries (a trailing newline).
+
+    A control character left inside is refused without showing the token: requests would
+    refuse the header and print its value.
+    """
+    token = os.environ.get("ARGO_TOKEN", "").strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in token):
+        raise CregError("ARGO_TOKEN holds a control character (a line break or tab inside it?); "
+                        "set it to the token alone")
+    return token
