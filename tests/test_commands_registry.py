@@ -265,3 +265,18 @@ def test_lock_says_written_or_up_to_date_and_warns_when_nothing_is_referenced(tm
     empty.write_text("name: no-refs\n")
     assert "warning: no component references found" in creg("lock", str(empty)).stderr
     assert creg("cache", "clean", "--older-than", "-1").returncode == 2  # a usage error, not "remove all"
+
+
+def test_control_characters_from_a_registry_never_reach_the_terminal(tmp_path: Path) -> None:
+    from helpers_registry import path_entry, write_index
+
+    root = tmp_path / "reg"
+    text = ('name: evil\ndescription: "hi \\e]0;pwned\\a\\e[2J gone"\n'
+            'implementation: {container: {image: alpine, command: [echo]}}\n')
+    write_index(root, {"evil": [path_entry(root, "evil", "1.0.0", text, description="x \x1b]0;pwned\x07 y",
+                                           deprecated={"message": "use \x1b[8mhidden", "replacement": "add"})]})
+    for args in (["search", "evil"], ["show", "evil@1.0.0"], ["versions", "evil"]):
+        out = creg("--registry", str(root), *args)
+        assert out.returncode == 0, out.stderr
+        assert "\x1b" not in out.stdout + out.stderr and "\x07" not in out.stdout + out.stderr
+        assert "\\x1b" in out.stdout + out.stderr, args

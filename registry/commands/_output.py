@@ -10,6 +10,22 @@ from registry.errors import Problem
 
 FORMATS = click.Choice(["text", "json", "yaml"])
 
+# Registry-supplied text (names, descriptions, deprecation messages) and error messages reach
+# a terminal: an ESC or another control character in them could retitle or clear it, or
+# overwrite a warning.  Text output shows them escaped (JSON and YAML output escape their own).
+_CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(13, 32), 127, *range(0x80, 0xA0)])
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters other than newline and tab written as ``\\xNN``."""
+    if text.isprintable():
+        return text
+    return "".join(f"\\x{ord(c):02x}" if ord(c) in _CONTROL else c for c in text)
+
+
+def echo_text(text: str, err: bool = False) -> None:
+    click.echo(printable(text), err=err)
+
 
 def emit_data(data: Any, fmt: str) -> None:
     """Print structured data as JSON or YAML (text rendering is each command's own)."""

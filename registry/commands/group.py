@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 
 import click
 
+from registry.commands._output import printable
 from registry.errors import ArgumentError, CregError, CregWarning, respell
 
 # name -> (module in registry.commands, short help).  Keep the help here so that
@@ -127,14 +128,14 @@ class LazyGroup(CommandGroup):
         except CregError as exc:
             if _wants_traceback(ctx):
                 raise
-            click.echo(exc.respelled(invoked_spelling(ctx)), err=True)
+            click.echo(printable(exc.respelled(invoked_spelling(ctx))), err=True)
             ctx.exit(exit_code(exc))
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # a bug in creg: never dressed up as the user's mistake
             if _wants_traceback(ctx):
                 raise
-            click.echo(crash_message(exc), err=True)
+            click.echo(printable(crash_message(exc)), err=True)
             ctx.exit(CRASH_EXIT_CODE)
 
 
@@ -165,7 +166,7 @@ def _report_warnings(caught: list[warnings.WarningMessage], spelling: Callable[[
     """creg's own warnings become 'warning: ...' lines; others keep Python's format."""
     for item in caught:
         if isinstance(item.message, CregWarning):
-            click.echo(f"warning: {respell(str(item.message), item.message.arguments, spelling)}", err=True)
+            click.echo(printable(f"warning: {respell(str(item.message), item.message.arguments, spelling)}"), err=True)
         else:
             warnings.showwarning(item.message, item.category, item.filename, item.lineno)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registry.commands._output import emit_data
+from registry.commands._output import echo_text, emit_data
 from registry.commands._reg import FORMATS, open_registry
 
 
@@ -21,8 +21,8 @@ def command(ctx: click.Context, text: str, fmt: str) -> None:
         emit_data(rows, fmt)
         return
     if not rows:
-        click.echo(f"no component matches '{text}'", err=True)
+        echo_text(f"no component matches '{text}'", err=True)
     width = max((len(r["name"]) for r in rows), default=0)
     for row in rows:
         summary = (row["description"] or "").strip().splitlines()[0:1]
-        click.echo(f"{row['name']:<{width}}  {row['version']:<10}  {summary[0] if summary else ''}".rstrip())
+        echo_text(f"{row['name']:<{width}}  {row['version']:<10}  {summary[0] if summary else ''}".rstrip())

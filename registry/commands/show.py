@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from registry.commands._output import FORMATS, emit_data
+from registry.commands._output import FORMATS, echo_text, emit_data
 from registry.commands._reg import open_registry
 from registry.errors import ArgumentError
 
@@ -36,7 +36,7 @@ def command(ctx: click.Context, target: str, fmt: str) -> None:
     else:
         spec = _load_reference(ctx, target)
     if fmt == "text":
-        click.echo(render_text(spec))
+        echo_text(render_text(spec))
     else:
         emit_data(describe(spec), fmt)
 

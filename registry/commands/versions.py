@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registry.commands._output import emit_data
+from registry.commands._output import echo_text, emit_data
 from registry.commands._reg import FORMATS, open_registry
 
 
@@ -20,4 +20,4 @@ def command(ctx: click.Context, name: str, fmt: str) -> None:
         return
     for entry in entries:
         note = f"  deprecated: {entry.deprecated.message}" if entry.deprecated else ""
-        click.echo(f"{entry.component.version:<12} {entry.component.digest}  {entry.created}{note}".rstrip())
+        echo_text(f"{entry.component.version:<12} {entry.component.digest}  {entry.created}{note}".rstrip())
