@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers_registry import (RegistryServer, component_text, local_registry, path_entry, sha, tar_gz,
+from helpers_registry import (RegistryServer, component_text, creg, local_registry, path_entry, sha, tar_gz,
                               write_index)
 from registry.errors import CregError, CregWarning
 from registry.sources.fetch import OfflineError
@@ -290,7 +290,12 @@ def test_a_cached_index_cannot_read_outside_the_registry(tmp_path: Path) -> None
     for escaping in ("../secret.yaml", str(secret)):
         with pytest.raises(ResolveError, match="leaves the registry"):
             local.locate(escaping)
-    assert local.locate(secret.as_uri()) == secret.as_uri()  # the user's own local index may
+    (root / "link.yaml").symlink_to(secret)
+    for outside in (secret.as_uri(), "link.yaml"):  # file:// and a symlink reach outside too
+        with pytest.raises(ResolveError, match="is outside the registry folder"):
+            local.locate(outside)
+    inside = root / "components" / "add" / "1.0.0" / "component.yaml"
+    assert local.locate(inside.as_uri()) == str(inside)  # file:// inside the folder is its own file
     remote = SearchedRegistry("https://registry.example", Store(), offline=True)
     with pytest.raises(ResolveError, match="may not point at the local file"):
         remote.locate(secret.as_uri())
@@ -302,6 +307,22 @@ def test_a_cached_index_cannot_read_outside_the_registry(tmp_path: Path) -> None
     with pytest.raises(ResolveError, match="leaves the registry"):
         registry.load("secret@1.0.0")
     assert Store().entries() == []
+
+
+def test_a_cloned_registry_cannot_fingerprint_a_local_file(tmp_path: Path) -> None:
+    """A symlink or file:// source with a wrong digest used to print the outside file's sha256."""
+    secret = tmp_path / "id_rsa"
+    secret.write_text("-----BEGIN PRIVATE KEY-----\n")
+    root = tmp_path / "cloned"
+    root.mkdir()
+    (root / "key.yaml").symlink_to(secret)
+    wrong = "sha256:" + "0" * 64
+    write_index(root, {"a": [{"version": "1.0.0", "digest": wrong, "source": {"path": "key.yaml"}}],
+                       "b": [{"version": "1.0.0", "digest": wrong, "source": {"url": secret.as_uri()}}]})
+    for ref in ("a@1.0.0", "b@1.0.0"):
+        out = creg("--registry", str(root), "pull", ref)
+        assert out.returncode == 1 and "is outside the registry folder" in out.stderr, out.stderr
+        assert sha(secret.read_bytes()).removeprefix("sha256:")[:12] not in out.stderr
 
 
 def test_config_typos_are_errors_with_positions_and_remove_writes_nothing(tmp_path: Path) -> None:

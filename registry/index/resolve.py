@@ -19,7 +19,7 @@ from registry.errors import CregError, CregWarning, did_you_mean, mention
 from registry.index.config import configured_registries, normalize_root
 from registry.index.model import (ArchiveSource, Index, IndexEntry, ResolveError, Source, UrlSource, dump_compact,
                                   load_compact, load_index, split_ref)
-from registry.sources.fetch import FetchError, OfflineError, download_bytes, download_to_file, is_remote
+from registry.sources.fetch import FetchError, OfflineError, download_bytes, download_to_file, is_remote, local_path
 from registry.sources.store import Store, atomic_write, sha256_hex
 
 if TYPE_CHECKING:
@@ -110,13 +110,25 @@ class SearchedRegistry:
             if self.remote:
                 raise ResolveError(f"{self.index_location}: a remote registry may not point at the local "
                                    f"file '{relative}'")
-            return relative
+            return self._confined(local_path(relative), relative)
         # A cheap pre-test first: importing the archive module costs a cached pull ~0.5 ms.
         if relative.startswith(("/", "\\")) or ".." in relative or relative[1:2] == ":":
             self._refuse_escaping(relative)
         if self.remote:
             return f"{self.root}/{relative}"
-        return str(Path(self.root) / relative)
+        return self._confined(Path(self.root) / relative, relative)
+
+    def _confined(self, path: Path, written: str) -> str:
+        """``path`` when it lies inside this registry's folder once links are followed.
+
+        A cloned registry must not read ``~/.ssh/id_rsa`` through ``file:///...`` or a symlink:
+        the refusal names the index's text only, never anything about the target.
+        """
+        root = Path(self.root).resolve()
+        if not path.resolve().is_relative_to(root):
+            raise ResolveError(f"{self.index_location}: source '{written}' is outside the registry folder "
+                               f"{self.root}; a registry reads only its own files, or http(s) URLs")
+        return str(path)
 
     def _refuse_escaping(self, relative: str) -> None:
         from registry.sources.archives import unsafe_name  # lazy: start-up (~0.5 ms of a cached pull)
