@@ -384,10 +384,20 @@ def load_any(text: str | bytes, file: str = "", *, max_bytes: int = MAX_BYTES,
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
         raise YamlError.at(file, line, column, "", f"invalid YAML: {message}") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids: say where it stands
+        line, column = _line_and_column(text, exc.position)
+        raise YamlError.at(file, line, column, "", f"invalid YAML: character U+{exc.character:04X} "
+                                                   "(a control character) is not allowed; write it "
+                                                   "as an escape inside double quotes (\\x1b)") from None
     except yaml.YAMLError as exc:
         raise YamlError.at(file, 0, 0, "", f"invalid YAML: {exc}") from None
     finally:
         loader.dispose()
+
+
+def _line_and_column(text: str, position: int) -> tuple[int, int]:
+    line = text.count("\n", 0, position) + 1
+    return line, position - (text.rfind("\n", 0, position) + 1) + 1
 
 
 def load_mapping(text: str | bytes, file: str = "", *, max_bytes: int = MAX_BYTES,

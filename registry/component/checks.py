@@ -192,6 +192,12 @@ def _output_values(values: Any, names: Names, tasks: dict[str, Any], path: list[
         message = names.undeclared("output", name)
         if message:
             found.append((path + [name], f"outputValues: {message}", True))
+        if not (isinstance(argument, dict) and "taskOutput" in argument):
+            # KFP's structure would admit a constant or a graph input here; a graph's output
+            # must come from one of its tasks for creg (and for Argo's DAG outputs).
+            found.append((path + [name], "an output value must be {taskOutput: {taskId: ..., outputName: ...}}",
+                          False))
+            continue
         found += _graph_argument(argument, names, tasks, path + [name], set())
     return found
 

@@ -21,7 +21,7 @@ Item = TypeVar("Item")
 
 # Patterns stay strings: ``re`` compiles and caches each on first use, so a process that
 # never matches a range never pays for compiling one.
-_PARTIAL = r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?$"
+_PARTIAL = r"^v?(\d{1,18})(?:\.(\d{1,18}))?(?:\.(\d{1,18}))?(?:-([0-9A-Za-z.-]+))?$"
 _COMPARATOR = r"^(>=|<=|>|<|==|=|!=)?\s*(.+)$"
 # The index schema's componentName and version patterns (a test keeps them equal), for
 # checking names and versions before an index entry exists (publish, new, import).
@@ -78,8 +78,12 @@ class ComponentVersion:
         return parse_semver(self.version)
 
 
+MAX_DIGITS = 18  # a version number longer than this is a tag: Python's int() refuses past 4,300
+
+
 def _is_number(part: str) -> bool:
-    return part.isascii() and part.isdigit() and (part == "0" or not part.startswith("0"))
+    return (part.isascii() and part.isdigit() and len(part) <= MAX_DIGITS
+            and (part == "0" or not part.startswith("0")))
 
 
 def _identifiers_ok(text: str) -> bool:
@@ -88,7 +92,10 @@ def _identifiers_ok(text: str) -> bool:
 
 def _pre_key(part: str) -> tuple[int, int, str]:
     # Numeric identifiers sort before alphanumeric ones (semver 11.4.3).
-    return (0, int(part), "") if part.isdigit() else (1, 0, part)
+    # Numbers compare by length, then digit by digit: numeric order without int(), which
+    # refuses identifiers past 4,300 digits.
+    digits = part.lstrip("0")
+    return (0, len(digits), digits) if part.isascii() and part.isdigit() else (1, 0, part)
 
 
 def is_release(version: SemVer) -> bool:

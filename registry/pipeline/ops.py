@@ -334,10 +334,20 @@ def _inline_part(op: Op, part: Value) -> str:
         op.artifacts[name] = part.output
         op.artifact_defaults[name] = None
         return input_path(name)
-    name = _reference_slug(part)
+    name = _free_name(op, argo_name(_reference_slug(part)), part)
     op.parameters[name] = part
     op.param_defaults[name] = None
     return "{{inputs.parameters.%s}}" % name
+
+
+def _free_name(op: Op, name: str, part: Value) -> str:
+    """``name``, or ``name-2``, ... when another reference already took it: params ``P`` and
+    ``p`` are two inputs, never one (the emitter declares inputs by their Argo names)."""
+    candidate, number = name, 1
+    while candidate in op.parameters and op.parameters[candidate] != part:
+        number += 1
+        candidate = f"{name}-{number}"
+    return candidate
 
 
 def _reference_slug(value: Value) -> str:

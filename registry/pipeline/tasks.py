@@ -120,6 +120,10 @@ class TaskBuilder:
         """A task argument or command-line part: a constant, or a reference (None if it fails)."""
         if isinstance(raw, dict) and len(raw) == 1 and next(iter(raw)) in _REFERENCES:
             kind, target = next(iter(raw.items()))
+            if not isinstance(target, str) and not (kind == "item" and target is None):
+                self.problem(where + [kind], f"expected the name of a{'n' if kind[0] in 'aeiou' else ''} "
+                                            f"{kind} (text), found {_kind_of(target)}")
+                return None
             if kind == "param":
                 return self.ref_param(target, where)
             if kind == "output":
@@ -414,15 +418,20 @@ def _is_json_list(value: object) -> bool:
         return False
 
 
-def _read_retries(raw: int | RetriesYaml | None) -> Retries | None:
+def _read_retries(raw: int | float | RetriesYaml | None) -> Retries | None:
     if raw is None:
         return None
-    if isinstance(raw, int):
-        return Retries(raw)
-    return Retries(raw["limit"], raw.get("policy"), raw.get("backoff"))
+    if isinstance(raw, (int, float)):  # JSON Schema's integer admits 2.0: it means 2
+        return Retries(int(raw))
+    return Retries(int(raw["limit"]), raw.get("policy"), raw.get("backoff"))
 
 
 def _read_resources(raw: ResourcesYaml | None) -> Resources | None:
     if not raw:  # absent or empty: no limits
         return None
     return Resources(raw.get("cpu"), raw.get("memory"), raw.get("gpu"), raw.get("gpuVendor"))
+
+
+def _kind_of(value: object) -> str:
+    kinds = {dict: "a mapping", list: "a list", bool: "a boolean", int: "an integer", float: "a number"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)

@@ -8,10 +8,13 @@ _QUANTITY = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[mkMGTP
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def seconds(duration: int | str) -> int:
-    """``90`` / ``'90s'`` / ``'5m'`` / ``'2h'`` / ``'1d'`` -> seconds."""
-    if isinstance(duration, int):
-        return duration
+def seconds(duration: int | float | str) -> int:
+    """``90`` / ``'90s'`` / ``'5m'`` / ``'2h'`` / ``'1d'`` -> seconds.
+
+    (JSON Schema's ``integer`` also admits ``90.0``; it means 90.)
+    """
+    if isinstance(duration, (int, float)):
+        return int(duration)
     return int(duration[:-1]) * _SECONDS[duration[-1]]
 
 
