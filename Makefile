@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench bench-peers clean
+.PHONY: demo test fuzz bench bench-peers clean
 
 # The venv is rebuilt when pyproject.toml changes; a fresh clone needs only python3 and make.
 $(BIN)/creg: pyproject.toml
@@ -20,6 +20,11 @@ demo: $(BIN)/creg
 test: $(BIN)/creg
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# The property-based fuzz suite with many more (random) examples than CI's; a failure prints the
+# falsifying example and an @reproduce_failure blob.
+fuzz: $(BIN)/creg
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -p no:cacheprovider tests/test_tool_fuzz.py --hypothesis-show-statistics
 
 bench: $(BIN)/creg
 	$(BIN)/python bench/bench_startup.py
