@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from registry.commands.group import COMMANDS
 
@@ -231,3 +232,13 @@ def test_a_bug_in_creg_is_exit_3_with_a_pointer_to_traceback(monkeypatch, capsys
     assert "internal error (TypeError: unsupported operand" in err and "--traceback" in err
     with _pytest.raises(TypeError):
         main.main(["--traceback", "validate", "x.yaml"], prog_name="creg")
+
+
+def test_the_fast_version_answer_is_clicks() -> None:
+    """``creg --version`` is answered without click; ``python -m registry --version`` by click."""
+    script = Path(sys.executable).with_name("creg")
+    fast = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
+    code = "from registry.commands.group import main; main(['--version'], prog_name='creg')"
+    slow = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert fast.returncode == slow.returncode == 0
+    assert fast.stdout == slow.stdout == "creg, version 0.1.0\n"

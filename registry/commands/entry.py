@@ -39,6 +39,12 @@ def main() -> None:
         with open(os.path.join(os.path.dirname(__file__), "help.txt"), encoding="utf-8") as text:
             sys.stdout.write(text.read())
         sys.exit(0)
+    if sys.argv[1:] == ["--version"] and os.path.basename(sys.argv[0]) == "creg":
+        # click and importlib.metadata cost ~50 ms for one line; the version is the package's.
+        from registry import __version__
+
+        sys.stdout.write(f"creg, version {__version__}\n")  # click's version_option wording
+        sys.exit(0)
     from registry.commands.group import main as cli_main  # lazy: start-up
 
     cli_main()
