@@ -79,23 +79,37 @@ MAX_MESSAGE = 300  # jsonschema's own messages quote whole values; a compiled wo
 
 # -- the API --------------------------------------------------------------------------------------
 
+# A document can be invalid in a million places (a hostile index of 6 MB is): explaining each
+# costs time and memory on every command that reads it, and nobody reads past the first few.
+MAX_REPORTED = 200
+
+
 def report(doc: Document, errors: Iterable[SchemaError], rules: Rules = GENERIC) -> list[Problem]:
-    """Every error of ``doc`` as a problem at its line and column, sorted, each reported once."""
+    """The errors of ``doc`` (at most ``MAX_REPORTED``) as problems at their line and column,
+    sorted, each reported once; a last problem says when the rest were not looked at."""
     positions, data = doc.positions, doc.data
-    return sorted({positions.problem(data, path, message, key=at_key)
-                   for path, message, at_key in findings(errors, rules)})
+    found = findings(errors, rules, limit=MAX_REPORTED)
+    problems = sorted({positions.problem(data, path, message, key=at_key) for path, message, at_key in found})
+    if len(found) >= MAX_REPORTED:
+        problems.append(Problem(positions.file, 0, 0, "$", f"stopped after {MAX_REPORTED} problems; "
+                                                           "fix these first"))
+    return problems
 
 
-def findings(errors: Iterable[SchemaError], rules: Rules = GENERIC, base: Sequence[PathKey] = ()) -> list[Finding]:
-    """Every error explained, in the errors' order, each finding once.
+def findings(errors: Iterable[SchemaError], rules: Rules = GENERIC, base: Sequence[PathKey] = (),
+             limit: int | None = None) -> list[Finding]:
+    """Every error explained (the first ``limit``), in the errors' order, each finding once.
 
     ``base`` is put before every path: the place of a value that was validated on its own.
+    Errors come lazily, so stopping at ``limit`` also stops the validator's work.
     """
     found: dict[tuple[tuple[PathKey, ...], str, bool], Finding] = {}
     for error in errors:
         for path, message, at_key in explain(error, rules):
             full = [*base, *path]
             found.setdefault((tuple(full), message, at_key), (full, message, at_key))
+        if limit is not None and len(found) >= limit:
+            break
     return list(found.values())
 
 

@@ -295,3 +295,20 @@ def test_findings_are_relative_to_a_base_and_reported_once() -> None:
 def test_a_valid_document_has_no_problems() -> None:
     doc = load_mapping((EXAMPLES / "calculation.yaml").read_text(encoding="utf-8"), "calculation.yaml")
     assert report(doc, validator("pipeline.schema.json", inline=True).iter_errors(doc.data)) == []
+
+
+def test_a_document_invalid_in_many_places_stops_after_a_bounded_number(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An index wrong in 20,000 places: the first 200 problems and a note, quickly."""
+    import time
+
+    from registry.index.model import IndexFormatError, load_index
+    from registry.schemareport import MAX_REPORTED
+
+    rows = "".join(f"  c{i}: [{{version: 1.0.0, digest: nope, source: {{path: x}}}}]\n" for i in range(20_000))
+    started = time.process_time()
+    with pytest.raises(IndexFormatError) as caught:
+        load_index("apiVersion: creg/v1\ncomponents:\n" + rows)
+    assert time.process_time() - started < 20  # all 20,000 explained took minutes and gigabytes
+    problems = caught.value.problems
+    assert len(problems) <= MAX_REPORTED + 1
+    assert f"stopped after {MAX_REPORTED} problems; fix these first" in [p.message for p in problems]
