@@ -62,3 +62,15 @@ def test_a_pipeline_with_emoji_everywhere_compiles_lints_and_runs(tmp_path: Path
     assert ran.returncode == 0, ran.stdout + ran.stderr
     log = (tmp_path / "run" / "nodes" / "rocket.say" / "log.txt").read_text(encoding="utf-8")
     assert log == "hi \U0001F680 \U0001F680\x07"
+
+
+def test_a_loop_over_emoji_items_compiles(tmp_path: Path) -> None:
+    """Loop items land in a JSON skeleton: the YAML escape must be turned back for json.loads."""
+    from registry.argo.compiler import compile_pipeline
+
+    source = tmp_path / "loop.yaml"
+    source.write_text("name: l\ntasks:\n  t: {image: sh, command: [echo, {item: null}], loop: {items: ['\U0001F680', b]}}\n",
+                      encoding="utf-8")
+    doc = yaml.safe_load(compile_pipeline(source))
+    dag = next(t["dag"] for t in doc["spec"]["templates"] if "dag" in t)
+    assert dag["tasks"][0]["withItems"] == ["\U0001F680", "b"]

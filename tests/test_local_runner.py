@@ -423,3 +423,11 @@ def test_a_workflow_whose_names_would_leave_the_run_folder_is_refused(tmp_path: 
     assert "'../../vol' is not a valid volume name" in result.stderr
     assert f"{source}:10:" in result.stderr  # positioned in the file
     assert sorted(p.name for p in (tmp_path / "deep").rglob("*")) == ["er", "wf.yaml"]  # no run folder, no escape
+
+
+def test_a_nul_character_in_an_argument_fails_the_task_not_creg(tmp_path: Path) -> None:
+    path = pipeline(tmp_path, 'name: nul\nparams: {p: {type: String, default: "a\\0b"}}\n'
+                              "tasks:\n  t: {image: sh, command: [echo, {param: p}]}\n")
+    result = run(path, tmp_path)
+    assert result.phase == "Failed"
+    assert "holds a NUL character" in next(n.message for n in result.nodes if n.id == "nul.t")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import pytest
+
 from registry.pipeline.fileformat import TaskYaml
 from registry.pipeline.model import NO_SETTINGS, Resources, Retries
 from registry.pipeline.tasks import BuiltTask, TaskBuilder, TaskContext, resource_findings
@@ -48,3 +50,15 @@ def test_settings_are_the_tasks_own_else_the_defaults() -> None:
 def test_malformed_quantities_are_found_where_they_are() -> None:
     found = resource_findings(("defaults", "resources"), {"cpu": "lots", "memory": "1Gi"})
     assert [(f.path, f.message[:30]) for f in found] == [(("defaults", "resources", "cpu"), "'lots' is not a Kubernetes qua")]
+
+
+def test_inline_outputs_that_become_one_argo_output_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from registry.pipeline.load import PipelineError, load_pipeline
+
+    path = tmp_path / "p.yaml"
+    path.write_text("name: u\ntasks:\n  t: {image: sh, command: [sh, -c, 'true'], outputs: {A: /tmp/a, a: /tmp/b}}\n")
+    with pytest.raises(PipelineError) as caught:
+        load_pipeline(path)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.path) == (3, "$.tasks.t.outputs.a")
+    assert problem.message == "output 'a' and output 'A' both become the Argo name 'a'; rename one"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, cast
 
 import yaml
 
-from registry.argo.yamlemit import emit, yaml_json
+from registry.argo.yamlemit import emit, json_text, yaml_json
 from registry.pipeline.graphs import GraphOp
 from registry.pipeline.kfptypes import serialize
 from registry.pipeline.model import (ClaimTemplate, ConfigMapRepository, EnvValue, ExistingClaim, Pipeline, Resources,
@@ -91,7 +91,7 @@ def render_skeleton(template: str, **context: object) -> Data:
     """
     text = jinja_environment().get_template(template).render(**context)
     if template.endswith(".json.j2"):
-        return cast(Data, json.loads(text))
+        return cast(Data, json.loads(json_text(text)))
     return cast(Data, yaml.load(text, Loader=_YamlLoader))
 
 

@@ -53,6 +53,23 @@ def _astral_escape(match: re.Match[str]) -> str:
     return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08x}"
 
 
+_ASTRAL_OR_BACKSLASH = re.compile(r"\\\\|\\U([0-9a-f]{8})")
+
+
+def json_text(text: str) -> str:
+    """The inverse of ``yaml_json``, for skeletons read as JSON: ``\\U0001f680`` back to the pair."""
+    if "\\U" not in text:
+        return text
+    return _ASTRAL_OR_BACKSLASH.sub(_surrogate_pair, text)
+
+
+def _surrogate_pair(match: re.Match[str]) -> str:
+    if match.group(1) is None:
+        return match.group(0)
+    code = int(match.group(1), 16) - 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
 def double_quoted(value: str) -> str:
     """``value`` as a YAML double-quoted scalar, every special character escaped."""
     return yaml_json(json.dumps(value, ensure_ascii=True))

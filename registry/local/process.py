@@ -203,6 +203,9 @@ def run_on_host(container: Container) -> Outcome:
     if not argv:
         raise NodeFailed("the container has no command; the local runner cannot use the image's entrypoint")
     env, log = process_environment(container.template), container.folder / "log.txt"
+    if any("\x00" in part for part in [*argv, *env.values()]):
+        # No program can receive it: the kernel passes arguments as NUL-terminated strings.
+        raise NodeFailed("an argument or environment value holds a NUL character, which no program can receive")
     start, attempts = time.monotonic(), 1 + int(container.template.retry_limit)
     for attempt in range(1, attempts + 1):
         _fresh_files(container.folder)

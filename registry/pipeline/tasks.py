@@ -19,7 +19,7 @@ from registry.pipeline.graphs import RefLoader, build_op
 from registry.pipeline.kfptypes import KfpType, serialize, type_name
 from registry.pipeline.model import (NO_SETTINGS, EnvValue, Loop, PipelineParam, Resources, Retries, SecretRef, Task,
                                      TaskSettings)
-from registry.component.naming import argo_name
+from registry.component.naming import argo_name, collisions
 from registry.pipeline.ops import (Const, FileRef, ItemRef, Op, OpRequest, OutputRef, ParamRef, TaskComponent, Value,
                                    check_names, inline_op)
 from registry.pipeline.units import is_quantity, seconds
@@ -245,7 +245,17 @@ class TaskBuilder:
         for value in command + argv:
             if isinstance(value, OutputRef):
                 self.reads_value(value)
-        return inline_op(self.id, self.body["image"], command, argv, self.body.get("outputs", {}))
+        outputs = self.body.get("outputs", {})
+        if self.colliding_outputs(list(outputs)):
+            return None
+        return inline_op(self.id, self.body["image"], command, argv, outputs)
+
+    def colliding_outputs(self, names: list[str]) -> bool:
+        """Two outputs that would become one Argo output (``A``/``a``): a wrong value downstream."""
+        for index, earlier, made in collisions(names):
+            self.problem(["outputs", names[index]], f"output '{names[index]}' and output '{earlier}' both become "
+                                                    f"{made}; rename one", key=True)
+        return bool(collisions(names))
 
     # -- after / when / loop ----------------------------------------------------------------------
 
