@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from registry.component.checks import semantic_findings
 from registry.errors import Problem, SpecError, YamlError
@@ -137,8 +137,8 @@ def check_document(doc: Document) -> list[Problem]:
 
     The fast checker answers for valid files; jsonschema runs only to explain a failure.
     """
-    findings = list(_non_string_keys(doc.data, [])) if _any_non_string_key(doc.data) else []
-    if not findings and not checker("component.schema.json").is_valid(doc.data):
+    findings: list[tuple[list[PathKey], str, bool]] = []  # (keys are text: the loader refuses others)
+    if not checker("component.schema.json").is_valid(doc.data):
         from registry.component.schema import schema_findings  # lazy: start-up (jsonschema, for failures only)
 
         findings = schema_findings(doc.data) + _pipeline_hint(doc.data)
@@ -153,25 +153,6 @@ def _pipeline_hint(data: Any) -> list[tuple[list[Any], str, bool]]:
         return [([], "this looks like a creg pipeline (it has 'tasks'), not a component spec; "
                      "check it with 'creg lint'", False)]
     return []
-
-
-def _any_non_string_key(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(not isinstance(k, str) or _any_non_string_key(v) for k, v in value.items())
-    return isinstance(value, list) and any(_any_non_string_key(v) for v in value)
-
-
-def _non_string_keys(value: Any, path: list[PathKey]) -> Iterator[tuple[list[PathKey], str, bool]]:
-    """JSON Schema (and KFP) only know text keys; YAML also allows `1:` or `true:`."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                yield path + [key], f"keys must be text; found {type(key).__name__} key {key!r} (quote it)", True
-            else:
-                yield from _non_string_keys(item, path + [key])
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _non_string_keys(item, path + [index])
 
 
 def load_component_from_text(text: str | bytes, source: str = "") -> ComponentSpec:

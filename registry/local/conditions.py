@@ -224,7 +224,8 @@ def evaluate_expression(text: str, lookup: Lookup) -> object:
     """The value of an Argo expression tag's body, within the subset conditions use."""
     tokens = [_EXPR_WORDS.get(token[1], token) if token[0] == "word" else token
               for token in argo_tokens(text, _EXPR_TOKEN)]
-    return _Evaluator(text, lambda parser: _ExprAtoms(parser, lookup).comparison(), tokens).parse()
+    return _Evaluator(text, lambda parser: _comparison_of(_ExprAtoms(parser, lookup).operand)(parser),
+                      tokens).parse()
 
 
 class _ExprAtoms:
@@ -238,18 +239,10 @@ class _ExprAtoms:
         self.parser = parser
         self.lookup = lookup
 
-    def comparison(self) -> object:
-        left = self.operand()
-        token = self.parser.peek()
-        if token is None or token[1] not in _COMPARATORS:
-            return left
-        self.parser.take()
-        return _compare(token[1], left, self.operand(), self.parser.text)
-
-    def operand(self) -> object:
-        kind, text = self.parser.take()
+    def operand(self, token: tuple[str, str]) -> object:
+        kind, text = token
         if kind == "op" and text == "-":
-            return -float(str(self.operand()))
+            return -float(str(self.operand(self.parser.take())))
         if kind == "op" and text == "(":
             self.parser.position -= 1
             return self.parser.group()
