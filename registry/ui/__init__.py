@@ -1,0 +1,1 @@
+"""The web UI that ``creg ui`` serves and exports."""
