@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("index_cmd", "Build or extend a registry index."),
     "run": ("run", "Run a pipeline on this machine."),
     "submit": ("submit", "Create a compiled pipeline on an Argo Server."),
+    "ui": ("ui", "Serve a web UI: the catalog, pipeline graphs, runs."),
 }
 
 
