@@ -57,8 +57,8 @@ def _serve(site: "Site", host: str, port: int, server: str | None, namespace: st
         httpd = make_server(App(site), host, port)
     except OSError as exc:
         raise click.UsageError(f"--host {host} --port {port}: cannot listen: {exc.strerror or exc}") from None
-    click.echo(f"creg ui serving at {url_of(httpd)} (Ctrl-C stops it)", err=False)
     try:
+        click.echo(f"creg ui serving at {url_of(httpd)} (Ctrl-C stops it)")
         httpd.serve_forever(poll_interval=0.5)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
