@@ -48,7 +48,7 @@ def _open(driver: Any, url: str) -> None:
 
 def _rows_shown(driver: Any) -> list[str]:
     return driver.execute_script(
-        "return Array.from(document.querySelectorAll('#catalog tbody tr')).filter(r => !r.hidden)"
+        "return Array.from(document.querySelectorAll('#catalog .row[data-search]')).filter(r => !r.hidden)"
         ".map(r => r.querySelector('a').textContent)")
 
 
