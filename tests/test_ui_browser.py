@@ -16,6 +16,8 @@ import pytest
 
 from helpers_browser import Served, assert_clean, colours, serve, start_browser, traffic
 from helpers_ui import ui_site
+from registry.index.resolve import RegistryOptions
+from registry.ui.routes import Site
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,6 +73,27 @@ def test_catalog_loads_clean_and_search_filters_as_you_type(driver: Any, served:
     assert colours(driver.get_screenshot_as_png()) > 10
     _regen_screenshot(driver, "ui-catalog.png")
     assert_clean(driver, served.url)
+
+
+def test_a_long_catalog_shows_the_first_matches_and_the_rest_on_request(driver: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    lines = ["apiVersion: creg/v1", "components:"]
+    for i in range(150):
+        lines += [f"  c{i:03d}:", "  - version: 1.0.0", f"    digest: sha256:{i:064x}",
+                  f"    description: number {i}", "    source: {path: c/component.yaml}"]
+    (tmp_path / "big").mkdir()
+    (tmp_path / "big" / "index.yaml").write_text("\n".join(lines) + "\n")
+    for served in serve(Site(RegistryOptions((str(tmp_path / "big"),)), tmp_path)):
+        _open(driver, served.url)
+        assert len(_rows_shown(driver)) == 100
+        more = driver.find_element(By.ID, "show-all")
+        assert more.text == f"Show all {150 + 10} matches"  # with the built-in registry's ten
+        more.click()
+        assert len(_rows_shown(driver)) == 160 and not more.is_displayed()
+        driver.find_element(By.ID, "search").send_keys("c14")
+        assert _rows_shown(driver) == [f"c14{i}" for i in range(10)]
+        assert_clean(driver, served.url)
 
 
 def test_user_text_shows_as_text_never_as_html(driver: Any, served: Served) -> None:

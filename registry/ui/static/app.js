@@ -28,24 +28,34 @@
 
   // -- catalog search ------------------------------------------------------------------------
 
+  // At most this many matching rows are shown while typing (the rest a click away): laying out
+  // a thousand rows that reappear at once costs far more than a keystroke may.
+  const SHOWN_ROWS = 100;
+
   function setupSearch() {
     const input = $("search");
     if (!input) return;
     const rows = Array.from(document.querySelectorAll("#catalog .row[data-search]"));
     const texts = rows.map((row) => row.dataset.search || "");
+    const more = $("show-all");
+    let limit = SHOWN_ROWS;
     function apply() {
       const terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-      let shown = 0;
+      let matched = 0;
       for (let i = 0; i < rows.length; i++) {
         const ok = terms.every((t) => texts[i].includes(t));
-        if (rows[i].hidden === ok) rows[i].hidden = !ok;
-        if (ok) shown++;
+        const show = ok && matched < limit;
+        if (rows[i].hidden === show) rows[i].hidden = !show;
+        if (ok) matched++;
       }
-      $("shown").textContent = String(shown);
-      $("no-match").hidden = shown > 0;
+      $("shown").textContent = String(matched);
+      $("no-match").hidden = matched > 0;
+      more.hidden = matched <= limit;
+      more.textContent = "Show all " + matched + " matches";
     }
-    input.addEventListener("input", apply);
-    if (input.value) apply();
+    input.addEventListener("input", () => { limit = SHOWN_ROWS; apply(); });
+    more.addEventListener("click", () => { limit = Infinity; apply(); });
+    apply();
   }
 
   // -- copy buttons and the diff picker ---------------------------------------------------------
