@@ -16,6 +16,7 @@ demo: $(BIN)/creg
 	$(BIN)/creg compile examples/calculation.yaml -o build/calculation.yaml
 	$(BIN)/creg graph examples/calculation.yaml --format mermaid
 	$(BIN)/creg run examples/calculation.yaml --workdir build/calculation-run
+	@echo "Open the web UI: $(BIN)/creg ui examples/calculation.yaml   (then http://127.0.0.1:8080/)"
 
 test: $(BIN)/creg
 	$(BIN)/mypy

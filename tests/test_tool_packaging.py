@@ -31,6 +31,15 @@ def test_wheel_ships_schemas_components_and_index(wheel: Path) -> None:
         assert f"registry/_data/components/{component.relative_to(ROOT / 'components')}" in names
 
 
+def test_wheel_ships_the_web_ui_assets_and_templates(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    ui = ROOT / "registry" / "ui"
+    shipped = [p for part in ("static", "templates") for p in (ui / part).rglob("*") if p.is_file()]
+    assert any(p.name == "dagre.min.js" for p in shipped) and any(p.name == "LICENSE" for p in shipped)
+    for path in shipped:
+        assert f"registry/ui/{path.relative_to(ui).as_posix()}" in names
+
+
 def test_installed_wheel_reads_its_own_data(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)

@@ -1,7 +1,7 @@
 """The UI in a real headless Chromium: pages load clean, search filters, graphs draw, nodes click.
 
 Skips visibly without a browser (see ``helpers_browser``).  The README's screenshot is made
-here: ``CREG_REGEN_GOLDEN=1`` rewrites ``docs/ui-catalog.png`` and ``docs/ui-pipeline.png``.
+here: ``CREG_REGEN_GOLDEN=1`` rewrites ``docs/ui.png``.
 """
 
 from __future__ import annotations
@@ -71,7 +71,6 @@ def test_catalog_loads_clean_and_search_filters_as_you_type(driver: Any, served:
     box.send_keys(" ")
     assert len(_rows_shown(driver)) == len(every)
     assert colours(driver.get_screenshot_as_png()) > 10
-    _regen_screenshot(driver, "ui-catalog.png")
     assert_clean(driver, served.url)
 
 
@@ -141,7 +140,7 @@ def test_pipeline_graph_draws_and_a_node_click_shows_it(driver: Any, served: Ser
     panel = driver.find_element(By.ID, "node-panel")
     assert panel.is_displayed() and "divmod@1.0.0" in panel.text
     assert colours(driver.get_screenshot_as_png()) > 10
-    _regen_screenshot(driver, "ui-pipeline.png")
+    _regen_screenshot(driver, "ui.png")
     assert_clean(driver, served.url)
 
 
