@@ -230,7 +230,7 @@ class App:
             return workflow
         return self.page("run.html", request.path, source=request.groups[0], row=runs.run_row(workflow),
                          graph=runs.run_graph(workflow), state=runs.run_state(workflow),
-                         downloads=hasattr(self.backend(request.groups[0]), "artifact_file"))
+                         downloads=runs.run_folder(workflow) is not None)
 
     def run_json(self, request: Request) -> Response:
         workflow = self._workflow(request)
@@ -253,16 +253,16 @@ class App:
         return self.json({"lines": lines[offset:offset + 5000], "next": min(len(lines), offset + 5000)})
 
     def artifact(self, request: Request) -> Response:
-        source, run_id, node_id, name = request.groups
-        find = getattr(self.backend(source), "artifact_file", None)
-        if find is None:
-            return self.not_found(request.path)
+        workflow = self._workflow(request)
+        if isinstance(workflow, Response):
+            return workflow
+        node_id, name = request.groups[2:]
         try:
-            path = find(run_id, node_id, name)
-        except (CregError, runs.OutsideFolder):
-            return self.not_found(request.path, "no such artifact")
+            path = runs.artifact_file(workflow, node_id, name)
+        except runs.OutsideFolder:
+            return self.not_found(request.path, "no such artifact file in this run")
         headers = {"Content-Disposition": f"attachment; filename=\"{re.sub(r'[^A-Za-z0-9._-]', '_', name)}\""}
-        return Response(200, "application/octet-stream", Path(path).read_bytes(), headers)
+        return Response(200, "application/octet-stream", path.read_bytes(), headers)
 
 
 def _content_type(path: Path) -> str:

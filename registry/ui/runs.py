@@ -134,6 +134,34 @@ def _parameters(part: dict[str, Any]) -> list[list[str]]:
             for p in part.get("parameters") or [] if isinstance(p, dict)]
 
 
+WORKDIR = "creg.dev/workdir"  # the annotation of a local run: the folder holding its files
+
+
+def run_folder(workflow: Workflow) -> Path | None:
+    """The folder of a run recorded on this machine; None for a run elsewhere (on an Argo Server)."""
+    folder = ((workflow.get("metadata") or {}).get("annotations") or {}).get(WORKDIR)
+    return Path(folder) if folder else None
+
+
+def artifact_file(workflow: Workflow, node_id: str, name: str) -> Path:
+    """The file of output artifact ``name`` of node ``node_id``, only from inside the run's folder.
+
+    The node records where the file is; the path is trusted only once it resolves (links
+    followed) to a regular file within the run's folder.
+    """
+    folder = run_folder(workflow)
+    node = _nodes(workflow).get(node_id) or {}
+    found = [a for a in (node.get("outputs") or {}).get("artifacts") or []
+             if isinstance(a, dict) and a.get("name") == name and isinstance(a.get("path"), str)]
+    if folder is None or not found:
+        raise OutsideFolder(name)
+    root = folder.resolve()
+    target = Path(found[0]["path"]).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        raise OutsideFolder(name)
+    return target
+
+
 class OutsideFolder(Exception):
     """A requested file is not inside the run's folder (traversal, an absolute path, a link out)."""
 
