@@ -36,6 +36,8 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def served(tmp_path: Path) -> Iterator[Served]:
     folder = tmp_path / "project"
     shutil.copytree(ROOT / "examples", folder / "examples", ignore=shutil.ignore_patterns("golden"))
+    shutil.copy(ROOT / "tests" / "data" / "pipelines" / "graph.yaml", folder / "graph.yaml")
+    shutil.copytree(ROOT / "tests" / "data" / "pipelines" / "components", folder / "components")
     broken = folder / "broken.yaml"
     broken.write_text("name: broken\ntasks:\n  first:\n    component: add@1.0.0\n    args: {a: 1, b: 2}\n"
                       "  second:\n    component: add@1.0.0\n    args: {a: {output: first}, bb: 2}\n")
@@ -139,8 +141,27 @@ def test_pipeline_graph_draws_and_a_node_click_shows_it(driver: Any, served: Ser
     driver.find_element(By.CSS_SELECTOR, "#graph g.node[data-id='divmod']").click()
     panel = driver.find_element(By.ID, "node-panel")
     assert panel.is_displayed() and "divmod@1.0.0" in panel.text
+    assert "dividend output add-1.sum" in panel.text
     assert colours(driver.get_screenshot_as_png()) > 10
     _regen_screenshot(driver, "ui.png")
+    assert_clean(driver, served.url)
+
+
+def test_graph_components_expand_and_collapse(driver: Any, served: Served) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open(driver, served.url + "pipelines/view.html?file=graph.yaml")
+
+    def drawn() -> list[str]:
+        return sorted(n.get_attribute("data-id") for n in driver.find_elements(By.CSS_SELECTOR, "#graph g.node"))
+
+    inner = ["again/first-add", "again/second-add", "again/show", "twice/first-add", "twice/second-add", "twice/show"]
+    assert drawn() == sorted(["start", "twice", "again", "report", *inner])  # small graphs start open
+    driver.find_element(By.ID, "collapse-all").click()
+    assert drawn() == ["again", "report", "start", "twice"]
+    driver.find_element(By.CSS_SELECTOR, "#graph g.node[data-id='twice'] .toggle").click()
+    assert drawn() == sorted(["again", "report", "start", "twice", *inner[3:]])
+    assert driver.find_element(By.CSS_SELECTOR, "#graph g.node[data-id='twice']").get_attribute("class").count("cluster")
     assert_clean(driver, served.url)
 
 

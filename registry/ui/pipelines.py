@@ -21,6 +21,7 @@ from registry.pipeline.components import Loader
 from registry.pipeline.graphs import GraphOp
 from registry.pipeline.load import load_pipeline
 from registry.pipeline.model import Pipeline, Task
+from registry.pipeline.ops import Const, FileRef, InputRef, ItemRef, OutputRef, ParamRef, Value
 from registry.yamlio import load_any, read_limited
 
 SKIPPED_FOLDERS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".pytest_cache",
@@ -116,8 +117,25 @@ def _task_node(task: Task, prefix: str, parent: str | None, group: str) -> dict[
     if group:
         sub.append("exit handler")
     kind = "group" if isinstance(task.op, GraphOp) else "task"
+    args = [[name, value_text(value)] for name, value in {**task.op.parameters, **task.op.artifacts}.items()]
     return {"id": prefix + task.id, "label": task.id, "sub": sub, "parent": parent, "kind": kind,
-            "cls": group, "problems": []}
+            "cls": group, "problems": [], "args": args}
+
+
+def value_text(value: Value) -> str:
+    """A task argument as the node's panel shows it: where the value comes from."""
+    if isinstance(value, Const):
+        return str(value.value)
+    if isinstance(value, ParamRef):
+        return f"param {value.name}"
+    if isinstance(value, OutputRef):
+        return f"output {value.task}.{value.output}"
+    if isinstance(value, FileRef):
+        return f"file of output {value.output.task}.{value.output.output}"
+    if isinstance(value, ItemRef):
+        return "loop item" + (f".{value.field}" if value.field else "")
+    assert isinstance(value, InputRef)
+    return f"graph input {value.name}"
 
 
 def _loop_text(task: Task) -> str:

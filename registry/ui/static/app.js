@@ -100,6 +100,11 @@
   // grows with ranks x nodes: a 1,000-task chain then lays out in a fraction of the time.
   const QUICK_LAYOUT = 300;
   const CHAR = 7.2; // average width of a label character at the page's font size, in px
+  const LINE = 44; // characters of a line drawn in a node; longer ones end in "…" (whole in the tooltip)
+
+  function clip(text) {
+    return text.length > LINE ? text.slice(0, LINE - 1) + "\u2026" : text;
+  }
   const EXPAND_LIMIT = 120; // graphs with more nodes than this start with their groups collapsed
 
   // Each rank's order: nodes as a depth-first walk from the top ranks meets them, so a task sits
@@ -186,7 +191,7 @@
 
     size(node) {
       const lines = [node.label, ...(node.sub || [])];
-      const longest = Math.max(...lines.map((l) => l.length));
+      const longest = Math.max(...lines.map((l) => clip(l).length));
       const toggle = this.children.has(node.id) ? 22 : 0;
       return { width: Math.min(360, Math.max(120, longest * CHAR + 24 + toggle)), height: 14 + 16 * lines.length };
     }
@@ -266,7 +271,7 @@
       group.appendChild(svg("rect", { width: pos.width, height: pos.height, rx: 6, ry: 6 }));
       const lines = [node.label, ...(cluster ? [] : node.sub || [])];
       lines.forEach((line, i) => {
-        group.appendChild(svg("text", { x: 10, y: 18 + 16 * i, class: i ? "sub" : "label" }, line));
+        group.appendChild(svg("text", { x: 10, y: 18 + 16 * i, class: i ? "sub" : "label" }, clip(line)));
       });
       if (this.children.has(id)) {
         const toggle = svg("g", { class: "toggle", transform: `translate(${pos.width - 20},4)` });
@@ -275,7 +280,8 @@
         toggle.appendChild(svg("title", {}, cluster ? "collapse" : "expand"));
         group.appendChild(toggle);
       }
-      if (node.problems && node.problems.length) group.appendChild(svg("title", {}, node.problems.join("\n")));
+      const tip = [node.label, ...(node.sub || []), ...(node.problems || [])];
+      group.appendChild(svg("title", {}, tip.join("\n")));
       this.elements.set(id, group);
       return group;
     }
@@ -354,6 +360,7 @@
       panel.hidden = false;
       panel.replaceChildren(el("h2", {}, node.label));
       for (const line of node.sub || []) panel.appendChild(el("p", {}, line));
+      if (node.args && node.args.length) panel.appendChild(table(node.args, ["Input", "Value"]));
       if (node.problems && node.problems.length) {
         const list = el("ul", { class: "problems" });
         for (const p of node.problems) list.appendChild(el("li", {}, p));
