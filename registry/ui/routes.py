@@ -236,7 +236,7 @@ class App:
         workflow = self._workflow(request)
         if isinstance(workflow, Response):
             return self.json({"error": "not found"}, 404)
-        return self.json(runs.run_state(workflow))
+        return self.json({**runs.run_state(workflow), "graph": runs.run_graph(workflow)})
 
     def logs_json(self, request: Request) -> Response:
         backend = self.backend(request.groups[0])

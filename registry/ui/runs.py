@@ -102,8 +102,13 @@ def _graph_node(node_id: str, node: dict[str, Any], parent: str | None) -> dict[
     kind = "group" if node.get("type") in ("DAG", "TaskGroup", "Steps") else "task"
     label = str(node.get("displayName") or node.get("name") or node_id)
     template = str(node.get("templateName") or "")
-    return {"id": node_id, "label": label, "sub": [template] if template else [], "parent": parent,
+    return {"id": node_id, "label": label, "sub": _sub(label, template), "parent": parent,
             "kind": kind, "cls": str(node.get("phase") or "Pending"), "problems": []}
+
+
+def _sub(label: str, template: str) -> list[str]:
+    """The template a node runs, when its name does not already say it."""
+    return [template] if template and template != label else []
 
 
 def run_state(workflow: Workflow) -> dict[str, Any]:

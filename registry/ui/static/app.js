@@ -132,16 +132,8 @@
   class Graph {
     constructor(container, data, onSelect) {
       this.container = container;
-      this.nodes = new Map(data.nodes.map((n) => [n.id, n]));
-      this.edges = data.edges;
       this.onSelect = onSelect;
-      this.children = new Map();
-      for (const n of data.nodes) {
-        if (n.parent && this.nodes.has(n.parent)) {
-          if (!this.children.has(n.parent)) this.children.set(n.parent, []);
-          this.children.get(n.parent).push(n.id);
-        }
-      }
+      this.load(data);
       this.expanded = new Set(data.nodes.length <= EXPAND_LIMIT ? this.groups() : []);
       this.elements = new Map();
       this.selected = null;
@@ -152,6 +144,31 @@
         if (event.target.closest(".toggle")) this.toggle(id);
         else this.select(id);
       });
+    }
+
+    load(data) {
+      this.nodes = new Map(data.nodes.map((n) => [n.id, n]));
+      this.edges = data.edges;
+      this.shape = data.nodes.map((n) => n.id).join("\n") + "\n" + data.edges.length;
+      this.children = new Map();
+      for (const n of data.nodes) {
+        if (n.parent && this.nodes.has(n.parent)) {
+          if (!this.children.has(n.parent)) this.children.set(n.parent, []);
+          this.children.get(n.parent).push(n.id);
+        }
+      }
+    }
+
+    // A running run grows: new nodes are laid out again; groups new since the first drawing
+    // open when the graph is small, as at first.
+    update(data) {
+      const shape = data.nodes.map((n) => n.id).join("\n") + "\n" + data.edges.length;
+      if (shape === this.shape) return false;
+      const known = new Set(this.groups());
+      this.load(data);
+      if (data.nodes.length <= EXPAND_LIMIT) for (const g of this.groups()) if (!known.has(g)) this.expanded.add(g);
+      this.render();
+      return true;
     }
 
     groups() {
@@ -233,7 +250,8 @@
       const g = this.layout();
       const t1 = performance.now();
       const box = g.graph();
-      const root = svg("svg", { width: Math.ceil(box.width || 10), height: Math.ceil(box.height || 10),
+      const size = (v) => (Number.isFinite(v) && v > 0 ? Math.ceil(v) : 10); // an empty graph has -Infinity
+      const root = svg("svg", { width: size(box.width), height: size(box.height),
         class: "graph-svg", role: "img" });
       root.appendChild(this.defs());
       const clusters = svg("g", { class: "clusters" });
@@ -400,7 +418,8 @@
         ["Finished", node.finished], ["Duration", node.duration], ["Exit code", node.exitCode]];
       const parts = [el("h2", {}, node.name), table(facts.filter((f) => f[1]), ["", ""])];
       parts[1].classList.add("facts");
-      if (node.message) parts.push(el("p", { class: "warning" }, node.message));
+      const bad = node.phase === "Failed" || node.phase === "Error";
+      if (node.message) parts.push(el("p", { class: bad ? "warning" : "note" }, node.message));
       if (node.inputs.length) parts.push(el("h3", {}, "Parameters"), table(node.inputs, ["Name", "Value"]));
       if (node.outputs.length) parts.push(el("h3", {}, "Outputs"), table(node.outputs, ["Name", "Value"]));
       if (node.artifacts.length) parts.push(el("h3", {}, "Artifacts"), artifactList(node));
@@ -429,6 +448,7 @@
       const node = state.nodes[selected];
       if (!node || node.type !== "Pod") return;
       let offset = 0;
+      let last = false;
       const step = () => {
         if (token !== follow) return;
         const url = run.dataset.logsUrl + "?task=" + encodeURIComponent(node.name) + "&offset=" + offset;
@@ -443,6 +463,9 @@
           const current = state.nodes[selected];
           if (state.running || (current && (current.phase === "Running" || current.phase === "Pending"))) {
             setTimeout(step, 1000);
+          } else if (!last) {
+            last = true; // once more after the end: lines written just before it
+            setTimeout(step, 0);
           }
         }).catch(() => setTimeout(step, 2000));
       };
@@ -459,6 +482,7 @@
       const message = $("run-message");
       message.textContent = state.message;
       message.hidden = !state.message;
+      if (graph && next.graph) graph.update(next.graph);
       if (graph) for (const [id, node] of Object.entries(state.nodes)) graph.setPhase(id, node.phase);
       if (selected) showNode();
     }
