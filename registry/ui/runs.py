@@ -16,6 +16,7 @@ from registry.argo.runview import (LABEL_EXPERIMENT, LABEL_PIPELINE, PHASES, RUN
                                    progress)
 
 HIDDEN_TYPES = {"StepGroup"}  # bookkeeping nodes Argo adds, never drawn
+GROUP_TYPES = ("TaskGroup", "Retry")  # nodes whose children are their members, not what runs next
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -78,9 +79,11 @@ def run_graph(workflow: Workflow) -> dict[str, Any]:
     parents = _parents(nodes, root)
     drawn = [i for i, n in nodes.items() if i != root and n.get("type") not in HIDDEN_TYPES]
     out_nodes = [_graph_node(i, nodes[i], parents.get(i)) for i in drawn]
+    shown = set(drawn)
+    # An edge may cross a group's border (a loop's iterations lead to the task after the loop);
+    # the page draws it from whatever stands for its end while that group is collapsed.
     edges = [{"source": i, "target": str(c), "label": ""} for i in drawn
-             for c in nodes[i].get("children") or [] if str(c) in nodes and parents.get(str(c)) != i
-             and str(c) != root and parents.get(str(c)) == parents.get(i)]
+             for c in nodes[i].get("children") or [] if str(c) in shown and parents.get(str(c)) != i]
     return {"nodes": out_nodes, "edges": edges}
 
 
@@ -90,8 +93,8 @@ def _parents(nodes: dict[str, dict[str, Any]], root: str | None) -> dict[str, st
         boundary = node.get("boundaryID")
         if boundary and boundary != root and boundary in nodes and boundary != node_id:
             parents[node_id] = str(boundary)
-    for node_id, node in nodes.items():  # a loop's iterations belong to the loop
-        if node.get("type") == "TaskGroup":
+    for node_id, node in nodes.items():  # a loop's iterations (a retried task's attempts) belong to it
+        if node.get("type") in GROUP_TYPES:
             for child in node.get("children") or []:
                 if str(child) in nodes:
                     parents[str(child)] = node_id
@@ -99,7 +102,7 @@ def _parents(nodes: dict[str, dict[str, Any]], root: str | None) -> dict[str, st
 
 
 def _graph_node(node_id: str, node: dict[str, Any], parent: str | None) -> dict[str, Any]:
-    kind = "group" if node.get("type") in ("DAG", "TaskGroup", "Steps") else "task"
+    kind = "group" if node.get("type") in ("DAG", "Steps", *GROUP_TYPES) else "task"
     label = str(node.get("displayName") or node.get("name") or node_id)
     template = str(node.get("templateName") or "")
     return {"id": node_id, "label": label, "sub": _sub(label, template), "parent": parent,
