@@ -18,10 +18,16 @@ from helpers_ui import EVIL, ui_registry
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _interruptible() -> None:
+    """Ctrl-C reaches the child even when the suite itself runs with SIGINT ignored (a background
+    job): Python turns SIGINT into KeyboardInterrupt only when it did not inherit it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class UiProcess:
     def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen([sys.executable, "-m", "registry", *args], cwd=cwd, text=True, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_interruptible)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
@@ -128,7 +134,8 @@ def test_ctrl_c_stops_it(tmp_path: Path) -> None:
 
 def test_another_host_is_served_only_with_a_warning(tmp_path: Path) -> None:
     result = subprocess.Popen([sys.executable, "-m", "registry", "ui", "--host", "0.0.0.0", "--port", "0"],
-                              cwd=tmp_path, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                              cwd=tmp_path, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              preexec_fn=_interruptible)
     assert result.stdout is not None and result.stderr is not None
     served = result.stdout.readline()
     result.send_signal(signal.SIGINT)
