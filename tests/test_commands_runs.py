@@ -12,7 +12,10 @@ import yaml
 
 from helpers_registry import creg
 from helpers_runs import CHAIN, write
-from registry.commands._runs_format import epoch, span
+from registry.argo import runview
+from registry.commands._runs_table import epoch, span
+from registry.local import listing
+from registry.local.store import RunStore
 
 
 class Store(NamedTuple):
@@ -61,7 +64,7 @@ def test_list_formats(store: Store) -> None:
     (("--experiment", "exp-a"), "good"), (("--experiment", "nope"), ""), (("--pipeline", "chain"), "both"),
     (("--status", "Failed"), "bad"), (("--status", "running,succeeded"), "good"), (("-l", "team=ml"), "good"),
     (("--since", "1h"), "both"), (("--since", "2999-01-01"), ""), (("--since", "2000-01-01T00:00:00Z"), "both"),
-    (("--schedule", "nightly"), ""), (("--limit", "1"), "bad")])
+    (("--schedule", "nightly"), ""), (("--limit", "1"), "bad"), (("--limit", "1", "--all"), "both")])
 def test_list_filters(store: Store, args: tuple[str, ...], expected: str) -> None:
     code, out, err = runs(store, "list", "-o", "name", *args)
     wanted = {"good": [store.good], "bad": [store.bad], "both": [store.bad, store.good], "": []}[expected]
@@ -179,3 +182,48 @@ def test_timestamps_are_read_without_strptime(text: str, seconds: float | None) 
                                             (7200, "2h"), (90000, "1d1h")])
 def test_spans_read_like_argos(seconds: float | None, shown: str) -> None:
     assert span(seconds) == shown
+
+
+@pytest.mark.parametrize("args", [(), ("-o", "wide"), ("-o", "name"), ("--output=wide", "--limit", "1"),
+                                  ("--experiment", "exp-a"), ("--experiment=exp-b", "-o", "name"),
+                                  ("--status", "failed,Succeeded", "--since", "7d"), ("-l", "team=ml", "--all"),
+                                  ("--pipeline", "chain", "--schedule", "none"), ("--since", "2000-01-01"),
+                                  ("--status", "Runing"), ("--limit", "0"), ("--since", "soon"), ("-o", "json"),
+                                  ("--server",), ("--bogus",), ("-l", "team")])
+def test_the_fast_listing_prints_what_click_prints(store: Store, args: tuple[str, ...]) -> None:
+    """``creg runs list`` answers without click (entry -> runs_fast); ``python -m registry`` always
+    goes through click.  Both must print the same, and fall back alike for what the fast path leaves."""
+    import subprocess
+    import sys
+
+    fast = creg("runs", "list", *args, env=store.env)
+    clicked = subprocess.run([sys.executable, "-m", "registry", "runs", "list", *args], capture_output=True,
+                             text=True, env={**__import__("os").environ, **store.env}, timeout=60)
+    assert (fast.returncode, _no_ages(fast.stdout), fast.stderr) == (clicked.returncode, _no_ages(clicked.stdout),
+                                                                    clicked.stderr.replace("python -m registry", "creg"))
+
+
+def _no_ages(text: str) -> str:
+    """The table without its AGE column's value, which may tick between the two processes."""
+    import re
+
+    return re.sub(r"  \d+[smhd](\d+[smh])?  ", "  AGE  ", text)
+
+
+def test_the_listing_shows_the_newest_fifty_unless_told_otherwise(tmp_path: Path) -> None:
+    store = RunStore()
+    doc = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"generateName": "many-"},
+           "spec": {"entrypoint": "main", "templates": []}}
+    made = [store.create("many", doc, runner_name="many", parameters=[], overrides={}, labels={},
+                         workdir=None, parallelism=1) for _ in range(55)]
+    store.close()
+    shown = creg("runs", "list")
+    assert len(shown.stdout.splitlines()) == 51 and shown.stderr == (
+        "(the newest 50 runs; --limit N or --all for more)\n")
+    assert sorted(creg("runs", "list", "--all", "-o", "name").stdout.split()) == sorted(made)
+    assert len(json.loads(creg("runs", "list", "-o", "json", "--limit", "7").stdout)) == 7
+
+
+def test_the_fast_listing_names_the_labels_as_runview_does() -> None:
+    assert (listing.LABEL_EXPERIMENT, listing.LABEL_PIPELINE, listing.LABEL_CRON) == (
+        runview.LABEL_EXPERIMENT, runview.LABEL_PIPELINE, runview.LABEL_CRON)

@@ -1,8 +1,8 @@
 """How ``creg runs`` shows runs: tables, ``argo get``'s node tree, ages and durations.
 
 Everything here reads the Argo Workflow shape (``registry.argo.runview``), so runs on this
-machine and on an Argo Server look the same.  Times are parsed by hand: ``list`` formats
-thousands of rows, and ``datetime.strptime`` would cost more than the rest of the command.
+machine and on an Argo Server look the same.  The listing's table is ``_runs_table``'s, which
+``creg runs list`` also prints without click (``runs_fast``).
 """
 
 from __future__ import annotations
@@ -12,48 +12,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from registry.argo.runview import LABEL_EXPERIMENT, LABEL_PIPELINE, Workflow, progress
+from registry.commands._runs_table import epoch, span, table
+from registry.local.listing import ListRow
 
 SYMBOL = {"Succeeded": "✔", "Failed": "✖", "Error": "⚠", "Running": "●", "Pending": "◷",
           "Skipped": "○", "Omitted": "○"}
-
-
-def epoch(text: str | None) -> float | None:
-    """RFC 3339 UTC text (``2026-12-04T07:49:08Z``, fractions ignored) as seconds since 1970."""
-    if not text or len(text) < 19:
-        return None
-    try:
-        year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
-        seconds = int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
-    except ValueError:
-        return None
-    return _days_from_civil(year, month, day) * 86400.0 + seconds
-
-
-def _days_from_civil(year: int, month: int, day: int) -> int:
-    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
-    year -= month <= 2
-    era = year // 400
-    year_of_era = year - era * 400
-    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
-
-
-def span(seconds: float | None) -> str:
-    """``42s``, ``3m5s``, ``2h4m``, ``6d3h``: as ``argo list`` shows ages and durations."""
-    if seconds is None:
-        return "-"
-    whole = max(0, int(seconds))
-    for unit, size, smaller, small_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60), ("m", 60, "s", 1)):
-        if whole >= size:
-            rest = (whole % size) // small_size
-            return f"{whole // size}{unit}{rest}{smaller}" if rest else f"{whole // size}{unit}"
-    return f"{whole}s"
-
-
-def age(workflow: Workflow, now: float) -> str:
-    created = epoch(workflow.get("metadata", {}).get("creationTimestamp"))
-    return span(now - created) if created is not None else "-"
 
 
 def duration(item: Mapping[str, Any], now: float) -> str:
@@ -65,28 +28,16 @@ def duration(item: Mapping[str, Any], now: float) -> str:
     return span((finished if finished is not None else now) - started)
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned columns, two spaces apart, as kubectl and argo print them."""
-    widths = [max([len(header[i]), *(len(row[i]) for row in rows)]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
-             for row in [header, *rows]]
-    return "\n".join(lines)
-
-
-LIST_HEADER = ("NAME", "STATUS", "AGE", "DURATION", "PROGRESS", "EXPERIMENT")
-WIDE_HEADER = (*LIST_HEADER, "PIPELINE", "MESSAGE")
-
-
-def list_rows(workflows: Sequence[Workflow], wide: bool, now: float) -> list[tuple[str, ...]]:
-    rows = []
+def list_rows(workflows: Sequence[Workflow]) -> list[ListRow]:
+    """What ``runs list`` shows of each Workflow (an Argo Server's; the local store reads its own)."""
+    rows: list[ListRow] = []
     for wf in workflows:
         metadata, status = wf.get("metadata", {}), wf.get("status", {})
         labels = metadata.get("labels") or {}
-        row: tuple[str, ...] = (metadata.get("name", ""), status.get("phase") or "Pending", age(wf, now),
-                                duration(status, now), progress(wf), labels.get(LABEL_EXPERIMENT, ""))
-        if wide:
-            row += (labels.get(LABEL_PIPELINE, ""), (status.get("message") or "").split("\n", 1)[0])
-        rows.append(row)
+        rows.append((metadata.get("name", ""), status.get("phase") or "Pending",
+                     epoch(metadata.get("creationTimestamp")) or 0.0, epoch(status.get("startedAt")),
+                     epoch(status.get("finishedAt")), progress(wf), labels.get(LABEL_EXPERIMENT, ""),
+                     labels.get(LABEL_PIPELINE, ""), status.get("message") or ""))
     return rows
 
 

@@ -23,7 +23,7 @@ def command() -> None:
 @where
 def list_experiments(fmt: str, server: str | None, namespace: str | None) -> None:
     """Each experiment: its runs, how many per status, and the last one."""
-    from registry.commands._runs_format import epoch, span, table  # lazy: start-up
+    from registry.commands._runs_table import epoch, span, table  # lazy: start-up
 
     found = backend_for(server, namespace).experiments()
     if fmt in ("json", "yaml"):

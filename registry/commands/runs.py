@@ -7,7 +7,6 @@ run store or, with ``--server``/``$ARGO_SERVER``, an Argo Server.
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -26,8 +25,9 @@ if TYPE_CHECKING:
     from registry.argo.runview import RunBackend, RunQuery, Workflow
 
 F = TypeVar("F", bound=Callable[..., Any])
-PHASES = ("Pending", "Running", "Succeeded", "Failed", "Error")
+PHASES = ("Pending", "Running", "Succeeded", "Failed", "Error")  # as _runs_table.PHASES (not imported: start-up)
 DATA = click.Choice(["json", "yaml"])
+DEFAULT_LIMIT = 50  # as _runs_table.DEFAULT_LIMIT: a screenful, however large the store grows
 
 
 def where(function: F) -> F:
@@ -53,34 +53,39 @@ def command() -> None:
 @click.option("--since", metavar="AGE|DATE", help="Only runs created since: 7d, 2h, 30m, or a date (2026-12-01).")
 @click.option("-l", "--label", "labels", multiple=True, metavar="KEY=VALUE", help="Only runs with this label.")
 @click.option("--schedule", metavar="NAME", help="Only runs a schedule (CronWorkflow) created.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many (the newest).")
+@click.option("--limit", type=click.IntRange(min=1), default=DEFAULT_LIMIT, show_default=True,
+              help="At most this many (the newest).")
+@click.option("--all", "every", is_flag=True, help="Every run that matches, however many.")
 @click.option("-o", "--output", "fmt", type=click.Choice(["table", "wide", "json", "yaml", "name"]), default="table",
               show_default=True)
 @where
 def list_runs(experiment: str | None, pipeline: str | None, statuses: tuple[str, ...], since: str | None,
-              labels: tuple[str, ...], schedule: str | None, limit: int | None, fmt: str,
+              labels: tuple[str, ...], schedule: str | None, limit: int, every: bool, fmt: str,
               server: str | None, namespace: str | None) -> None:
-    """Runs, newest first."""
+    """Runs, newest first (the newest 50 unless --limit or --all says otherwise)."""
     from registry.argo.runview import RunQuery  # lazy: start-up
 
     query = RunQuery(experiment, pipeline, parse_phases(statuses), parse_since(since) if since else None,
-                     parse_labels(labels), schedule, limit)
-    workflows = backend_for(server, namespace).list_runs(query)
+                     parse_labels(labels), schedule, None if every else limit)
+    backend = backend_for(server, namespace)
     if fmt in ("json", "yaml"):
-        emit_data(workflows, fmt)
-    elif fmt == "name":
-        _echo("\n".join(wf["metadata"]["name"] for wf in workflows)) if workflows else None
+        emit_data(backend.list_runs(query), fmt)
     else:
-        _echo_table(workflows, fmt == "wide")
+        _echo_rows(backend, query, fmt)
 
 
-def _echo_table(workflows: list[Workflow], wide: bool) -> None:
-    from registry.commands._runs_format import LIST_HEADER, WIDE_HEADER, list_rows, table  # lazy: start-up
+def _echo_rows(backend: RunBackend, query: RunQuery, fmt: str) -> None:
+    from registry.commands._runs_format import list_rows  # lazy: start-up
+    from registry.commands._runs_table import list_note, printable_lines, render_list  # lazy: start-up
 
-    if not workflows:
-        click.echo("no runs", err=True)
-        return
-    _echo(table(WIDE_HEADER if wide else LIST_HEADER, list_rows(workflows, wide, time.time())))
+    table_rows = getattr(backend, "table_rows", None)  # the local store reads its rows straight from SQL
+    rows = table_rows(query) if table_rows is not None else list_rows(backend.list_runs(query))
+    text = render_list(rows, fmt, time.time())
+    if text:
+        click.echo(printable_lines(text))
+    note = list_note(len(rows), query.limit, fmt)
+    if note:
+        click.echo(note, err=True)
 
 
 def _echo(text: str) -> None:
@@ -89,41 +94,36 @@ def _echo(text: str) -> None:
 
 def parse_phases(values: Iterable[str]) -> tuple[str, ...]:
     """``('Running,Failed', 'succeeded')`` -> ``('Running', 'Failed', 'Succeeded')``."""
-    from registry.errors import did_you_mean  # lazy: start-up (only a filter needs it)
+    from registry.commands._runs_table import PHASES, phases_of  # lazy: start-up
+    from registry.errors import did_you_mean  # lazy: start-up (only a mistake needs it)
 
-    phases = []
-    for value in (v.strip() for item in values for v in item.split(",") if v.strip()):
-        known = {phase.lower(): phase for phase in PHASES}
-        if value.lower() not in known:
-            raise ArgumentError("statuses", f"--status {value!r}: expected one of {', '.join(PHASES)}"
-                                            f"{did_you_mean(value, PHASES)}")
-        phases.append(known[value.lower()])
+    phases, unknown = phases_of(values)
+    if unknown:
+        raise ArgumentError("statuses", f"--status {unknown[0]!r}: expected one of {', '.join(PHASES)}"
+                                        f"{did_you_mean(unknown[0], PHASES)}")
     return tuple(phases)
-
-
-_AGE = re.compile(r"(\d+)([smhdw])")
-_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_age(text: str, argument: str) -> float:
     """``7d`` -> seconds; ``1d12h`` too."""
-    parts = _AGE.findall(text.strip())
-    if not parts or "".join(n + u for n, u in parts) != text.strip():
+    from registry.commands._runs_table import age_seconds  # lazy: start-up
+
+    seconds = age_seconds(text)
+    if seconds is None:
         raise ArgumentError(argument, f"{text!r}: expected an age such as 30s, 15m, 2h, 7d or 1w")
-    return float(sum(int(n) * _UNIT[u] for n, u in parts))
+    return seconds
 
 
 def parse_since(text: str) -> datetime:
     """An age back from now (``7d``), or a date or time (``2026-12-01``, ``2026-12-01T08:00:00Z``), as UTC."""
-    from datetime import datetime, timedelta, timezone  # lazy: start-up
+    from datetime import datetime, timezone  # lazy: start-up
 
-    if _AGE.match(text.strip()):
-        return datetime.now(timezone.utc) - timedelta(seconds=parse_age(text, "since"))
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ArgumentError("since", f"--since {text!r}: expected an age (7d, 2h) or a date (2026-12-01)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    from registry.commands._runs_table import since_epoch  # lazy: start-up
+
+    moment = since_epoch(text, time.time())
+    if moment is None:
+        raise ArgumentError("since", f"--since {text!r}: expected an age (7d, 2h) or a date (2026-12-01)")
+    return datetime.fromtimestamp(moment, timezone.utc)
 
 
 # -- get, watch ---------------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def delete(run_ids: tuple[str, ...], older_than: str | None, every: bool, experi
 def _selected(backend: RunBackend, query: RunQuery, older_than: str | None) -> list[str]:
     """The finished runs the query selects, created before ``older_than`` ago; running ones are kept."""
     from registry.argo.runview import FINISHED_PHASES  # lazy: start-up
-    from registry.commands._runs_format import epoch  # lazy: start-up
+    from registry.commands._runs_table import epoch  # lazy: start-up
 
     cutoff = time.time() - parse_age(older_than, "older_than") if older_than else None
     chosen, running = [], 0

@@ -33,18 +33,22 @@ from pathlib import Path
 from typing import Any
 
 from registry.argo.runview import (
-    FINISHED_PHASES, LABEL_EXPERIMENT, RUNNING_PHASES, Experiment, LogLine, RunQuery, Workflow, resolve_run_id,
+    FINISHED_PHASES, LABEL_EXPERIMENT, LABEL_PIPELINE, RUNNING_PHASES, Experiment, LogLine, RunQuery, Workflow, resolve_run_id,
 )
 from registry.errors import CregError
+from registry.local.listing import (
+    DATABASE, SCHEMA_VERSION, ListRow, connect, dead_runners, list_rows, list_sql, process_start, runner_alive, store_home,
+)
 
-DATABASE = "runs.db"
+__all__ = ["DATABASE", "LocalRuns", "RunStore", "process_start", "runner_alive", "store_home"]
+
 RUNNER_EXITED = "runner exited"
 STOPPED = "Stopped"
-_SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     name TEXT PRIMARY KEY,
-    pipeline TEXT NOT NULL,
+    pipeline TEXT NOT NULL,         -- its creg.dev/pipeline label, copied for a fast listing
+    experiment TEXT NOT NULL,       -- its creg.dev/experiment label ('' for none), as well
     runner_name TEXT NOT NULL,      -- the workflow's name inside the runner: node ids start with it
     phase TEXT NOT NULL,
     message TEXT NOT NULL DEFAULT '',
@@ -90,43 +94,6 @@ class StoreError(CregError):
     """The run store cannot be opened or changed."""
 
 
-def store_home() -> Path:
-    """``$CREG_HOME``, else ``$XDG_DATA_HOME/creg``, else ``~/.local/share/creg``."""
-    if os.environ.get("CREG_HOME"):
-        return Path(os.environ["CREG_HOME"])
-    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data) / "creg"
-
-
-def process_start(pid: int) -> str | None:
-    """When process ``pid`` started (clock ticks since boot, from /proc), None if unknown.
-
-    With the pid it names one process for good: a pid the system reuses after the runner died
-    has another start time.  None where /proc is missing; only the pid is checked there.
-    """
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    if fields[0] in (b"Z", b"X"):  # a zombie: dead, only not yet waited for by its parent
-        return "exited"
-    return fields[19].decode()
-
-
-def runner_alive(pid: int | None, started: str | None) -> bool:
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # another user's process: alive
-    now = process_start(pid)
-    return now != "exited" and (started is None or now is None or now == started)
-
-
 def new_suffix() -> str:
     """Five characters of [a-z0-9], as Argo's generateName appends."""
     return "".join(random.choices(string.ascii_lowercase + string.digits, k=5))
@@ -145,8 +112,7 @@ class RunStore:
         self.home = home if home is not None else store_home()
         try:
             self.home.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.home / DATABASE, timeout=60, isolation_level=None,
-                                      check_same_thread=False)
+            self.db = connect(self.home)
             self._configure()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{self.home / DATABASE}: cannot open the run store: {exc}") from None
@@ -155,10 +121,9 @@ class RunStore:
             self.reap()
 
     def _configure(self) -> None:
-        self.db.execute("PRAGMA busy_timeout = 60000")
-        if self.db.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
+        if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             self.db.execute("PRAGMA journal_mode = WAL")  # persistent: stored in the file
-            self.db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;")
+            self.db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
         # WAL with NORMAL: a commit is durable once checkpointed, never corrupt; no fsync per node.
         self.db.execute("PRAGMA synchronous = NORMAL")
 
@@ -203,9 +168,9 @@ class RunStore:
                 fields: Mapping[str, Any]) -> None:
         labels: Mapping[str, str] = fields["labels"]
         workdir = fields.get("workdir") or str(self.folder(name))
-        db.execute("INSERT INTO runs (name, pipeline, runner_name, phase, created, parameters, overrides, labels,"
-                   " workdir, parallelism, pid, pid_start, workflow) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                   (name, pipeline, fields["runner_name"], "Pending", time.time(), json.dumps(fields["parameters"]),
+        db.execute("INSERT INTO runs (name, pipeline, experiment, runner_name, phase, created, parameters, overrides,"
+                   " labels, workdir, parallelism, pid, pid_start, workflow) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   (name, labels.get(LABEL_PIPELINE, pipeline), labels.get(LABEL_EXPERIMENT, ""), fields["runner_name"], "Pending", time.time(), json.dumps(fields["parameters"]),
                     json.dumps(fields["overrides"]), json.dumps(labels), workdir, fields["parallelism"],
                     os.getpid(), process_start(os.getpid()), json.dumps(doc)))
         db.executemany("INSERT INTO labels (run, key, value) VALUES (?,?,?)",
@@ -239,8 +204,8 @@ class RunStore:
 
     def reap(self) -> list[str]:
         """Fail every unfinished run whose runner is gone; the names."""
-        rows = self.rows("SELECT name, pid, pid_start FROM runs WHERE phase IN ('Pending', 'Running')")
-        dead = [row["name"] for row in rows if not runner_alive(row["pid"], row["pid_start"])]
+        with self.lock:
+            dead = dead_runners(self.db)
         for name in dead:
             with self.write() as db:
                 # Checked again inside the transaction: the runner may have finished meanwhile.
@@ -301,8 +266,8 @@ def update_progress(db: sqlite3.Connection, run: str) -> None:
 
 # -- the Workflow shape ---------------------------------------------------------------------------
 
-_LIST_COLUMNS = ("name, phase, message, created, started, finished, progress, parameters, labels, workdir,"
-                 " attempt")
+_LIST_COLUMNS = ("r.name, r.phase, r.message, r.created, r.started, r.finished, r.progress, r.parameters, r.labels,"
+                 " r.workdir, r.attempt")
 
 
 def fnv32a(text: str) -> int:
@@ -423,12 +388,17 @@ class LocalRuns:
         return exact[0][0] if exact else resolve_run_id(run_id, self.names())
 
     def list_runs(self, query: RunQuery) -> list[Workflow]:
-        sql, params = _list_sql(query)
+        sql, params = list_sql(_LIST_COLUMNS, query.phases, _since(query), query.selector(), query.limit)
         return [workflow_of(row) for row in self.store.rows(sql, params)]
+
+    def table_rows(self, query: RunQuery) -> list[ListRow]:
+        """What ``runs list`` shows of each run, read straight from the table (no Workflow built)."""
+        with self.store.lock:
+            return list_rows(self.store.db, query.phases, _since(query), query.selector(), query.limit)
 
     def get_run(self, run_id: str) -> Workflow:
         name = self.resolve(run_id)
-        (row,) = self.store.rows(f"SELECT {_LIST_COLUMNS}, workflow FROM runs WHERE name = ?", (name,))
+        (row,) = self.store.rows(f"SELECT {_LIST_COLUMNS}, r.workflow FROM runs r WHERE r.name = ?", (name,))
         workflow = workflow_of(row)
         doc = json.loads(row["workflow"])
         spec = doc["spec"].get("workflowSpec", {}) if doc.get("kind") == "CronWorkflow" else doc.get("spec", {})
@@ -505,23 +475,8 @@ class LocalRuns:
         return Experiment(name, counts, last["name"], rfc3339(last["created"]) or "")
 
 
-def _list_sql(query: RunQuery) -> tuple[str, list[object]]:
-    where, params = [], []  # type: tuple[list[str], list[object]]
-    if query.phases:
-        where.append(f"phase IN ({','.join('?' * len(query.phases))})")
-        params.extend(query.phases)
-    if query.since is not None:
-        where.append("created >= ?")
-        params.append(query.since.timestamp())
-    for key, value in query.selector().items():
-        where.append("name IN (SELECT run FROM labels WHERE key = ? AND value = ?)")
-        params.extend((key, value))
-    sql = f"SELECT {_LIST_COLUMNS} FROM runs"
-    sql += f" WHERE {' AND '.join(where)}" if where else ""
-    sql += " ORDER BY created DESC, name"
-    if query.limit is not None:
-        sql += f" LIMIT {int(query.limit)}"
-    return sql, params
+def _since(query: RunQuery) -> float | None:
+    return query.since.timestamp() if query.since is not None else None
 
 
 def _signal_runner(pid: int) -> None:
