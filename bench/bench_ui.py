@@ -134,7 +134,7 @@ def median(values: list[float]) -> float:
 
 def bench_graph(driver: Any, runs: int) -> bool:
     shapes = [workflow(shape, n) for shape in ("chain", "fanout") for n in (10, 1000)]
-    server, url = serve(Site(backends={"local": MemoryRuns(shapes)}))  # type: ignore[dict-item]
+    server, url = serve(Site(backends={"local": MemoryRuns(shapes)}))
     ok = True
     try:
         for shape in ("chain", "fanout"):

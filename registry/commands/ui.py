@@ -45,11 +45,15 @@ def command(ctx: click.Context, pipelines: tuple[str, ...], port: int, host: str
 
 
 def _serve(site: "Site", host: str, port: int, server: str | None, namespace: str | None) -> None:
-    from registry.ui.backends import run_backends  # lazy: start-up
+    from registry.local.store import LocalRuns  # lazy: start-up
     from registry.ui.routes import App  # lazy: start-up
     from registry.ui.server import make_server, url_of  # lazy: start-up
 
-    site.backends = run_backends(server, namespace)
+    site.backends = {"local": LocalRuns()}
+    if server is not None:
+        from registry.commands._backends import backend_for  # lazy: start-up
+
+        site.backends["argo"] = backend_for(server, namespace)
     if host not in LOOPBACK:
         click.echo(f"warning: serving on {host}: anyone who can reach it can read the UI (there is no login)",
                    err=True)
