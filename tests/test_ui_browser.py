@@ -1,12 +1,11 @@
 """The UI in a real headless Chromium: pages load clean, search filters, graphs draw, nodes click.
 
-Skips visibly without a browser (see ``helpers_browser``).  The README's screenshot is made
-here: ``CREG_REGEN_GOLDEN=1`` rewrites ``docs/ui.png``.
+Skips visibly without a browser (see ``helpers_browser``).  (The README's screenshot is made by
+``test_ui_runpages``.)
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -143,7 +142,6 @@ def test_pipeline_graph_draws_and_a_node_click_shows_it(driver: Any, served: Ser
     assert panel.is_displayed() and "divmod@1.0.0" in panel.text
     assert "dividend output add-1.sum" in panel.text
     assert colours(driver.get_screenshot_as_png()) > 10
-    _regen_screenshot(driver, "ui.png")
     assert_clean(driver, served.url)
 
 
@@ -182,8 +180,3 @@ def test_unknown_page_is_a_404_page(driver: Any, served: Served) -> None:
     assert driver.find_element(By.TAG_NAME, "h1").text == "Not found"
     seen = traffic(driver)
     assert seen.failed == [f"404 {served.url}no/such/page.html"]  # the page itself, nothing else
-
-
-def _regen_screenshot(driver: Any, name: str) -> None:
-    if os.environ.get("CREG_REGEN_GOLDEN") == "1":
-        (ROOT / "docs" / name).write_bytes(driver.get_screenshot_as_png())

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 WAITS = """\
 name: waits
-description: The first task waits for a file; the second reads its answer.
+description: The first task waits for a file; the others read its answer.
 tasks:
   first:
     image: alpine:3.19
@@ -42,6 +42,13 @@ tasks:
   second:
     image: alpine:3.19
     command: [cat, {{file: first.answer}}]
+  double:
+    image: alpine:3.19
+    command: [sh, -c, 'echo $(( $(cat "$0") * 2 ))', {{file: first.answer}}]
+  report:
+    image: alpine:3.19
+    command: [echo, all done]
+    after: [second, double]
 """
 
 
@@ -126,6 +133,7 @@ def test_a_running_pipeline_updates_live_and_its_logs_follow(driver: Any, served
     flag.write_text("go")
     assert until(lambda: _phase(driver, "first") == "Succeeded")
     assert until(lambda: _phase(driver, "second") == "Succeeded")  # a node the page had not seen yet
+    assert until(lambda: _phase(driver, "report") == "Succeeded")
     assert until(lambda: _text(driver, "run-phase") == "Succeeded")
     assert until(lambda: "done" in _text(driver, "logs"))  # followed to the end
     assert driver.execute_script("return window.notReloaded === true")
