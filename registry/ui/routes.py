@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,9 @@ SECURITY_HEADERS = {
 }
 
 
+REGISTRY_SECONDS = 10.0
+
+
 class Response(NamedTuple):
     status: int
     content_type: str
@@ -51,10 +55,15 @@ class Site:
     backends: dict[str, RunBackend] = field(default_factory=dict)
     static_site: bool = False
 
+    _registry: tuple[float, Registry] | None = field(default=None, init=False, repr=False)
+
     def registry(self) -> Registry:
-        # A new one per request: an index edited while the UI runs shows at the next reload
-        # (unchanged indexes are read from the cache's compact copy, so this is cheap).
-        return Registry.configured(self.options)
+        """The registries, read again after ``REGISTRY_SECONDS``: an index edited while the UI
+        runs shows soon, and a remote index is not downloaded for every page."""
+        now = time.monotonic()
+        if self._registry is None or now - self._registry[0] > REGISTRY_SECONDS:
+            self._registry = (now, Registry.configured(self.options))
+        return self._registry[1]
 
 
 Handler = Callable[["Request"], Response]
@@ -248,8 +257,10 @@ class App:
             return self.json({"error": "not found"}, 404)
         try:
             lines = [line.text for line in backend.logs(request.groups[1], request.query.get("task") or None)]
-        except CregError as exc:
+        except RunNotFound as exc:
             return self.json({"error": str(exc)}, 404)
+        except CregError as exc:  # a task that has not written a log yet: nothing to show so far
+            return self.json({"lines": [], "next": offset, "note": str(exc)})
         return self.json({"lines": lines[offset:offset + 5000], "next": min(len(lines), offset + 5000)})
 
     def artifact(self, request: Request) -> Response:
