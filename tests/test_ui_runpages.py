@@ -207,10 +207,12 @@ def test_a_recorded_runs_graph_has_its_graph_components_as_groups(tmp_path: Path
 
 TALK = """\
 name: talk
+params:
+  greeting: {type: String, default: <b>hello</b>}
 tasks:
   talk:
     image: alpine:3.19
-    command: [sh, -c, 'echo one; echo two; echo 42 > "$0"', /tmp/outputs/answer]
+    command: [sh, -c, 'echo one; echo two; echo 42 > "$0"', /tmp/outputs/answer, {param: greeting}]
     outputs: {answer: /tmp/outputs/answer}
   read:
     image: alpine:3.19
@@ -226,6 +228,9 @@ def test_logs_and_artifacts_over_http(tmp_path: Path, served: Served) -> None:
         assert json.load(response) == {"lines": ["one", "two"], "next": 2}
     with urllib.request.urlopen(f"{served.url}api/runs/local/{name}/logs.json?task=talk&offset=1") as response:
         assert json.load(response) == {"lines": ["two"], "next": 2}
+    with urllib.request.urlopen(f"{served.url}runs/local/{name}.html") as response:
+        page = response.read().decode()
+    assert "<code>greeting</code></td><td><code>&lt;b&gt;hello&lt;/b&gt;</code>" in page  # the run's parameters
     nodes = runs.run_state(LocalRuns().get_run(name))["nodes"]
     talk = next(i for i, n in nodes.items() if n["name"] == "talk")
     with urllib.request.urlopen(f"{served.url}runs/local/{name}/artifacts/{talk}/answer") as response:

@@ -238,6 +238,7 @@ class App:
         if isinstance(workflow, Response):
             return workflow
         return self.page("run.html", request.path, source=request.groups[0], row=runs.run_row(workflow),
+                         parameters=runs.run_parameters(workflow),
                          graph=runs.run_graph(workflow), state=runs.run_state(workflow),
                          downloads=runs.run_folder(workflow) is not None)
 

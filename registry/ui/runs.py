@@ -51,6 +51,12 @@ def run_row(workflow: Workflow) -> dict[str, str]:
             "progress": progress(workflow), "message": str(status.get("message") or "")}
 
 
+def run_parameters(workflow: Workflow) -> list[list[str]]:
+    """The values the run was given (``spec.arguments.parameters``)."""
+    arguments = ((workflow.get("spec") or {}).get("arguments") or {})
+    return _parameters(arguments)
+
+
 def phase_choices() -> tuple[str, ...]:
     return PHASES
 
