@@ -34,10 +34,12 @@ class UiProcess:
         assert found, (line, self.process.stderr.read() if self.process.stderr else "")
         self.port = int(found.group(1))
 
-    def request(self, method: str, target: str) -> tuple[int, dict[str, str], bytes]:
+    def request(self, method: str, target: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            connection.putrequest(method, target, skip_accept_encoding=True)  # target sent as is
+            connection.putrequest(method, target, skip_accept_encoding=True, skip_host=host is not None)  # as is
+            if host is not None:
+                connection.putheader("Host", host)
             connection.endheaders()
             response = connection.getresponse()
             return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
@@ -127,6 +129,15 @@ def test_every_user_string_is_escaped(ui: UiProcess) -> None:
         assert escaped in body, target
 
 
+def test_only_its_own_address_is_answered_on_loopback(ui: UiProcess) -> None:
+    """A page whose name was re-pointed at 127.0.0.1 (DNS rebinding) cannot read the UI."""
+    assert ui.request("GET", "/", host=f"localhost:{ui.port}")[0] == 200
+    assert ui.request("GET", "/", host=f"[::1]:{ui.port}")[0] == 200
+    for host in (f"evil.example:{ui.port}", "evil.example", f"127.0.0.1:{ui.port + 1}", ""):
+        status, _, body = ui.request("GET", "/", host=host)
+        assert status == 403 and b"calc" not in body, host
+
+
 def test_ctrl_c_stops_it(tmp_path: Path) -> None:
     code, err = UiProcess("ui", "--port", "0", cwd=tmp_path).stop()
     assert code == 0 and "stopped" in err and "Traceback" not in err
@@ -138,6 +149,11 @@ def test_another_host_is_served_only_with_a_warning(tmp_path: Path) -> None:
                               preexec_fn=_interruptible)
     assert result.stdout is not None and result.stderr is not None
     served = result.stdout.readline()
+    port = int(served.rsplit(":", 1)[1].split("/")[0])
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/static/app.css", headers={"Host": "build-box.example:8080"})
+    assert connection.getresponse().status == 200  # a host the user chose: any name reaches it
+    connection.close()
     result.send_signal(signal.SIGINT)
     _, err = result.communicate(timeout=30)
     assert "http://0.0.0.0:" in served

@@ -7,6 +7,7 @@ names nothing of the machine (the traceback goes to the server's own stderr).
 
 from __future__ import annotations
 
+import socket
 import sys
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,11 +38,22 @@ class Handler(BaseHTTPRequestHandler):
     def _response(self) -> Response:
         if not self.path.startswith("/"):
             return Response(400, "text/plain; charset=utf-8", b"bad request target\n")
+        if not self._host_allowed():
+            return Response(403, "text/plain; charset=utf-8", b"unknown Host: creg ui answers to its own address\n")
         try:
             return self.app.handle(self.path)
         except Exception:  # a bug in a page: answer it, keep serving, show the traceback here
             traceback.print_exc(file=sys.stderr)
             return Response(500, "text/plain; charset=utf-8", b"internal error in creg ui (see its output)\n")
+
+    def _host_allowed(self) -> bool:
+        """On loopback, only requests naming a loopback host: a web page whose name was
+        re-pointed at 127.0.0.1 (DNS rebinding) must not read the UI from the user's browser."""
+        allowed = self.server.allowed_hosts if isinstance(self.server, UiServer) else None
+        if allowed is None:
+            return True
+        host = (self.headers.get("Host") or "").lower()
+        return host in allowed
 
     def _answer(self, response: Response, body: bool) -> None:
         self.send_response(response.status)
@@ -57,15 +69,27 @@ class Handler(BaseHTTPRequestHandler):
         """Quiet by default: a page polled every second would flood the terminal."""
 
 
-def make_server(app: App, host: str = "127.0.0.1", port: int = 8080) -> ThreadingHTTPServer:
+class UiServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allowed_hosts: set[str] | None = None  # Host headers answered; None: any (a host the user chose)
+
+
+def make_server(app: App, host: str = "127.0.0.1", port: int = 8080) -> UiServer:
     """A bound server (port 0 picks a free one: read ``server.server_address``)."""
     handler = type("BoundHandler", (Handler,), {"app": app})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    server = type("UiServer", (UiServer,), {"address_family": family})((host, port), handler)
+    if host in LOOPBACK:
+        server.allowed_hosts = loopback_hosts(server.server_address[1])
     return server
 
 
-def url_of(server: ThreadingHTTPServer) -> str:
+def loopback_hosts(port: int) -> set[str]:
+    names = ("127.0.0.1", "localhost", "[::1]")
+    return {f"{name}:{port}" for name in names} | (set(names) if port == 80 else set())
+
+
+def url_of(server: UiServer) -> str:
     host, port = server.server_address[:2]
     text = host.decode() if isinstance(host, bytes) else str(host)
     shown = f"[{text}]" if ":" in text else text
