@@ -37,7 +37,7 @@ from registry.component.funcsource import (Conversion, FunctionNode, Module, Sou
                                            argument_docs, find_conversions, leaf_name, read_module,
                                            static_value, summary)
 from registry.component.model import load_component_from_text
-from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
+from registry.errors import ArgumentError, CregError, Problem, SpecError, did_you_mean, mention
 from registry.sources.store import atomic_write
 from registry.yamlio import dump
 
@@ -436,10 +436,10 @@ def convert(module: Module, conversion: Conversion) -> Converted:
     check_packages(conversion.packages)
     if problems.items:
         raise FromFuncError(problems=problems.items + problems.warnings)
-    return Converted(conversion, _spec_data(func, conversion, interface), tuple(problems.warnings))
+    return Converted(conversion, _spec_data(module, func, conversion, interface), tuple(problems.warnings))
 
 
-def _spec_data(func: ast.FunctionDef, conversion: Conversion, interface: Interface) -> dict[str, Any]:
+def _spec_data(module: Module, func: ast.FunctionDef, conversion: Conversion, interface: Interface) -> dict[str, Any]:
     name = conversion.name or spec_name(func.name)
     description = (conversion.description or summary(ast.get_docstring(func)) or "").strip()
     data: dict[str, Any] = {"name": name}
@@ -451,12 +451,31 @@ def _spec_data(func: ast.FunctionDef, conversion: Conversion, interface: Interfa
         data["inputs"] = [_port_entry(p) for p in interface.inputs]
     if interface.outputs:
         data["outputs"] = [_port_entry(p) for p in interface.outputs]
-    source = program(func, name, description, interface, conversion.extra_code)
+    source = program(_with_literal_defaults(func, module), name, description, interface, conversion.extra_code)
     data["implementation"] = {"container": {
         "image": conversion.base_image or KFP_DEFAULT_IMAGE,
         "command": container_command(source, list(conversion.packages)),
         "args": argument_list(interface)}}
     return data
+
+
+def _with_literal_defaults(func: ast.FunctionDef, module: Module) -> ast.FunctionDef:
+    """A copy whose defaults naming module constants hold their values: only the function travels
+    into the container, so ``threshold=THRESHOLD`` would fail there (as it does in KFP's)."""
+    copy = ast.parse(ast.unparse(func)).body[0]
+    assert isinstance(copy, ast.FunctionDef)
+    copy.args.defaults = [_literal_node(d, module) for d in copy.args.defaults]
+    copy.args.kw_defaults = [None if d is None else _literal_node(d, module) for d in copy.args.kw_defaults]
+    return copy
+
+
+def _literal_node(node: ast.expr, module: Module) -> ast.expr:
+    if _literal(node) is not None or _is_none(node):
+        return node
+    try:
+        return ast.parse(repr(static_value(node, module)), mode="eval").body
+    except (Unreadable, SyntaxError):
+        return node
 
 
 def _port_entry(port: Port) -> dict[str, Any]:
@@ -529,10 +548,21 @@ def output_path(source: Path, conversion: Conversion) -> Path:
     return named if named.is_absolute() else source.parent / named
 
 
-def render(converted: Converted, out: Path) -> str:
-    """YAML text of the spec, checked to read back as the same spec."""
+def render(converted: Converted, out: Path, module: Module | None = None) -> str:
+    """YAML text of the spec, checked as any component.yaml and to read back as the same spec.
+
+    A spec KFP would write but creg refuses (two outputs that Argo names alike, 'Output' and
+    'output') is reported at the function, since that is what the author must change."""
     text = dump(converted.data, literal_blocks=True)  # the program stays readable as a | block
-    if load_component_from_text(text, str(out)).to_dict() != converted.data:
+    try:
+        loaded = load_component_from_text(text, str(out))
+    except SpecError as exc:
+        if module is None:
+            raise
+        func = module.functions[converted.conversion.function]
+        raise FromFuncError(problems=[module.problem(func, f"{func.name}(): the component would be invalid: "
+                                                           f"{p.path}: {p.message}") for p in exc.problems]) from None
+    if loaded.to_dict() != converted.data:
         raise FromFuncError(f"{out}: internal error: the written YAML does not read back as the spec")
     return text
 
@@ -549,8 +579,8 @@ def convert_file(file: Path, function: str | None = None, out: Path | None = Non
     done = _convert_all(module, conversions)
     targets = [(out if out is not None else output_path(file, c.conversion), c) for c in done]
     _check_distinct(module, targets)
-    for path, converted in targets:
-        text = render(converted, path)
+    texts = [render(converted, path, module) for path, converted in targets]  # all checked before any write
+    for (path, converted), text in zip(targets, texts):
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, text.encode("utf-8"))
     return targets

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from registry.errors import CregError, Problem
+from registry.errors import CregError, Problem, did_you_mean
 
 # KFP 1.8.22's signatures: positional arguments after ``func`` map to these names.
 CONVERTERS = {
@@ -231,14 +231,16 @@ def _literal_arguments(module: Module, name: str, arguments: dict[str, ast.expr]
         if key == "func":
             continue
         if key not in KNOWN_KEYWORDS:
-            problems.append(module.problem(node, f"{name}: unknown argument '{key}'"))
+            problems.append(module.problem(node, f"{name}: unknown argument '{key}'"
+                                                 f"{did_you_mean(key, sorted(KNOWN_KEYWORDS))}"))
             continue
         try:
             values[key] = static_value(node, module)
         except Unreadable as exc:
             problems.append(module.problem(exc.node, f"{name}: argument '{key}' is computed "
-                                                     f"('{ast.unparse(exc.node)}'); creg reads the file without "
-                                                     "running it, so write a literal (or a module-level constant)"))
+                                                     f"(`{ast.unparse(exc.node)}`); creg reads the file without "
+                                                     "running it: write a literal, or a module-level NAME = literal "
+                                                     "bound once"))
     if problems:
         raise SourceError(problems=problems)
     return values

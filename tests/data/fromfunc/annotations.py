@@ -86,8 +86,8 @@ def class_tuple(names: list) -> Stats:
     return (len(names), sorted(names), 1.0 / max(len(names), 1))
 
 
-def collision(output_path: OutputPath(), model_path: InputPath(), model_file: OutputPath("M")) -> str:
-    with open(output_path, "w") as handle:
+def collision(out_path: OutputPath(), model_path: InputPath(), model_file: OutputPath("M")) -> str:
+    with open(out_path, "w") as handle:
         handle.write("file")
     with open(model_file, "w") as handle:
         handle.write(open(model_path).read())
