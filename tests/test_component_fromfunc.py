@@ -275,6 +275,11 @@ def test_decorators_name_image_description_and_file(tmp_path: Path) -> None:
     assert targets[1][1].data["description"] == "Says it louder."
     assert targets[0][1].data["inputs"] == [{"name": "text", "type": "String", "description": "What to say."}]
     assert "six" in targets[0][1].data["implementation"]["container"]["command"][2]
+    lone = tmp_path / "lone.py"  # no call converts it: FILE.py:FUNCTION still reads the decorator
+    lone.write_text("from kfp import dsl\n\n\n@dsl.python_component(name='Lone', base_image='python:3.11-slim')\n"
+                    "def lone(x: int) -> int:\n    return x\n")
+    alone = function_to_spec(lone, "lone")
+    assert (alone["name"], alone["implementation"]["container"]["image"]) == ("Lone", "python:3.11-slim")
 
 
 def test_calls_that_need_running_are_reported_with_positions(tmp_path: Path) -> None:

@@ -34,8 +34,8 @@ from typing import Any
 
 from registry.component.funcprogram import Interface, Port, TypeStruct, container_command, program, short_type_name
 from registry.component.funcsource import (Conversion, FunctionNode, Module, SourceError, Unreadable,
-                                           argument_docs, find_conversions, leaf_name, read_module,
-                                           static_value, summary)
+                                           argument_docs, find_conversions, leaf_name, plain_conversion,
+                                           read_module, static_value, summary)
 from registry.component.model import load_component_from_text
 from registry.errors import ArgumentError, CregError, Problem, SpecError, did_you_mean, mention
 from registry.sources.store import atomic_write
@@ -175,8 +175,8 @@ class TypeReader:
     def _render_generic(self, node: ast.Subscript) -> str:
         args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         member = self.typing_member(node.value)
-        if member == "Union" and len(args) == 2 and _is_none(args[1]):
-            return f"typing.Optional[{self.render(args[0])}]"
+        if member == "Union" and len(args) == 2 and any(_is_none(a) for a in args):  # as typing prints it
+            return f"typing.Optional[{self.render(args[1] if _is_none(args[0]) else args[0])}]"
         return f"{self.render(node.value)}[{', '.join(self.render(a) for a in args)}]"
 
 
@@ -516,7 +516,7 @@ def conversions_for(module: Module, function: str | None, base_image: str | None
     calls = find_conversions(module)
     if function is not None:
         find_function(module, function)
-        calls = [c for c in calls if c.function == function] or [Conversion(function)]
+        calls = [c for c in calls if c.function == function] or [plain_conversion(module, function)]
     elif not calls:
         functions = ", ".join(module.functions) or "none"
         raise TargetError("target", problems=[Problem(module.file, 0, 0, "", "no create_component_from_func() or "

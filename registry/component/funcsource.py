@@ -254,7 +254,9 @@ def _assemble(module: Module, where: ast.AST, function: str, name: str, values: 
     if decorator_image is not None and image is not None and image != decorator_image:
         raise SourceError(problems=[module.problem(where, f"{name}: base_image '{image}' conflicts with the "
                                                           f"@python_component base_image '{decorator_image}'")])
-    output = checked.get("output_component_file") or decorated.get("target_component_file")
+    output = checked.get("output_component_file")
+    if name == "func_to_container_op()":  # KFP reads @python_component's file in this one only
+        output = output or decorated.get("target_component_file")
     return Conversion(function, getattr(where, "lineno", 0), getattr(where, "col_offset", -1) + 1,
                       image if image is not None else decorator_image, tuple(checked.get("packages_to_install") or ()),
                       output, checked.get("extra_code") or "", dict(checked.get("annotations") or {}),
@@ -276,6 +278,14 @@ def _checked_types(module: Module, where: ast.AST, name: str, values: dict[str, 
         if not isinstance(value, kind) or not all(isinstance(x, str) for x in strings):
             raise SourceError(problems=[module.problem(where, f"{name}: {key} must be {wanted}, got {value!r}")])
     return values
+
+
+def plain_conversion(module: Module, function: str) -> Conversion:
+    """``FILE.py:FUNCTION`` for a function no call converts: KFP's defaults, and what a
+    ``@python_component`` decorator says."""
+    options = python_component_options(module, module.functions[function])
+    return Conversion(function, base_image=options.get("base_image"), name=options.get("name"),
+                      description=options.get("description"))
 
 
 def python_component_options(module: Module, function: FunctionNode) -> dict[str, Any]:
