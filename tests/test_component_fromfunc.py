@@ -384,3 +384,22 @@ def test_a_spec_creg_would_refuse_is_reported_at_the_function(tmp_path: Path) ->
     (problem,) = caught.value.problems
     assert (problem.line, problem.column) == (4, 1) and "output 'Output' and output 'output'" in problem.message
     assert not (tmp_path / "clash.yaml").exists()
+
+
+def test_call_arguments_may_name_module_constants_extra_code_and_annotations(tmp_path: Path) -> None:
+    source = tmp_path / "ops.py"
+    source.write_text(
+        "from kfp.components import func_to_container_op\n\n"
+        "IMAGE = 'python:3.10'\nPACKAGES = ('six==1.16.0',)\n\n\n"
+        "def scaled(x: int) -> int:\n    return x * FACTOR\n\n\n"
+        "func_to_container_op(scaled, 'scaled.yaml', IMAGE, 'FACTOR = 3', PACKAGES,\n"
+        "                     annotations={'author': 'me'})\n")
+    ((path, converted),) = convert_file(source)
+    assert path == tmp_path / "scaled.yaml"
+    data = converted.data
+    container = data["implementation"]["container"]
+    assert (container["image"], data["metadata"]) == ("python:3.10", {"annotations": {"author": "me"}})
+    assert "six==1.16.0" in container["command"][2]
+    assert converted.warnings == ()  # FACTOR comes with the extra code
+    no_pip = convert(tmp_path, source, "scaled", packages=())
+    assert run_component(no_pip, {"x": "4"}, tmp_path)["Output"] == "12"  # extra_code runs before the function

@@ -391,15 +391,30 @@ def _bound_names(func: ast.FunctionDef) -> set[str]:
     return bound
 
 
-def check_scope(func: ast.FunctionDef, problems: _Problems) -> None:
-    """KFP copies only the function into the container: a module-level name will not be there."""
+def check_scope(func: ast.FunctionDef, problems: _Problems, extra_code: str = "") -> None:
+    """KFP copies only the function (after ``extra_code``) into the container: a module-level name
+    will not be there."""
     for node in ast.walk(func):
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             problems.warn(node, "'global'/'nonlocal' cannot reach the module inside a container; "
                                 "pass values as parameters")
+    defined = _names_bound_by(extra_code, problems)
     for name in free_names(func):
-        problems.warn(name, f"uses '{name.id}', a name from outside the function (a closure over a module "
-                            f"global): it will not exist in the container; import it or define it inside the body")
+        if name.id not in defined:
+            problems.warn(name, f"uses '{name.id}', a name from outside the function (a closure over a module "
+                                f"global): it will not exist in the container; import it or define it inside the body")
+
+
+def _names_bound_by(extra_code: str, problems: _Problems) -> set[str]:
+    try:
+        tree = ast.parse(extra_code)
+    except SyntaxError as exc:
+        problems.add(None, f"extra_code is not Python: {exc.msg} (its line {exc.lineno})")
+        return set()
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    names |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    return names | {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+                    if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
 
 
 # --- the spec --------------------------------------------------------------------------------
@@ -432,7 +447,7 @@ def convert(module: Module, conversion: Conversion) -> Converted:
     func = find_function(module, conversion.function)
     problems = _Problems(module, conversion.function)
     interface = read_interface(func, module, problems)
-    check_scope(func, problems)
+    check_scope(func, problems, conversion.extra_code)
     check_packages(conversion.packages)
     if problems.items:
         raise FromFuncError(problems=problems.items + problems.warnings)
