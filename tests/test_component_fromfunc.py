@@ -403,3 +403,21 @@ def test_call_arguments_may_name_module_constants_extra_code_and_annotations(tmp
     assert converted.warnings == ()  # FACTOR comes with the extra code
     no_pip = convert(tmp_path, source, "scaled", packages=())
     assert run_component(no_pip, {"x": "4"}, tmp_path)["Output"] == "12"  # extra_code runs before the function
+
+
+def test_odd_annotations_convert_as_kfp_names_them_or_are_refused(tmp_path: Path) -> None:
+    source = tmp_path / "odd.py"
+    source.write_text(
+        "import typing as t\nfrom typing import NamedTuple\n\n\n"
+        "def fine(x: {'GCSPath': {'data_type': 'CSV'}} = 'gs://b/f', y: {1: 2} = None, z: t.Literal['a', 'b'] = 'a',\n"
+        "         k: t.Callable[[int], str] = None) -> {'a': int, 'b': 'URI'}:\n    return (1, 'u')\n\n\n"
+        "def bad_fields() -> NamedTuple('X', [('a',), ('b', int)]):\n    return (1,)\n")
+    spec = function_to_spec(source, "fine")
+    assert [(i["name"], i["type"]) for i in spec["inputs"]] == [
+        ("x", {"GCSPath": {"data_type": "CSV"}}), ("y", "{1: 2}"), ("z", "typing.Literal['a', 'b']"),
+        ("k", "typing.Callable[[int], str]")]
+    assert spec["outputs"] == [{"name": "a", "type": "Integer"}, {"name": "b", "type": "URI"}]  # KFP's dict form
+    with pytest.raises(FromFuncError) as caught:
+        function_to_spec(source, "bad_fields")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (10, 38) and "expected ('name', type)" in problem.message

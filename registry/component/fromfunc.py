@@ -37,7 +37,7 @@ from registry.component.funcsource import (Conversion, FunctionNode, Module, Sou
                                            argument_docs, find_conversions, leaf_name, plain_conversion,
                                            read_module, static_value, summary)
 from registry.component.model import load_component_from_text
-from registry.errors import ArgumentError, CregError, Problem, SpecError, did_you_mean, mention
+from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
 from registry.sources.store import atomic_write
 from registry.yamlio import dump
 
@@ -145,9 +145,10 @@ class TypeReader:
             return None
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value  # KFP keeps a string annotation as the type name: 'CSV', 'URI'
-        if isinstance(node, ast.Dict):
+        if isinstance(node, ast.Dict):  # a type struct such as {'GCSPath': {'data_type': 'CSV'}}
             value = _literal(node)
-            return value if isinstance(value, dict) else ast.unparse(node)
+            return value if isinstance(value, dict) and value and all(isinstance(k, str) for k in value) \
+                else ast.unparse(node)
         member = self.typing_member(node)
         if member is not None:
             return TYPING_ALIASES.get(member, f"typing.{member}")
@@ -175,6 +176,8 @@ class TypeReader:
     def _render_generic(self, node: ast.Subscript) -> str:
         args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         member = self.typing_member(node.value)
+        if member == "Literal":  # its strings are values, not forward references
+            return f"typing.Literal[{', '.join(ast.unparse(a) for a in args)}]"
         if member == "Union" and len(args) == 2 and any(_is_none(a) for a in args):  # as typing prints it
             return f"typing.Optional[{self.render(args[1] if _is_none(args[0]) else args[0])}]"
         return f"{self.render(node.value)}[{', '.join(self.render(a) for a in args)}]"
@@ -322,6 +325,8 @@ def _returned(func: ast.FunctionDef, types: TypeReader, problems: _Problems) -> 
     if returns is None or _is_none(returns):
         return [], False
     fields = _tuple_fields(returns, types.module)
+    for item in _malformed_fields(returns):
+        problems.add(item, f"NamedTuple field {ast.unparse(item)}: expected ('name', type)")
     if fields is not None:
         return [(name, types.type_of(node)) for name, node in fields], False
     if isinstance(returns, ast.Dict):  # KFP's deprecated {'name': type} form
@@ -356,6 +361,16 @@ def _tuple_fields(node: ast.expr, module: Module) -> list[tuple[str, ast.expr | 
         if isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names):
             return [(n, None) for n in names]
     return None
+
+
+def _malformed_fields(node: ast.expr) -> list[ast.expr]:
+    """Entries of NamedTuple('X', [...]) that are not ('name', type) pairs (Python refuses them)."""
+    if not (isinstance(node, ast.Call) and leaf_name(node.func) == "NamedTuple" and len(node.args) > 1):
+        return []
+    items = node.args[1]
+    entries = items.elts if isinstance(items, (ast.List, ast.Tuple)) else [items]
+    return [p for p in entries if not (isinstance(p, ast.Tuple) and len(p.elts) == 2 and
+                                       isinstance(p.elts[0], ast.Constant) and isinstance(p.elts[0].value, str))]
 
 
 # --- closures over globals -------------------------------------------------------------------
@@ -571,8 +586,8 @@ def render(converted: Converted, out: Path, module: Module | None = None) -> str
     text = dump(converted.data, literal_blocks=True)  # the program stays readable as a | block
     try:
         loaded = load_component_from_text(text, str(out))
-    except SpecError as exc:
-        if module is None:
+    except CregError as exc:  # SpecError, or a YamlError for a type struct YAML cannot hold
+        if module is None or not exc.problems:
             raise
         func = module.functions[converted.conversion.function]
         raise FromFuncError(problems=[module.problem(func, f"{func.name}(): the component would be invalid: "
