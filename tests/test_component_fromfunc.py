@@ -421,3 +421,27 @@ def test_odd_annotations_convert_as_kfp_names_them_or_are_refused(tmp_path: Path
         function_to_spec(source, "bad_fields")
     (problem,) = caught.value.problems
     assert (problem.line, problem.column) == (10, 38) and "expected ('name', type)" in problem.message
+
+
+def test_file_outputs_feed_file_inputs_in_a_pipeline_run(tmp_path: Path) -> None:
+    (tmp_path / "files.py").write_text(
+        "from kfp.components import InputPath, OutputPath, OutputTextFile, create_component_from_func\n\n\n"
+        "def write_lines(count: int, table_path: OutputPath('CSV'), note_file: OutputTextFile()):\n"
+        "    with open(table_path, 'w') as handle:\n"
+        "        handle.write(''.join('row %d\\n' % i for i in range(count)))\n"
+        "    note_file.write('wrote %d' % count)\n\n\n"
+        "def count_lines(table_path: InputPath('CSV')) -> int:\n"
+        "    with open(table_path) as handle:\n"
+        "        return len(handle.read().splitlines())\n\n\n"
+        "create_component_from_func(write_lines, output_component_file='write.yaml')\n"
+        "create_component_from_func(count_lines, output_component_file='count.yaml')\n")
+    assert creg("component", "from-func", "files.py", cwd=tmp_path).returncode == 0
+    (tmp_path / "pipeline.yaml").write_text(
+        "name: files\ntasks:\n  write:\n    component: ./write.yaml\n    args: {count: 4}\n"
+        "  count:\n    component: ./count.yaml\n    args: {table: {output: write.table}}\n")
+    ran = creg("run", "pipeline.yaml", "--workdir", "run", "--format", "json", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    nodes = {n["id"]: n for n in json.loads(ran.stdout)["nodes"]}
+    assert Path(nodes["files.count"]["artifacts"]["output"]).read_text() == "4"
+    assert Path(nodes["files.write"]["artifacts"]["table"]).read_text() == "row 0\nrow 1\nrow 2\nrow 3\n"
+    assert Path(nodes["files.write"]["artifacts"]["note"]).read_text() == "wrote 4"
