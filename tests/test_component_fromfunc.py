@@ -18,7 +18,8 @@ import yaml
 
 from helpers_publish import DATA, creg, resolve_command
 from registry.component.fromfunc import FromFuncError, convert_file, function_to_spec, write_component
-from registry.component.funcsource import SourceError, argument_docs, summary
+from registry.component.funcdoc import argument_docs, summary
+from registry.component.funcsource import SourceError
 from registry.component.model import load_component_from_file, thaw
 
 CHAPTER = DATA / "chapter_functions.py"
@@ -172,6 +173,12 @@ def test_names_and_descriptions_follow_kfp() -> None:
     twice = "Top.\n\nArgs:\nStray text ends the first section.\n\nArgs:\n  x: From the second."
     assert argument_docs(twice) == {"x": "From the second."}  # docstring_parser keeps the last section
     assert argument_docs("Top.\n\nArgs:\n  x has no colon") == {}  # malformed: no descriptions at all
+    rest = "Short.\n\n:param a: first\n:param int b: second\n    more\n:type a: int\n:returns: x"
+    assert (summary(rest), argument_docs(rest)) == ("Short.", {"a": "first", "b": "second\nmore"})
+    both = "Short.\n\nArgs:\n    a: google a\n\n:param a: rest a"  # one entry each: ReST wins the tie
+    assert argument_docs(both) == {"a": "rest a"}
+    more_google = "Short.\n\n:param a: first\n\nArgs:\n    a: google a\n    b: google b"
+    assert argument_docs(more_google) == {"a": "google a", "b": "google b"}  # the style with more entries
 
 
 def test_defaults_kfp_cannot_write_leave_the_input_optional_with_a_warning(tmp_path: Path) -> None:

@@ -33,9 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from registry.component.funcprogram import Interface, Port, TypeStruct, container_command, program, short_type_name
+from registry.component.funcdoc import argument_docs, summary
 from registry.component.funcsource import (Conversion, FunctionNode, Module, SourceError, Unreadable,
-                                           argument_docs, find_conversions, leaf_name, plain_conversion,
-                                           read_module, static_value, summary)
+                                           find_conversions, leaf_name, plain_conversion, read_module,
+                                           static_value)
 from registry.component.model import load_component_from_text
 from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
 from registry.sources.store import atomic_write

@@ -5,16 +5,12 @@ A KFP v1 source names its function, image and packages in a call such as
 output_component_file='component.yaml')`` (or ``func_to_container_op(...)``, or either used as
 a decorator).  This module finds those calls with ``ast`` and reads their arguments as
 literals (a module-level ``NAME = 'literal'`` counts as one); anything computed is reported
-with its position, since knowing it would mean running the file.  It also reads docstrings as
-KFP 1.8.22 does through ``docstring_parser``: the first line is the description and a
-Google-style ``Args:`` section gives the inputs' descriptions.
+with its position, since knowing it would mean running the file.  (Docstrings are read in ``funcdoc``.)
 """
 
 from __future__ import annotations
 
 import ast
-import inspect
-import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -300,77 +296,3 @@ def python_component_options(module: Module, function: FunctionNode) -> dict[str
                 raise SourceError(problems=[module.problem(exc.node, f"@{PYTHON_COMPONENT}: a computed argument "
                                                                      f"('{ast.unparse(exc.node)}'); write a literal")]) from None
     return {}
-
-
-# --- docstrings, as docstring_parser's Google style reads them ---------------------------------
-
-_SECTIONS = ("Arguments", "Args", "Parameters", "Params", "Raises", "Exceptions", "Except", "Attributes",
-             "Example", "Examples", "Returns", "Yields")
-_PARAM_SECTIONS = {"Arguments", "Args", "Parameters", "Params"}
-_MULTIPLE_SECTIONS = _PARAM_SECTIONS | {"Raises", "Exceptions", "Except", "Attributes"}
-_TITLE = re.compile(r"^(" + "|".join(_SECTIONS) + r"):[ \t\r\f\v]*$", re.M)
-_TYPED_NAME = re.compile(r"\s*(.+?)\s*\(\s*(.*[^\s]+)\s*\)")
-
-
-def summary(doc: str | None) -> str | None:
-    """KFP 1.8.22's component description: the docstring's first line (before any section)."""
-    if not doc:
-        return None
-    text = inspect.cleandoc(doc)
-    title = _TITLE.search(text)
-    first = (text[: title.start()] if title else text).split("\n", 1)[0].strip()
-    return first or None
-
-
-def argument_docs(doc: str | None) -> dict[str, str]:
-    """Google-style ``Args:`` entries -> {parameter: description}; {} when the sections are malformed
-    (docstring_parser then falls back to another style, which finds none of these)."""
-    if not doc:
-        return {}
-    chunks = _section_chunks(inspect.cleandoc(doc))
-    described: dict[str, str] = {}
-    for title, chunk in chunks.items():
-        if title not in _MULTIPLE_SECTIONS:
-            continue
-        for entry in _entries(chunk):
-            if ":" not in entry:
-                return {}
-            if title in _PARAM_SECTIONS:
-                name, text = _param_entry(entry)
-                described[name] = text
-    return described
-
-
-def _section_chunks(text: str) -> dict[str, str]:
-    """Title -> its body; a later section of the same title replaces an earlier one."""
-    titles = list(_TITLE.finditer(text))
-    chunks: dict[str, str] = {}
-    for index, match in enumerate(titles):
-        end = titles[index + 1].start() if index + 1 < len(titles) else len(text)
-        body = text[match.end(): end]
-        unindented = re.search(r"\n\S", body)  # an unindented line ends the section
-        chunks[match.group(1)] = (body[: unindented.start()] if unindented else body).strip("\n")
-    return chunks
-
-
-def _entries(chunk: str) -> list[str]:
-    """Split a section at the lines indented exactly like its first line."""
-    indent = re.match(r"\s*", chunk)
-    starts = list(re.finditer("^" + re.escape(indent.group() if indent else "") + r"(?=\S)", chunk, flags=re.M))
-    ends = [m.start() for m in starts[1:]] + [len(chunk)]
-    return [chunk[m.end(): end].strip("\n") for m, end in zip(starts, ends)]
-
-
-def _param_entry(entry: str) -> tuple[str, str]:
-    before, text = entry.split(":", 1)
-    if "\n" in before:
-        first, rest = before.split("\n", 1)
-        before = first + inspect.cleandoc(rest)
-    if text:
-        text = text[1:] if text[0] == " " else text
-        if "\n" in text:
-            first, rest = text.split("\n", 1)
-            text = first + "\n" + inspect.cleandoc(rest)
-        text = text.strip("\n")
-    typed = _TYPED_NAME.match(before)
-    return (typed.group(1) if typed else before), text
