@@ -417,12 +417,13 @@ def test_odd_annotations_convert_as_kfp_names_them_or_are_refused(tmp_path: Path
     source.write_text(
         "import typing as t\nfrom typing import NamedTuple\n\n\n"
         "def fine(x: {'GCSPath': {'data_type': 'CSV'}} = 'gs://b/f', y: {1: 2} = None, z: t.Literal['a', 'b'] = 'a',\n"
-        "         k: t.Callable[[int], str] = None) -> {'a': int, 'b': 'URI'}:\n    return (1, 'u')\n\n\n"
+        "         k: t.Callable[[int], str] = None, w: int | None = None) -> {'a': int, 'b': 'URI'}:\n"
+        "    return (1, 'u')\n\n\n"
         "def bad_fields() -> NamedTuple('X', [('a',), ('b', int)]):\n    return (1,)\n")
     spec = function_to_spec(source, "fine")
     assert [(i["name"], i["type"]) for i in spec["inputs"]] == [
         ("x", {"GCSPath": {"data_type": "CSV"}}), ("y", "{1: 2}"), ("z", "typing.Literal['a', 'b']"),
-        ("k", "typing.Callable[[int], str]")]
+        ("k", "typing.Callable[[int], str]"), ("w", "Integer")]  # KFP 1.8.22 (before X | None) says 'int | None'
     assert spec["outputs"] == [{"name": "a", "type": "Integer"}, {"name": "b", "type": "URI"}]  # KFP's dict form
     with pytest.raises(FromFuncError) as caught:
         function_to_spec(source, "bad_fields")
