@@ -7,6 +7,7 @@ Skips visibly without a browser (see ``helpers_browser``).  (The README's screen
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,19 @@ def test_component_page_shows_versions_notes_and_diff(driver: Any, served: Serve
     assert "Deprecated: use 1.1.0: it takes c (use calc@1.1.0)" in page
     assert "--allow-breaking" in page
     assert driver.find_element(By.ID, "ref").text == "calc@1.0.0"
+    button = driver.find_element(By.CSS_SELECTOR, "button.copy[data-copy='ref']")
+    button.click()
+    for _ in range(50):  # the clipboard answers asynchronously
+        selected = driver.execute_script("return window.getSelection().toString()")
+        if button.text == "Copied" or selected:
+            break
+        time.sleep(0.1)
+    if button.text == "Copied":
+        driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": served.url.rstrip("/"),
+                                                            "permissions": ["clipboardReadWrite"]})
+        assert driver.execute_script("return navigator.clipboard.readText()") == "calc@1.0.0"
+    else:  # the clipboard refused: the reference is selected, ready for Ctrl-C
+        assert selected == "calc@1.0.0"
     form = driver.find_element(By.CSS_SELECTOR, "form.diff-picker")
     Select(form.find_element(By.NAME, "old")).select_by_visible_text("1.0.0")
     Select(form.find_element(By.NAME, "new")).select_by_visible_text("2.0.0")
