@@ -49,3 +49,24 @@ def test_export_has_a_page_per_version_and_diffs_between_neighbours(tmp_path: Pa
     index = (out / "index.html").read_text()
     assert "Pipelines" not in index and "&lt;script&gt;" in index and "<script>window" not in index
     assert not (out / "static" / "vendor").exists()  # no graph on a catalog page
+
+
+def test_versions_whose_spec_is_out_of_reach_still_get_their_pages(tmp_path: Path) -> None:
+    """Offline, a registry of URL sources: the index is read, the specs are not; no link dangles."""
+    registry = tmp_path / "remote-sources"
+    registry.mkdir()
+    entries = "".join(f"  - version: {v}\n    digest: sha256:{i:064x}\n    description: far away\n"
+                      f"    source: {{url: 'https://components.example/far/{v}/component.yaml'}}\n"
+                      for i, v in enumerate(("2.0.0", "1.0.0")))
+    (registry / "index.yaml").write_text(f"apiVersion: creg/v1\ncomponents:\n  far:\n{entries}")
+    out = tmp_path / "site"
+    result = subprocess.run([sys.executable, "-m", "registry", "--offline", "--registry", str(registry), "ui",
+                             "--export", str(out)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    page = (out / "components" / "far@1.0.0.html").read_text()
+    assert "The interface of this version is not available here: offline:" in page
+    assert "Cannot compare here: offline:" in (out / "diff" / "far@1.0.0" / "2.0.0.html").read_text()
+    for page_path in out.rglob("*.html"):
+        for link in _links(page_path):
+            if not link.startswith("data:"):
+                assert (page_path.parent / link).resolve().is_file(), (page_path, link)

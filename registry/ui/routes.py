@@ -159,23 +159,35 @@ class App:
         try:
             versions = catalog.versions_of(registry, name)
             version = request.groups[1] if len(request.groups) > 1 else versions[0]["version"]
-            spec = catalog.load_version(registry, name, version)
+            current = next((v for v in versions if v["version"] == version), None)
         except CregError as exc:
             return self.error(request.path, exc)
+        if current is None:
+            return self.not_found(request.path, f"no version '{version}' of '{name}'")
+        try:  # the index is read; the spec itself may be out of reach (offline, a dead URL)
+            spec = catalog.load_version(registry, name, version)
+        except CregError as exc:
+            return self.page("component.html", request.path, name=name, version=version, versions=versions,
+                             current=current, interface=None, snippet="", unavailable=str(exc))
         return self.page("component.html", request.path, name=name, version=version, versions=versions,
-                         current=next(v for v in versions if v["version"] == version),
-                         interface=catalog.interface(spec), snippet=catalog.snippet(name, version, spec))
+                         current=current, interface=catalog.interface(spec),
+                         snippet=catalog.snippet(name, version, spec), unavailable="")
 
     def diff_page(self, request: Request) -> Response:
         name, old, new = request.groups
         registry = self.site.registry()
         try:
-            before = catalog.interface(catalog.load_version(registry, name, old))
-            after = catalog.interface(catalog.load_version(registry, name, new))
+            known = {v["version"] for v in catalog.versions_of(registry, name)}
         except CregError as exc:
             return self.error(request.path, exc)
-        return self.page("diff.html", request.path, name=name, old=old, new=new,
-                         rows=catalog.interface_diff(before, after))
+        if not {old, new} <= known:
+            return self.not_found(request.path, f"'{name}' has no version {old if old not in known else new}")
+        try:
+            rows = catalog.interface_diff(catalog.interface(catalog.load_version(registry, name, old)),
+                                          catalog.interface(catalog.load_version(registry, name, new)))
+        except CregError as exc:  # both versions exist; a spec is out of reach (offline, a dead URL)
+            return self.page("diff.html", request.path, name=name, old=old, new=new, rows=[], unavailable=str(exc))
+        return self.page("diff.html", request.path, name=name, old=old, new=new, rows=rows, unavailable="")
 
     def static_file(self, request: Request) -> Response:
         try:
