@@ -96,3 +96,34 @@ def test_a_second_process_follows_a_detached_run_to_its_end(tmp_path: Path) -> N
     assert followed.returncode == 0
     assert followed.stdout.splitlines() == ["make: making", "make: made", "use: got 5"]
     assert get(name)["status"]["phase"] == "Succeeded"
+
+
+def test_a_run_stopped_as_it_starts_ends_stopped_not_runner_exited(tmp_path: Path) -> None:
+    pidfile = tmp_path / "task.pid"
+    source = write(tmp_path, "slow.yaml", SLOW.format(pidfile=pidfile, exits=tmp_path / "exits"))
+    name = creg("run", str(source), "--detach").stdout.strip()
+    try:
+        assert creg("runs", "stop", name).returncode == 0  # the runner may not even have started Python yet
+        watched = creg("runs", "watch", name, "--interval", "0.1", timeout=60)
+    finally:
+        end_process(pidfile)
+    assert watched.returncode == 1 and watched.stdout.splitlines()[-1] == f"{name}: Failed (Stopped)"
+
+
+def test_a_watcher_sees_a_runner_that_dies_while_it_watches(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+
+    pidfile = tmp_path / "task.pid"
+    source = write(tmp_path, "slow.yaml", SLOW.format(pidfile=pidfile, exits=tmp_path / "exits"))
+    name = creg("run", str(source), "--detach").stdout.strip()
+    try:
+        wait_until(pidfile.exists)
+        watcher = subprocess.Popen([str(Path(__file__).resolve().parent.parent / ".venv" / "bin" / "creg"), "runs",
+                                    "watch", name, "--interval", "0.1"], stdout=subprocess.PIPE, text=True)
+        (row,) = RunStore().rows("SELECT pid FROM runs WHERE name = ?", (name,))
+        os.kill(row["pid"], signal.SIGKILL)
+        out, _ = watcher.communicate(timeout=60)
+    finally:
+        end_process(pidfile)
+    assert watcher.returncode == 1 and out.splitlines()[-1] == f"{name}: Failed (runner exited)"

@@ -398,6 +398,8 @@ class LocalRuns:
 
     def get_run(self, run_id: str) -> Workflow:
         name = self.resolve(run_id)
+        if self.phase(name) in RUNNING_PHASES:
+            self.store.reap()  # a watcher must see a runner that died meanwhile, not wait forever
         (row,) = self.store.rows(f"SELECT {_LIST_COLUMNS}, r.workflow FROM runs r WHERE r.name = ?", (name,))
         workflow = workflow_of(row)
         doc = json.loads(row["workflow"])
@@ -450,9 +452,21 @@ class LocalRuns:
             raise CregError(f"run '{name}' is not running ({row['phase']}): nothing to stop")
         if runner_alive(row["pid"], row["pid_start"]):
             _signal_runner(row["pid"])
+            self._settle_stopped(name, row["pid"], row["pid_start"])
         else:
             self.store.reap()
         return self.get_run(name)
+
+    def _settle_stopped(self, name: str, pid: int, started: str | None, seconds: float = 2.0) -> None:
+        """A runner signalled before it could catch the signal (one just starting) dies of it:
+        its run ends "Stopped", as asked, rather than "runner exited"."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and runner_alive(pid, started):
+            if self.phase(name) not in RUNNING_PHASES:
+                return
+            time.sleep(0.05)
+        if not runner_alive(pid, started) and self.phase(name) in RUNNING_PHASES:
+            self.store.finish(name, "Failed", STOPPED)
 
     def retry_run(self, run_id: str) -> Workflow:
         name = self.resolve(run_id)
