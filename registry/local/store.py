@@ -483,10 +483,9 @@ class LocalRuns:
         return [self._experiment(name, phases) for name, phases in sorted(counts.items())]
 
     def _experiment(self, name: str, counts: dict[str, int]) -> Experiment:
-        (last,) = self.store.rows("SELECT r.name, r.created FROM labels l JOIN runs r ON r.name = l.run"
-                                  " WHERE l.key = ? AND l.value = ? ORDER BY r.created DESC LIMIT 1",
-                                  (LABEL_EXPERIMENT, name))
-        return Experiment(name, counts, last["name"], rfc3339(last["created"]) or "")
+        (last,) = self.store.rows("SELECT r.name, COALESCE(r.started, r.created) AS started FROM runs r"
+                                  " WHERE r.experiment = ? ORDER BY r.created DESC LIMIT 1", (name,))
+        return Experiment(name, counts, last["name"], rfc3339(last["started"]) or "")
 
 
 def _since(query: RunQuery) -> float | None:
