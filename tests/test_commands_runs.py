@@ -15,7 +15,7 @@ from helpers_runs import CHAIN, write
 from registry.argo import runview
 from registry.commands._runs_table import epoch, span
 from registry.local import listing
-from registry.local.store import RunStore
+from registry.local.store import NewRun, RunStore
 
 
 class Store(NamedTuple):
@@ -214,8 +214,7 @@ def test_the_listing_shows_the_newest_fifty_unless_told_otherwise(tmp_path: Path
     store = RunStore()
     doc = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"generateName": "many-"},
            "spec": {"entrypoint": "main", "templates": []}}
-    made = [store.create("many", doc, runner_name="many", parameters=[], overrides={}, labels={},
-                         workdir=None, parallelism=1) for _ in range(55)]
+    made = [store.create("many", doc, NewRun("many", [], {}, {}, None, 1)) for _ in range(55)]
     store.close()
     shown = creg("runs", "list")
     assert len(shown.stdout.splitlines()) == 51 and shown.stderr == (

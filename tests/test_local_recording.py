@@ -127,3 +127,22 @@ def test_a_watcher_sees_a_runner_that_dies_while_it_watches(tmp_path: Path) -> N
     finally:
         end_process(pidfile)
     assert watcher.returncode == 1 and out.splitlines()[-1] == f"{name}: Failed (runner exited)"
+
+
+def test_runs_of_one_pipeline_share_its_digest_whatever_their_parameters(tmp_path: Path) -> None:
+    source = write(tmp_path, "chain.yaml", CHAIN)
+    other = write(tmp_path, "other.yaml", CHAIN.replace("echo made", "echo done"))
+    for args in ((str(source), "--param", "n=1"), (str(source), "--param", "n=2"), (str(other),)):
+        assert creg("run", *args).returncode == 0
+    digests = [wf["metadata"]["labels"]["creg.dev/pipeline-digest"] for wf in reversed(runs())]
+    assert digests[0] == digests[1] != digests[2]
+    parameters = [wf["spec"]["arguments"]["parameters"] for wf in reversed(runs())]
+    assert parameters[:2] == [[{"name": "n", "value": "1"}], [{"name": "n", "value": "2"}]]
+
+
+def test_labels_are_kubernetes_labels() -> None:
+    from registry.argo.runview import label_problem
+
+    assert label_problem("creg.dev/experiment", "exp_1.a-b") is None and label_problem("team", "") is None
+    assert label_problem("team", "x" * 64) and label_problem("team", "-x") and label_problem("bad key", "x")
+    assert label_problem("Example.COM/x", "y")  # a prefix is a lower-case DNS name

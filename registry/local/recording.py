@@ -9,7 +9,8 @@ recording each node when it starts and ends; ``main`` is the detached runner tha
 The runner itself (``runner.Run``) knows nothing of the store: ``RecordedRun`` adds the hooks —
 a node starting, a container's exit code, a stopped run (SIGTERM: running tasks end "Stopped",
 the exit handler still runs, the run ends Failed "Stopped", as ``argo stop``) and a retry's
-succeeded nodes, reused with their outputs instead of run again.
+succeeded nodes, reused with their outputs instead of run again.  Stopping is per process (a
+signal, and ``process.LIVE_TASKS``): one recorded run runs in a process at a time.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from registry.errors import ArgumentError, CregError, did_you_mean, mention
 from registry.local.conditions import depends_names
 from registry.local.process import LIVE_TASKS, NodeFailed
 from registry.local.runner import Node, RunError, RunResult, Run, Scope, prepare_folder, _workflow_of
-from registry.local.store import STOPPED, RunStore, node_id, task_of
+from registry.local.store import STOPPED, NewRun, RunStore, node_id, task_of
 from registry.local.workflow import TemplateYaml, WorkflowYaml
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class Recorder:
         self.store, self.run, self.runner_name, self.folder = store, run, runner_name, folder
         self.dags: set[str] = set()
         self.groups: set[str] = set()
+        self.lock = threading.Lock()  # tasks start and end on the runner's worker threads
         self.exit_codes: dict[str, int] = {}
         self.reused: dict[str, Node] = {}  # runner node id -> the earlier attempt's node
         self.stop_requested = False
@@ -56,7 +58,8 @@ class Recorder:
         """The DAG node a node belongs to: the longest DAG name it extends (None at the top)."""
         if name in (self.run, f"{self.run}.onExit"):
             return None
-        inside = [dag for dag in self.dags if name.startswith(dag + ".")]
+        with self.lock:
+            inside = [dag for dag in self.dags if name.startswith(dag + ".")]
         return max(inside, key=len) if inside else None
 
     def started(self, runner_id: str, template: TemplateYaml) -> None:
@@ -65,7 +68,8 @@ class Recorder:
         if boundary is not None and "(" in name[len(boundary) + 1:]:
             self._group_started(boundary, name)
         if "dag" in template:
-            self.dags.add(name)
+            with self.lock:
+                self.dags.add(name)
             tasks = {t["name"]: sorted(depends_names(t["depends"]) if t.get("depends") else t.get("dependencies", []))
                      for t in template["dag"]["tasks"]}
             self.store.node_started(self.run, name, "DAG", template["name"], boundary, tasks=tasks)
@@ -76,8 +80,10 @@ class Recorder:
     def _group_started(self, boundary: str, name: str) -> None:
         """A loop's first iteration: its TaskGroup node, as Argo shows a fan-out."""
         group = f"{boundary}.{task_of(boundary, name)}"
-        if group not in self.groups:
+        with self.lock:
+            first = group not in self.groups
             self.groups.add(group)
+        if first:
             self.store.node_started(self.run, group, "TaskGroup", "", boundary)
 
     def finished(self, node: Node) -> None:
@@ -90,7 +96,9 @@ class Recorder:
             outputs["exitCode"] = self.exit_codes[node.id]
         kind = "Skipped" if node.phase in ("Skipped", "Omitted") else "Pod"
         self.store.node_finished(self.run, name, node.phase, node.message, outputs, (kind, self.boundary(name)))
-        if name in self.dags:
+        with self.lock:
+            dag = name in self.dags
+        if dag:
             self.store.groups_finished(self.run, name)
 
 
@@ -143,11 +151,10 @@ def prepare_run(store: RunStore, path: str | Path, registries: RegistryOptions |
     if folder is not None:
         prepare_folder(folder)
     metadata = doc.get("metadata", {})
-    name = store.create(_name_prefix(doc), doc, runner_name=metadata.get("name") or
-                        metadata.get("generateName", "workflow-").rstrip("-"),
-                        parameters=[{"name": k, "value": v} for k, v in {**declared, **overrides}.items()],
-                        overrides=dict(overrides), labels=wanted, workdir=str(folder) if folder else None,
-                        parallelism=parallelism)
+    runner_name = metadata.get("name") or metadata.get("generateName", "workflow-").rstrip("-")  # as Run names it
+    parameters = [{"name": k, "value": v} for k, v in {**declared, **overrides}.items()]
+    name = store.create(_name_prefix(doc), doc, NewRun(runner_name, parameters, overrides, wanted,
+                                                       str(folder) if folder else None, parallelism))
     if folder is None:
         prepare_folder(store.folder(name))
     return name
@@ -162,7 +169,8 @@ def _name_prefix(doc: WorkflowYaml) -> str:
 def _declared_parameters(doc: WorkflowYaml) -> dict[str, str]:
     spec = doc.get("spec", {})
     spec = spec.get("workflowSpec", {}) if doc.get("kind") == "CronWorkflow" else spec
-    return {p["name"]: str(p.get("value", p.get("default", ""))) for p in spec.get("arguments", {}).get("parameters", [])}
+    declared = spec.get("arguments", {}).get("parameters", [])
+    return {p["name"]: str(p.get("value", p.get("default", ""))) for p in declared}
 
 
 def _check_overrides(overrides: Mapping[str, str], declared: Mapping[str, str]) -> None:

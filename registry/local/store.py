@@ -30,14 +30,16 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from registry.argo.runview import (
-    FINISHED_PHASES, LABEL_EXPERIMENT, LABEL_PIPELINE, RUNNING_PHASES, Experiment, LogLine, RunQuery, Workflow, resolve_run_id,
+    FINISHED_PHASES, LABEL_EXPERIMENT, LABEL_PIPELINE, RUNNING_PHASES, Experiment, LogLine, RunQuery, Workflow,
+    resolve_run_id,
 )
 from registry.errors import CregError
 from registry.local.listing import (
-    DATABASE, SCHEMA_VERSION, ListRow, connect, dead_runners, list_rows, list_sql, process_start, runner_alive, store_home,
+    DATABASE, SCHEMA_VERSION, ListRow, connect, dead_runners, list_rows, list_sql, process_start, runner_alive,
+    store_home,
 )
 
 __all__ = ["DATABASE", "LocalRuns", "RunStore", "process_start", "runner_alive", "store_home"]
@@ -105,6 +107,17 @@ def rfc3339(seconds: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
+class NewRun(NamedTuple):
+    """What a run is recorded with when it is created."""
+
+    runner_name: str  # the workflow's name inside the runner: its node ids start with it
+    parameters: list[dict[str, str]]  # [{name, value}]: every parameter's value, as Argo's spec.arguments
+    overrides: Mapping[str, str]  # what the runner applies to the workflow's own arguments
+    labels: Mapping[str, str]
+    workdir: str | None  # None: the run's folder in the store
+    parallelism: int
+
+
 class RunStore:
     """The database and the runs' folders.  Thread-safe: one connection behind a lock."""
 
@@ -124,7 +137,7 @@ class RunStore:
         if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             self.db.execute("PRAGMA journal_mode = WAL")  # persistent: stored in the file
             self.db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
-        # WAL with NORMAL: a commit is durable once checkpointed, never corrupt; no fsync per node.
+        # WAL with NORMAL: no fsync per node; a power loss may undo the last commits, never corrupt.
         self.db.execute("PRAGMA synchronous = NORMAL")
 
     def close(self) -> None:
@@ -153,25 +166,24 @@ class RunStore:
 
     # -- a run's life -------------------------------------------------------------------------
 
-    def create(self, pipeline: str, doc: Mapping[str, Any], **fields: Any) -> str:
-        """A new ``Pending`` run of ``doc`` owned by this process; its unique name."""
+    def create(self, prefix: str, doc: Mapping[str, Any], run: NewRun) -> str:
+        """A new ``Pending`` run of ``doc``, owned by this process; its unique name ``<prefix>-xxxxx``."""
         while True:
-            name = f"{pipeline}-{new_suffix()}"
+            name = f"{prefix}-{new_suffix()}"
             try:
                 with self.write() as db:
-                    self._insert(db, name, pipeline, doc, fields)
+                    self._insert(db, name, doc, run)
                 return name
             except sqlite3.IntegrityError:
                 continue  # the name is taken: draw again, as Argo does
 
-    def _insert(self, db: sqlite3.Connection, name: str, pipeline: str, doc: Mapping[str, Any],
-                fields: Mapping[str, Any]) -> None:
-        labels: Mapping[str, str] = fields["labels"]
-        workdir = fields.get("workdir") or str(self.folder(name))
+    def _insert(self, db: sqlite3.Connection, name: str, doc: Mapping[str, Any], run: NewRun) -> None:
+        labels = run.labels
         db.execute("INSERT INTO runs (name, pipeline, experiment, runner_name, phase, created, parameters, overrides,"
                    " labels, workdir, parallelism, pid, pid_start, workflow) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                   (name, labels.get(LABEL_PIPELINE, pipeline), labels.get(LABEL_EXPERIMENT, ""), fields["runner_name"], "Pending", time.time(), json.dumps(fields["parameters"]),
-                    json.dumps(fields["overrides"]), json.dumps(labels), workdir, fields["parallelism"],
+                   (name, labels.get(LABEL_PIPELINE, ""), labels.get(LABEL_EXPERIMENT, ""), run.runner_name,
+                    "Pending", time.time(), json.dumps(run.parameters), json.dumps(dict(run.overrides)),
+                    json.dumps(dict(labels)), run.workdir or str(self.folder(name)), run.parallelism,
                     os.getpid(), process_start(os.getpid()), json.dumps(doc)))
         db.executemany("INSERT INTO labels (run, key, value) VALUES (?,?,?)",
                        [(name, key, value) for key, value in labels.items()])
@@ -183,7 +195,7 @@ class RunStore:
                        (pid, process_start(pid), name))
 
     def claim(self, name: str) -> sqlite3.Row:
-        """This process starts running ``name`` (Pending, or Failed for a retry); its row."""
+        """This process starts running the ``Pending`` run ``name`` (new, or a retry's); its row."""
         with self.write() as db:
             changed = db.execute("UPDATE runs SET phase = 'Running', started = COALESCE(started, ?), finished = NULL,"
                                  " message = '', pid = ?, pid_start = ? WHERE name = ? AND phase = 'Pending'",
@@ -252,7 +264,8 @@ class RunStore:
                 phases = {p for (p,) in db.execute(
                     "SELECT phase FROM nodes WHERE run = ? AND boundary = ? AND substr(name, 1, ?) = ?",
                     (run, boundary, len(group) + 1, group + "("))}
-                phase = "Failed" if phases & {"Failed", "Error"} else "Succeeded" if "Succeeded" in phases else "Skipped"
+                phase = ("Failed" if phases & {"Failed", "Error"} else
+                         "Succeeded" if "Succeeded" in phases else "Skipped")
                 db.execute("UPDATE nodes SET phase = ?, finished = ? WHERE run = ? AND name = ?",
                            (phase, time.time(), run, group))
 
@@ -300,7 +313,8 @@ def workflow_of(row: sqlite3.Row) -> Workflow:
 
 def node_of(run: str, row: sqlite3.Row, children: list[str]) -> dict[str, Any]:
     name = row["name"]
-    node: dict[str, Any] = {"id": node_id(run, name), "name": name, "displayName": display_name(run, name, row["boundary"]),
+    node: dict[str, Any] = {"id": node_id(run, name), "name": name,
+                            "displayName": display_name(run, name, row["boundary"]),
                             "type": row["type"], "phase": row["phase"]}
     if row["template"]:
         node["templateName"] = row["template"]
@@ -370,7 +384,8 @@ def _outbound(name: str, by_name: Mapping[str, sqlite3.Row], edges: Mapping[str,
     if name not in by_name:
         return []
     if by_name[name]["type"] == "TaskGroup":
-        return [n for n in by_name if n.startswith(name + "(") and by_name[n]["boundary"] == by_name[name]["boundary"]] or [name]
+        boundary = by_name[name]["boundary"]
+        return [n for n in by_name if n.startswith(name + "(") and by_name[n]["boundary"] == boundary] or [name]
     return [name]
 
 
@@ -476,7 +491,8 @@ class LocalRuns:
     def experiments(self) -> list[Experiment]:
         rows = self.store.rows(
             "SELECT l.value AS experiment, r.phase AS phase, COUNT(*) AS runs, MAX(r.created) AS newest"
-            " FROM labels l JOIN runs r ON r.name = l.run WHERE l.key = ? GROUP BY l.value, r.phase", (LABEL_EXPERIMENT,))
+            " FROM labels l JOIN runs r ON r.name = l.run WHERE l.key = ? GROUP BY l.value, r.phase",
+            (LABEL_EXPERIMENT,))
         counts: dict[str, dict[str, int]] = {}
         for row in rows:
             counts.setdefault(row["experiment"], {})[row["phase"]] = row["runs"]
