@@ -16,10 +16,13 @@ signal, and ``process.LIVE_TASKS``): one recorded run runs in a process at a tim
 from __future__ import annotations
 
 import json
+import functools
+import queue
 import re
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
@@ -30,7 +33,9 @@ from registry.errors import ArgumentError, CregError, did_you_mean, mention
 from registry.local.conditions import depends_names
 from registry.local.process import LIVE_TASKS, NodeFailed
 from registry.local.runner import Node, RunError, RunResult, Run, Scope, prepare_folder, _workflow_of
-from registry.local.store import STOPPED, NewRun, RunStore, node_id, task_of
+from registry.local.store import (
+    STOPPED, Change, NewRun, RunStore, finish_groups, finish_node, node_id, start_node, task_of,
+)
 from registry.local.workflow import TemplateYaml, WorkflowYaml
 
 if TYPE_CHECKING:
@@ -40,10 +45,18 @@ RUNNABLE_KINDS = ("Workflow", "WorkflowTemplate", "CronWorkflow")
 
 
 class Recorder:
-    """Turns the runner's node ids (``<workflow>.<task>``) into the store's rows for one run."""
+    """Turns the runner's node ids (``<workflow>.<task>``) into the store's rows for one run.
+
+    Tasks hand their changes to a writer thread, which commits whatever has queued up in one
+    transaction: a task never waits for SQLite, and 100 short tasks cost a few commits, not 200.
+    Each change carries the time it happened; the queue is drained before the run is finished.
+    """
 
     def __init__(self, store: RunStore, run: str, runner_name: str, folder: Path) -> None:
         self.store, self.run, self.runner_name, self.folder = store, run, runner_name, folder
+        self.changes: queue.SimpleQueue[Change | None] = queue.SimpleQueue()
+        self.writer = threading.Thread(target=self._write, name=f"record {run}", daemon=True)
+        self.error: BaseException | None = None
         self.dags: set[str] = set()
         self.groups: set[str] = set()
         self.lock = threading.Lock()  # tasks start and end on the runner's worker threads
@@ -72,10 +85,15 @@ class Recorder:
                 self.dags.add(name)
             tasks = {t["name"]: sorted(depends_names(t["depends"]) if t.get("depends") else t.get("dependencies", []))
                      for t in template["dag"]["tasks"]}
-            self.store.node_started(self.run, name, "DAG", template["name"], boundary, tasks=tasks)
+            self._started(name, "DAG", template["name"], boundary, tasks=tasks)
         else:
             log = self.folder / "nodes" / re.sub(r"[^\w.()-]", "_", runner_id) / "log.txt"  # as the runner names it
-            self.store.node_started(self.run, name, "Pod", template["name"], boundary, log=str(log))
+            self._started(name, "Pod", template["name"], boundary, log=str(log))
+
+    def _started(self, name: str, kind: str, template: str, boundary: str | None,
+                 tasks: Mapping[str, list[str]] | None = None, log: str | None = None) -> None:
+        self.changes.put(functools.partial(start_node, run=self.run, name=name, kind=kind, template=template,
+                                           boundary=boundary, at=time.time(), tasks=tasks, log=log))
 
     def _group_started(self, boundary: str, name: str) -> None:
         """A loop's first iteration: its TaskGroup node, as Argo shows a fan-out."""
@@ -84,7 +102,7 @@ class Recorder:
             first = group not in self.groups
             self.groups.add(group)
         if first:
-            self.store.node_started(self.run, group, "TaskGroup", "", boundary)
+            self._started(group, "TaskGroup", "", boundary)
 
     def finished(self, node: Node) -> None:
         if node.id in self.reused:
@@ -95,11 +113,40 @@ class Recorder:
         if node.id in self.exit_codes:
             outputs["exitCode"] = self.exit_codes[node.id]
         kind = "Skipped" if node.phase in ("Skipped", "Omitted") else "Pod"
-        self.store.node_finished(self.run, name, node.phase, node.message, outputs, (kind, self.boundary(name)))
+        self.changes.put(functools.partial(finish_node, run=self.run, name=name, phase=node.phase,
+                                           message=node.message, outputs=outputs,
+                                           fallback=(kind, self.boundary(name)), at=time.time()))
         with self.lock:
             dag = name in self.dags
         if dag:
-            self.store.groups_finished(self.run, name)
+            self.changes.put(functools.partial(finish_groups, run=self.run, boundary=name, at=time.time()))
+
+    def start(self) -> None:
+        self.writer.start()
+
+    def close(self) -> None:
+        """Every change queued so far is in the store (or the writer's error is raised)."""
+        self.changes.put(None)
+        self.writer.join()
+        if self.error is not None:
+            raise self.error
+
+    def _write(self) -> None:
+        while True:
+            batch = [self.changes.get()]
+            while True:  # whatever queued up meanwhile goes in the same transaction
+                try:
+                    batch.append(self.changes.get_nowait())
+                except queue.Empty:
+                    break
+            changes = [change for change in batch if change is not None]
+            if changes and self.error is None:
+                try:
+                    self.store.apply(self.run, changes)
+                except BaseException as exc:  # raised in the runner's thread by close()
+                    self.error = exc
+            if len(changes) < len(batch):
+                return
 
 
 class RecordedRun(Run):
@@ -207,6 +254,7 @@ def execute_run(store: RunStore, name: str, on_node: Callable[[Node], None] | No
         recorder.finished(node)
         shown(node)
 
+    recorder.start()
     with _stop_on_sigterm(recorder):
         try:
             run = RecordedRun(json.loads(row["workflow"]), folder, json.loads(row["overrides"]), row["parallelism"],
@@ -214,8 +262,10 @@ def execute_run(store: RunStore, name: str, on_node: Callable[[Node], None] | No
             run.recorder = recorder
             result = run.run()
         except BaseException as exc:
+            recorder.close()
             store.finish(name, "Error" if not isinstance(exc, CregError) else "Failed", _why(exc))
             raise
+    recorder.close()
     store.finish(name, *_outcome(result, recorder))
     return result
 

@@ -16,6 +16,7 @@ at any moment leaves the database whole.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -27,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -237,37 +238,50 @@ class RunStore:
 
     def node_started(self, run: str, name: str, kind: str, template: str, boundary: str | None,
                      tasks: Mapping[str, list[str]] | None = None, log: str | None = None) -> None:
-        with self.write() as db:
-            db.execute("INSERT OR REPLACE INTO nodes (run, name, type, template, phase, boundary, started, tasks, log)"
-                       " VALUES (?,?,?,?,?,?,?,?,?)",
-                       (run, name, kind, template, "Running", boundary, time.time(),
-                        json.dumps(tasks) if tasks is not None else None, log))
-            update_progress(db, run)
+        self.apply(run, [functools.partial(start_node, run=run, name=name, kind=kind, template=template,
+                                           boundary=boundary, at=time.time(), tasks=tasks, log=log)])
 
     def node_finished(self, run: str, name: str, phase: str, message: str, outputs: Mapping[str, Any],
                       fallback: tuple[str, str | None]) -> None:
-        """Record a node's end; ``fallback`` (type, boundary) makes the row of a node that never started."""
-        now = time.time()
+        self.apply(run, [functools.partial(finish_node, run=run, name=name, phase=phase, message=message,
+                                           outputs=outputs, fallback=fallback, at=time.time())])
+
+    def apply(self, run: str, changes: Sequence[Change]) -> None:
+        """Changes to ``run``'s nodes, in order, in one transaction (a recorder's batch)."""
         with self.write() as db:
-            db.execute("INSERT OR IGNORE INTO nodes (run, name, type, phase, boundary, started) VALUES (?,?,?,?,?,?)",
-                       (run, name, fallback[0], phase, fallback[1], now))
-            db.execute("UPDATE nodes SET phase = ?, message = ?, finished = ?, outputs = ? WHERE run = ? AND name = ?",
-                       (phase, message, now, json.dumps(outputs), run, name))
+            for change in changes:
+                change(db)
             update_progress(db, run)
 
-    def groups_finished(self, run: str, boundary: str) -> None:
-        """A DAG ended: each loop's group node takes the phase of its iterations, as in Argo."""
-        with self.write() as db:
-            groups = db.execute("SELECT name FROM nodes WHERE run = ? AND boundary = ? AND type = 'TaskGroup'",
-                                (run, boundary)).fetchall()
-            for (group,) in groups:
-                phases = {p for (p,) in db.execute(
-                    "SELECT phase FROM nodes WHERE run = ? AND boundary = ? AND substr(name, 1, ?) = ?",
-                    (run, boundary, len(group) + 1, group + "("))}
-                phase = ("Failed" if phases & {"Failed", "Error"} else
-                         "Succeeded" if "Succeeded" in phases else "Skipped")
-                db.execute("UPDATE nodes SET phase = ?, finished = ? WHERE run = ? AND name = ?",
-                           (phase, time.time(), run, group))
+
+Change = Callable[[sqlite3.Connection], None]  # one change to the store, made inside a transaction
+
+
+def start_node(db: sqlite3.Connection, run: str, name: str, kind: str, template: str, boundary: str | None,
+               at: float, tasks: Mapping[str, list[str]] | None = None, log: str | None = None) -> None:
+    db.execute("INSERT OR REPLACE INTO nodes (run, name, type, template, phase, boundary, started, tasks, log)"
+               " VALUES (?,?,?,?,?,?,?,?,?)", (run, name, kind, template, "Running", boundary, at,
+                                               json.dumps(tasks) if tasks is not None else None, log))
+
+
+def finish_node(db: sqlite3.Connection, run: str, name: str, phase: str, message: str, outputs: Mapping[str, Any],
+                fallback: tuple[str, str | None], at: float) -> None:
+    """A node's end; ``fallback`` (type, boundary) makes the row of a node that never started."""
+    db.execute("INSERT OR IGNORE INTO nodes (run, name, type, phase, boundary, started) VALUES (?,?,?,?,?,?)",
+               (run, name, fallback[0], phase, fallback[1], at))
+    db.execute("UPDATE nodes SET phase = ?, message = ?, finished = ?, outputs = ? WHERE run = ? AND name = ?",
+               (phase, message, at, json.dumps(outputs), run, name))
+
+
+def finish_groups(db: sqlite3.Connection, run: str, boundary: str, at: float) -> None:
+    """A DAG ended: each loop's group node takes the phase of its iterations, as in Argo."""
+    groups = db.execute("SELECT name FROM nodes WHERE run = ? AND boundary = ? AND type = 'TaskGroup'",
+                        (run, boundary)).fetchall()
+    for (group,) in groups:
+        phases = {p for (p,) in db.execute("SELECT phase FROM nodes WHERE run = ? AND boundary = ?"
+                                           " AND substr(name, 1, ?) = ?", (run, boundary, len(group) + 1, group + "("))}
+        phase = "Failed" if phases & {"Failed", "Error"} else "Succeeded" if "Succeeded" in phases else "Skipped"
+        db.execute("UPDATE nodes SET phase = ?, finished = ? WHERE run = ? AND name = ?", (phase, at, run, group))
 
 
 def update_progress(db: sqlite3.Connection, run: str) -> None:
