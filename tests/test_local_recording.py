@@ -146,3 +146,27 @@ def test_labels_are_kubernetes_labels() -> None:
     assert label_problem("creg.dev/experiment", "exp_1.a-b") is None and label_problem("team", "") is None
     assert label_problem("team", "x" * 64) and label_problem("team", "-x") and label_problem("bad key", "x")
     assert label_problem("Example.COM/x", "y")  # a prefix is a lower-case DNS name
+
+
+def test_a_first_ctrl_c_stops_the_run_as_argo_stop_does(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+
+    from helpers_registry import CREG
+
+    pidfile, exits = tmp_path / "task.pid", tmp_path / "exits"
+    source = write(tmp_path, "slow.yaml", SLOW.format(pidfile=pidfile, exits=exits))
+    runner = subprocess.Popen([str(CREG), "run", str(source)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        wait_until(pidfile.exists)
+        task = int(pidfile.read_text())
+        runner.send_signal(signal.SIGINT)
+        out, err = runner.communicate(timeout=60)
+    finally:
+        end_process(pidfile)
+    assert runner.returncode == 1 and "stopping" in err and "Traceback" not in err
+    (workflow,) = runs()
+    assert workflow["status"]["phase"] == "Failed" and workflow["status"]["message"] == "Stopped"
+    assert exits.read_text() == "ran\n"
+    wait_until(lambda: not os.path.exists(f"/proc/{task}") or _zombie(task), timeout=10)  # the task ended too

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import functools
+import os
 import queue
 import re
 import signal
@@ -255,7 +256,7 @@ def execute_run(store: RunStore, name: str, on_node: Callable[[Node], None] | No
         shown(node)
 
     recorder.start()
-    with _stop_on_sigterm(recorder):
+    with _stop_on_signals(recorder):
         try:
             run = RecordedRun(json.loads(row["workflow"]), folder, json.loads(row["overrides"]), row["parallelism"],
                               report)
@@ -301,29 +302,36 @@ def _succeeded_nodes(store: RunStore, recorder: Recorder) -> dict[str, Node]:
     return reused
 
 
-class _stop_on_sigterm:
-    """While a run runs in the main thread, SIGTERM stops it (``creg runs stop``) instead of killing it.
+class _stop_on_signals:
+    """While a run runs in the main thread, SIGTERM (``creg runs stop``) and a first Ctrl-C stop it
+    as ``argo stop`` does, instead of killing creg and leaving its tasks running in their own
+    sessions; a second Ctrl-C interrupts at once.
 
     The handler only sets flags and signals task processes: it may interrupt the main thread
     anywhere, even inside the store's lock.
     """
 
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
-        self.previous: Any = None
+        self.previous: dict[int, Any] = {}
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
         self.recorder.stop_requested = True
         LIVE_TASKS.stop()
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # the next Ctrl-C interrupts
+            os.write(2, b"creg run: stopping: running tasks end, the exit handler runs (Ctrl-C again to abort)\n")
 
     def __enter__(self) -> None:
         LIVE_TASKS.resume()
         if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGTERM, self.handle)
+            self.previous = {signum: signal.signal(signum, self.handle) for signum in self.SIGNALS}
 
     def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
+        for signum, previous in self.previous.items():
+            signal.signal(signum, previous)
         LIVE_TASKS.resume()
 
 
