@@ -287,7 +287,7 @@ def _why(exc: BaseException) -> str:
 
 def _outcome(result: RunResult, recorder: Recorder) -> tuple[str, str]:
     """The run's phase and message: Argo's ``child '<node id>' failed`` names the first failed task."""
-    if recorder.stop_requested:
+    if recorder.stop_requested or getattr(result, "stopped_by", None):  # (a runner that stops by itself)
         return "Failed", STOPPED
     if result.phase == "Succeeded":
         return "Succeeded", ""
