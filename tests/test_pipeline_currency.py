@@ -217,3 +217,22 @@ def test_folders_skip_hidden_and_build_output(tmp_path: Path) -> None:
         (tmp_path / sub / "p.yaml").write_text("name: p\ntasks: {t: {component: add@1.0.0}}\n", encoding="utf-8")
     assert [f.file.parent.name for f in collect([tmp_path])] == ["ok"]
 
+
+
+def test_lock_pins_no_pipeline_references_are_reported(tmp_path: Path, currency: Currency, registry_dir: Path) -> None:
+    """A lock of a list of references (``creg lock refs.yaml``) is compared pin by pin."""
+    from registry.index.pinning import lock_file
+
+    (tmp_path / "refs.yaml").write_text("- add@1.1.0\n- divide@^1\n", encoding="utf-8")
+    lock_file(tmp_path / "refs.yaml", Registry([str(registry_dir)]))
+    (found,) = collect([tmp_path])
+    assert found.kind == "lock" and [r.ref for r in found.references] == ["add@1.1.0", "divide@^1"]
+    first = currency.status(found.references[0])
+    assert first.locked and first.state == "outdated" and found.references[0].line == 4
+
+
+def test_lock_pins_a_pipeline_references_are_not_repeated(folder: Path, registry_dir: Path) -> None:
+    from registry.index.pinning import lock_file
+
+    lock_file(folder / "forms.yaml", Registry([str(registry_dir)]))
+    assert [f.kind for f in collect([folder])] == ["pipeline", "graph"]

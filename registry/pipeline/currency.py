@@ -15,6 +15,7 @@ the one ``creg publish`` checks version numbers with (``index.publish.interface_
 from __future__ import annotations
 
 import warnings
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,15 +234,22 @@ def _graph_outputs_read(graph: Mapping[str, Any]) -> dict[str, set[str]]:
 
 def collect(targets: Iterable[Path], explicit_errors: bool = True) -> list[FileReferences]:
     """Every pipeline and graph component under ``targets`` (files or folders), each once,
-    with the graph components their path references name.  A file named explicitly that is
-    neither is an error; one found in a folder is passed over."""
+    with the graph components their path references name, then the ``creg.lock`` pins no file
+    found here references.  A file named explicitly that is neither pipeline nor graph is an
+    error; one found in a folder is passed over."""
     seen: set[Path] = set()
     out: list[FileReferences] = []
-    queue: list[tuple[Path, bool]] = []
+    queue: deque[tuple[Path, bool]] = deque()
+    locks: list[Path] = []
     for target in targets:
-        queue += [(f, False) for f in yaml_files(target)] if target.is_dir() else [(target, True)]
+        if target.is_dir():
+            files = yaml_files(target)
+            queue += [(f, False) for f in files if f.name != LOCK_NAME]
+            locks += [f for f in files if f.name == LOCK_NAME]
+        else:
+            queue.append((target, True))
     while queue:
-        file, named = queue.pop(0)
+        file, named = queue.popleft()
         key = file.resolve()
         if key in seen:
             continue
@@ -253,18 +261,48 @@ def collect(targets: Iterable[Path], explicit_errors: bool = True) -> list[FileR
         if found.kind or found.error is not None:
             out.append(found)
         queue += [(f, False) for f in found.component_files if f.is_file()]
+    return out + lock_pins(out, locks)
+
+
+def lock_pins(files: list[FileReferences], locks: list[Path]) -> list[FileReferences]:
+    """The entries of the ``creg.lock`` files next to ``files`` (and ``locks``) that no pipeline
+    of that folder references: a lock of a list of references, or one left stale."""
+    candidates = {lock_path_for(f.file) for f in files if f.kind == "pipeline"} | {p.resolve() for p in locks}
+    out: list[FileReferences] = []
+    for lock in sorted(p for p in candidates if p.is_file()):
+        used = {r.ref for f in files if f.kind == "pipeline" and lock_path_for(f.file) == lock for r in f.references}
+        found = _lock_references(lock, used)
+        if found.references or found.error is not None:
+            out.append(found)
     return out
 
 
+def _lock_references(lock: Path, used: set[str]) -> FileReferences:
+    try:
+        data, positions = load_any(read_limited(lock), str(lock))
+    except CregError as exc:
+        return FileReferences(lock, "lock", error=exc)
+    found = FileReferences(lock, "lock")
+    items = data.get("components") if isinstance(data, dict) else None
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        ref = item.get("ref") if isinstance(item, dict) else None
+        if isinstance(ref, str) and ref not in used and not is_component_path(ref):
+            path: tuple[PathKey, ...] = ("components", index, "ref")
+            line, column = positions.locate(data, path)
+            name, spec = _split(ref)
+            found.references.append(Reference(lock, line, column, path, ref, name, spec, "creg.lock pin", Usage()))
+    return found
+
+
 def yaml_files(folder: Path) -> list[Path]:
-    """The ``.yaml``/``.yml`` files under ``folder`` that may hold tasks, in a stable order
-    (hidden folders, virtualenvs and build output skipped)."""
+    """The ``.yaml``/``.yml`` files under ``folder`` that may hold tasks, and the ``creg.lock``
+    files, in a stable order (hidden folders, virtualenvs and build output skipped)."""
     found: list[Path] = []
     for path in sorted(folder.rglob("*")):
         parts = path.relative_to(folder).parts
         if any(p.startswith(".") or p in SKIPPED_FOLDERS for p in parts[:-1]) or path.name.startswith("."):
             continue
-        if path.suffix in (".yaml", ".yml") and path.name != LOCK_NAME and path.is_file() and _may_hold_tasks(path):
+        if path.name == LOCK_NAME or (path.suffix in (".yaml", ".yml") and path.is_file() and _may_hold_tasks(path)):
             found.append(path)
     return found
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from registry.component.version import parse_range, parse_semver
 from registry.errors import CregError
-from registry.index.lockfile import Lock, LockEntry, lock_path_for
+from registry.index.lockfile import LOCK_NAME, Lock, LockEntry, lock_path_for
 from registry.index.model import IndexEntry
 from registry.pipeline.currency import REWRITABLE, Currency, FileReferences, Reference, Status, reference_form
 from registry.sources.store import atomic_write
@@ -130,6 +130,8 @@ def _not_movable(status: Status) -> str:
         return "a path names a file, not a registry version; edit it by hand"
     if form == "digest":
         return "a digest pins exact bytes; replace it by hand with NAME@VERSION"
+    if ref.file.name == LOCK_NAME:
+        return "a creg.lock pin that no pipeline here references; run 'creg lock' on its pipeline"
     if status.in_use is None:
         return status.note or "cannot resolve it"
     if form == "tag":
