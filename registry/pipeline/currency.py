@@ -362,6 +362,14 @@ class Status:
         return out
 
 
+def _matching(name: str, entries: list[IndexEntry], spec: str | None) -> IndexEntry:
+    hit = select(entries, spec)
+    if hit is None:
+        listed = ", ".join(e.component.version for e in entries)
+        raise CregError(f"no version of '{name}' matches '{spec}'; available: {listed}")
+    return hit
+
+
 def _version(entry: IndexEntry | None) -> str | None:
     return None if entry is None else entry.component.version
 
@@ -378,6 +386,8 @@ class Currency:
         self._locks: dict[Path, Lock | None] = {}
         self._specs: dict[tuple[str, str], ComponentSpec] = {}
         self._changes: dict[tuple[str, str, str], list[Change]] = {}
+        self._chosen: dict[tuple[str, str | None], IndexEntry | CregError] = {}
+        self._compatible: dict[tuple[str, str], IndexEntry | None] = {}
 
     def status(self, ref: Reference) -> Status:
         found = Status(ref)
@@ -391,25 +401,36 @@ class Currency:
         return found
 
     def _compare(self, ref: Reference, found: Status) -> None:
-        entries = self.registry.versions(ref.name)
         pin = self.pin(ref)
-        found.wanted = self.registry_select(ref, entries, ref.spec)
+        found.wanted = self.chosen(ref.name, ref.spec)
         found.locked = pin is not None
         found.in_use = pin if pin is not None else found.wanted
-        found.latest = select(entries, None)
-        found.compatible = compatible_release(entries, found.in_use)
-        if found.in_use is not None and found.latest is not None and _newer(found.latest, found.in_use):
+        found.latest = self.chosen(ref.name, None)
+        found.compatible = self.compatible(ref.name, found.in_use)
+        if found.latest is not None and _newer(found.latest, found.in_use):
             found.noticed = self.noticed(ref, found.in_use, found.latest)
-        elif found.in_use is not None:
+        else:
             found.noticed = []
 
-    @staticmethod
-    def registry_select(ref: Reference, entries: list[IndexEntry], spec: str | None) -> IndexEntry:
-        hit = select(entries, spec)
-        if hit is None:
-            listed = ", ".join(e.component.version for e in entries)
-            raise CregError(f"no version of '{ref.name}' matches '{spec}'; available: {listed}")
-        return hit
+    def chosen(self, name: str, spec: str | None) -> IndexEntry:
+        """What ``name@spec`` resolves to in the index (the lock aside), once per pair: a
+        thousand pipelines name the same few hundred references."""
+        key = (name, spec)
+        if key not in self._chosen:
+            try:
+                self._chosen[key] = _matching(name, self.registry.versions(name), spec)
+            except CregError as exc:
+                self._chosen[key] = exc
+        found = self._chosen[key]
+        if isinstance(found, CregError):
+            raise found
+        return found
+
+    def compatible(self, name: str, in_use: IndexEntry) -> IndexEntry | None:
+        key = (name, in_use.component.version)
+        if key not in self._compatible:
+            self._compatible[key] = compatible_release(self.registry.versions(name), in_use)
+        return self._compatible[key]
 
     def pin(self, ref: Reference) -> IndexEntry | None:
         """The version ``creg.lock`` next to the file pins the reference to, if it does."""
