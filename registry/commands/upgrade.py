@@ -35,8 +35,9 @@ def command(ctx: click.Context, targets: tuple[Path, ...], to: str, only: tuple[
 
     registry = open_registry(ctx)
     currency = Currency(registry)
-    plans = [apply(plan(found, currency, to, only, allow_breaking), registry, dry_run)
-             for found in collect(list(targets) or [Path(".")])]
+    files = collect(list(targets) or [Path(".")])
+    _check_only(only, {r.name for found in files for r in found.references})
+    plans = [apply(plan(found, currency, to, only, allow_breaking), registry, dry_run) for found in files]
     for file_plan in plans:
         _report(file_plan, dry_run)
     moved = sum(len(p.moves) for p in plans if p.error is None)
@@ -46,12 +47,22 @@ def command(ctx: click.Context, targets: tuple[Path, ...], to: str, only: tuple[
     ctx.exit(1 if refused or any(p.error is not None for p in plans) else 0)
 
 
+def _check_only(only: tuple[str, ...], names: set[str]) -> None:
+    """``--only`` naming no referenced component is a typo, not "nothing to upgrade"."""
+    from registry.errors import ArgumentError, did_you_mean, mention  # lazy: start-up
+
+    for name in only:
+        if name not in names:
+            raise ArgumentError("only", f"{mention('only')} {name}: no reference to it here"
+                                        f"{did_you_mean(name, names)}")
+
+
 def _report(file_plan: "FilePlan", dry_run: bool) -> None:
     if file_plan.error is not None:
         click.echo(printable(str(file_plan.error)), err=True)
         return
     if dry_run and file_plan.diff:
-        click.echo(printable(file_plan.diff), nl=False)
+        _echo_diff(file_plan.diff)
     for move in file_plan.moves:
         ref = move.reference
         new = f"{ref.ref} (lock only)" if move.new_text is None else \
@@ -65,3 +76,10 @@ def _report(file_plan: "FilePlan", dry_run: bool) -> None:
     for ref, reasons in file_plan.refused:
         echo_text(f"{ref.where}: error: {ref.ref} not upgraded: it would break {ref.owner}: "
                   f"{'; '.join(reasons)} (pass --allow-breaking to upgrade anyway)", err=True)
+
+
+def _echo_diff(diff: str) -> None:
+    """The diff as ``patch`` reads it: line endings kept (CRLF too), other control characters escaped."""
+    for line in diff.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        click.echo(printable(body) + line[len(body):], nl=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import click
 
@@ -22,7 +23,7 @@ def command(ctx: click.Context, ref: str, folders: tuple[Path, ...], fmt: str) -
     from registry.index.model import split_ref  # lazy: start-up
     from registry.pipeline.currency import Currency, collect, uses
 
-    name, spec = split_ref(ref)
+    name, spec = _checked(ref, split_ref)
     files = collect(list(folders) or [Path(".")], explicit_errors=False)
     found = uses(name, spec, files, Currency(open_registry(ctx)))
     if fmt != "text":
@@ -38,3 +39,17 @@ def command(ctx: click.Context, ref: str, folders: tuple[Path, ...], fmt: str) -
             echo_text(f"    {status.note}")
     noun = "use" if len(found) == 1 else "uses"
     click.echo(f"{len(found)} {noun} of {ref} in {len(files)} file(s)", err=True)
+
+
+def _checked(ref: str, split: "Callable[[str], tuple[str, str | None]]") -> tuple[str, str | None]:
+    """NAME[@RANGE] as given on the command line, or a usage error saying what is expected."""
+    from registry.component.version import parse_range  # lazy: start-up
+    from registry.errors import ArgumentError, CregError
+
+    try:
+        name, spec = split(ref)
+    except CregError as exc:
+        raise ArgumentError("ref", str(exc)) from None
+    if spec and spec[0] in "^~<>=!" and parse_range(spec) is None:
+        raise ArgumentError("ref", f"'{ref}': '{spec}' is not a version range; expected e.g. ^1.2, ~1.2, >=1,<2")
+    return name, spec
