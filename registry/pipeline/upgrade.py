@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from registry.component.version import parse_range, parse_semver
-from registry.errors import CregError
+from registry.component.version import parse_range, parse_semver, version_key
+from registry.errors import ArgumentError, CregError
 from registry.index.lockfile import LOCK_NAME, Lock, LockEntry, lock_path_for
 from registry.index.model import IndexEntry
-from registry.pipeline.currency import REWRITABLE, Currency, FileReferences, Reference, Status, reference_form
+from registry.index.resolve import Registry
+from registry.pipeline.currency import REWRITABLE, Currency, FileReferences, Reference, Status, find_references
 from registry.sources.store import atomic_write
 from registry.yamlio import PathKey, load_any
 
@@ -90,6 +91,8 @@ def respelled(form: str, spec: str, version: str) -> str | None:
 def plan(found: FileReferences, currency: Currency, to: str, only: tuple[str, ...] = (),
          allow_breaking: bool = False) -> FilePlan:
     """What upgrading ``found``'s references to ``to`` ('latest' or 'compatible') would do."""
+    if to not in TARGETS:
+        raise ArgumentError.bad_value("to", f"'{to}' is not one of {', '.join(TARGETS)}")
     out = FilePlan(found.file, error=found.error)
     for ref in found.references:
         if only and ref.name not in only:
@@ -153,8 +156,6 @@ def _new_text(ref: Reference, target: IndexEntry) -> str | None | tuple[str]:
 
 
 def _is_newer(entry: IndexEntry, than: IndexEntry) -> bool:
-    from registry.component.version import version_key  # the one ordering
-
     return version_key(entry.component.version) > version_key(than.component.version)
 
 
@@ -221,7 +222,7 @@ def _set(data: Any, path: tuple[PathKey, ...], value: str) -> None:
     data[path[-1]] = value
 
 
-def apply(found: FilePlan, registry: Any, dry_run: bool = False) -> FilePlan:
+def apply(found: FilePlan, registry: Registry, dry_run: bool = False) -> FilePlan:
     """Make ``found``'s edits (atomically) and pin them in ``creg.lock``; with ``dry_run`` only
     compute the diff.  A file that fails to rewrite keeps its bytes and records the error."""
     if found.error is not None or not found.moves:
@@ -250,7 +251,7 @@ def unified_diff(old: bytes, new: bytes, name: str) -> str:
                    for line in lines)
 
 
-def relock(found: FilePlan, registry: Any) -> bool:
+def relock(found: FilePlan, registry: Registry) -> bool:
     """Pin the moved references in the ``creg.lock`` next to the file, when there is one.
 
     Other entries stay: a lock may pin more than this file.  A reference whose old text is gone
@@ -276,9 +277,4 @@ def relock(found: FilePlan, registry: Any) -> bool:
 
 
 def _refs_now(file: Path) -> list[Reference]:
-    from registry.pipeline.currency import find_references  # the file as written now
-
-    return find_references(file).references
-
-
-__all__ = ["TARGETS", "FilePlan", "Move", "apply", "plan", "reference_form", "respelled", "rewrite", "unified_diff"]
+    return find_references(file).references  # the file as written now
