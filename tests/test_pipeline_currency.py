@@ -236,3 +236,33 @@ def test_lock_pins_a_pipeline_references_are_not_repeated(folder: Path, registry
 
     lock_file(folder / "forms.yaml", Registry([str(registry_dir)]))
     assert [f.kind for f in collect([folder])] == ["pipeline", "graph"]
+
+
+@pytest.mark.parametrize("kind, passed, read, noticed", [
+    ("input-removed", {"b"}, set(), True), ("input-removed", {"a"}, set(), False),
+    ("input-type", {"b"}, set(), True), ("input-type", set(), set(), False),
+    ("output-removed", set(), {"b"}, True), ("output-type", set(), {"b"}, True), ("output-type", set(), set(), False),
+    ("input-new-required", set(), set(), True), ("input-new-required", {"b"}, set(), False),
+    ("input-became-required", set(), set(), True), ("input-new-optional", set(), set(), False),
+    ("output-new", set(), {"b"}, False)])
+def test_which_changes_a_use_notices(kind: str, passed: set[str], read: set[str], noticed: bool) -> None:
+    from registry.index.publish import CHANGE_KINDS, Change
+    from registry.pipeline.currency import notices
+
+    assert kind in CHANGE_KINDS
+    assert bool(notices(Change("major", "m", (), kind, "b"), frozenset(passed), read)) is noticed
+
+
+def test_every_interface_change_says_its_kind_and_subject() -> None:
+    from helpers_publish import component_text
+    from registry.component.model import load_component_from_text
+    from registry.index.publish import interface_changes
+
+    old = load_component_from_text(component_text([{"name": "a", "type": "Float"}, {"name": "b", "type": "Float"}],
+                                                  [{"name": "s", "type": "Float"}, {"name": "t", "type": "Float"}]))
+    new = load_component_from_text(component_text([{"name": "a", "type": "Integer"}, {"name": "n", "type": "Float"},
+                                                   {"name": "o", "type": "Float", "default": "1"}],
+                                                  [{"name": "s", "type": "String"}, {"name": "u", "type": "Float"}]))
+    assert sorted((c.kind, c.subject) for c in interface_changes(old, new)) == [
+        ("input-new-optional", "o"), ("input-new-required", "n"), ("input-removed", "b"), ("input-type", "a"),
+        ("output-new", "u"), ("output-removed", "t"), ("output-type", "s")]
