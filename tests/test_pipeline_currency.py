@@ -266,3 +266,13 @@ def test_every_interface_change_says_its_kind_and_subject() -> None:
     assert sorted((c.kind, c.subject) for c in interface_changes(old, new)) == [
         ("input-new-optional", "o"), ("input-new-required", "n"), ("input-removed", "b"), ("input-type", "a"),
         ("output-new", "u"), ("output-removed", "t"), ("output-type", "s")]
+
+
+def test_a_spec_that_cannot_be_had_still_leaves_the_versions(tmp_path: Path, registry_dir: Path,
+                                                             currency: Currency) -> None:
+    (registry_dir / "components" / "add" / "2.1.0" / "component.yaml").unlink()
+    path = tmp_path / "p.yaml"
+    path.write_text("name: p\ntasks:\n  t: {component: add@1.0.0, args: {a: 1, b: 2}}\n", encoding="utf-8")
+    (status,) = [currency.status(r) for r in find_references(path).references]
+    assert status.state == "outdated" and status.noticed is None
+    assert status.note.startswith("cannot compare the interfaces: ") and "2.1.0" in status.note

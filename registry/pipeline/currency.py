@@ -407,10 +407,13 @@ class Currency:
         found.in_use = pin if pin is not None else found.wanted
         found.latest = self.chosen(ref.name, None)
         found.compatible = self.compatible(ref.name, found.in_use)
-        if found.latest is not None and _newer(found.latest, found.in_use):
-            found.noticed = self.noticed(ref, found.in_use, found.latest)
-        else:
+        if not _newer(found.latest, found.in_use):
             found.noticed = []
+            return
+        try:  # the versions are known even when a spec cannot be had (offline, unreachable)
+            found.noticed = self.noticed(ref, found.in_use, found.latest)
+        except CregError as exc:
+            found.note = "cannot compare the interfaces: " + " ".join(str(exc).split())
 
     def chosen(self, name: str, spec: str | None) -> IndexEntry:
         """What ``name@spec`` resolves to in the index (the lock aside), once per pair: a

@@ -119,7 +119,11 @@ def _plan_one(out: FilePlan, status: Status, currency: Currency, to: str, allow_
         target = status.wanted  # 'creg lock' would pin, so that 'creg lock --frozen' agrees
         if not status.locked or target is None or not _is_newer(target, status.in_use):
             return
-    noticed = currency.noticed(ref, status.in_use, target)
+    try:
+        noticed = currency.noticed(ref, status.in_use, target)
+    except CregError as exc:  # a spec that cannot be had: no upgrade without the check
+        out.skipped.append((ref, "cannot compare the interfaces: " + " ".join(str(exc).split())))
+        return
     if noticed and not allow_breaking:
         out.refused.append((ref, noticed))
         return
