@@ -103,31 +103,48 @@ def plan(found: FileReferences, currency: Currency, to: str, only: tuple[str, ..
 
 def _plan_one(out: FilePlan, status: Status, currency: Currency, to: str, allow_breaking: bool) -> None:
     ref = status.reference
-    why = _not_movable(status)
-    if why:
-        out.skipped.append((ref, why))
+    move = _not_movable(status) or _move(status, to)
+    if isinstance(move, str):
+        out.skipped.append((ref, move))
         return
-    assert status.in_use is not None
-    target = status.latest if to == "latest" else status.compatible
-    if target is None or not _is_newer(target, status.in_use):
+    if move is None:
         return  # already there
-    new_text = _new_text(ref, target)
-    if isinstance(new_text, tuple):
-        out.skipped.append((ref, new_text[0]))
-        return
-    if new_text is None:  # the text already allows target: only a lock pin can move, to what
-        target = status.wanted  # 'creg lock' would pin, so that 'creg lock --frozen' agrees
-        if not status.locked or target is None or not _is_newer(target, status.in_use):
-            return
     try:
-        noticed = currency.noticed(ref, status.in_use, target)
+        noticed = currency.noticed(ref, move.current, move.target)
     except CregError as exc:  # a spec that cannot be had: no upgrade without the check
         out.skipped.append((ref, "cannot compare the interfaces: " + " ".join(str(exc).split())))
         return
     if noticed and not allow_breaking:
         out.refused.append((ref, noticed))
-        return
-    out.moves.append(Move(ref, status.in_use, target, new_text))
+    else:
+        out.moves.append(move)
+
+
+def _move(status: Status, to: str) -> Move | str | None:
+    """The move ``to`` asks for; None when there is none; why, when the text cannot say it."""
+    ref, in_use = status.reference, status.in_use
+    assert in_use is not None  # _not_movable said so
+    target = status.latest if to == "latest" else status.compatible
+    if target is None or not _is_newer(target, in_use):
+        return None
+    if _allows(ref, target):  # only a lock pin can move, to what 'creg lock' would pin (so
+        wanted = status.wanted  # that 'creg lock --frozen' agrees afterwards)
+        movable = status.locked and wanted is not None and _is_newer(wanted, in_use)
+        return Move(ref, in_use, wanted, None) if movable and wanted is not None else None
+    spec = respelled(ref.form, ref.spec or "", target.component.version)
+    if spec is None:
+        return (f"'{ref.spec}' is a {ref.form}; creg rewrites exact versions and ^/~ ranges, so write "
+                f"the range for {target.component.version} by hand")
+    return Move(ref, in_use, target, ref.rewritten(spec))
+
+
+def _allows(ref: Reference, target: IndexEntry) -> bool:
+    """Whether the reference as written already resolves to ``target`` (or newer)."""
+    if ref.form in ("bare", "latest"):
+        return True
+    accepts = parse_range(ref.spec) if ref.spec and ref.form in ("caret", "tilde", "range") else None
+    semver = target.component.semver
+    return accepts is not None and semver is not None and accepts(semver)
 
 
 def _not_movable(status: Status) -> str:
@@ -144,19 +161,6 @@ def _not_movable(status: Status) -> str:
     if form == "tag":
         return f"'{ref.spec}' is a tag, not a semver version; it is not compared with releases"
     return ""
-
-
-def _new_text(ref: Reference, target: IndexEntry) -> str | None | tuple[str]:
-    """The reference's new text; None when it already allows target; (reason,) when it cannot say it."""
-    accepts = parse_range(ref.spec) if ref.spec and ref.form in ("caret", "tilde", "range") else None
-    semver = target.component.semver
-    if ref.form in ("bare", "latest") or (accepts is not None and semver is not None and accepts(semver)):
-        return None
-    spec = respelled(ref.form, ref.spec or "", target.component.version)
-    if spec is None:
-        return (f"'{ref.spec}' is a {ref.form}; creg rewrites exact versions and ^/~ ranges, so write "
-                f"the range for {target.component.version} by hand",)
-    return ref.rewritten(spec)
 
 
 def _is_newer(entry: IndexEntry, than: IndexEntry) -> bool:
