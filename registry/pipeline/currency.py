@@ -14,6 +14,7 @@ the one ``creg publish`` checks version numbers with (``index.publish.interface_
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -33,7 +34,7 @@ from registry.yamlio import PathKey, Positions, json_path, load_any, read_limite
 
 # The forms a reference's version part takes; only some can be rewritten keeping their form.
 REWRITABLE = ("exact", "caret", "tilde")
-SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "build", "dist"})
+SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "build", "dist", "venv"})
 
 
 class CurrencyError(CregError):
@@ -296,15 +297,18 @@ def _lock_references(lock: Path, used: set[str]) -> FileReferences:
 
 def yaml_files(folder: Path) -> list[Path]:
     """The ``.yaml``/``.yml`` files under ``folder`` that may hold tasks, and the ``creg.lock``
-    files, in a stable order (hidden folders, virtualenvs and build output skipped)."""
+    files, in a stable order.  Hidden folders, virtualenvs' and build output are not entered
+    (a walk that pruned them only afterwards would still read every file of node_modules)."""
     found: list[Path] = []
-    for path in sorted(folder.rglob("*")):
-        parts = path.relative_to(folder).parts
-        if any(p.startswith(".") or p in SKIPPED_FOLDERS for p in parts[:-1]) or path.name.startswith("."):
-            continue
-        if path.name == LOCK_NAME or (path.suffix in (".yaml", ".yml") and path.is_file() and _may_hold_tasks(path)):
-            found.append(path)
-    return found
+    for top, folders, names in os.walk(folder):
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in SKIPPED_FOLDERS)
+        for name in sorted(names):
+            path = Path(top) / name
+            if name.startswith("."):
+                continue
+            if name == LOCK_NAME or (path.suffix in (".yaml", ".yml") and path.is_file() and _may_hold_tasks(path)):
+                found.append(path)
+    return sorted(found)
 
 
 def _may_hold_tasks(path: Path) -> bool:
