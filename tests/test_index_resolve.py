@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import warnings
 from pathlib import Path
 
@@ -422,3 +423,50 @@ def test_an_unreachable_registry_is_asked_once_per_run(tmp_path: Path) -> None:
             registry.resolve("direct")
         assert server.count("index.yaml") == asked and asked >= 1
         assert len([w for w in caught if "skipped" in str(w.message)]) == 1
+
+
+def test_a_mirror_cannot_serve_an_archive_that_only_matches_once_normalised(tmp_path: Path) -> None:
+    """The archive indexed is LF-only; the mirror's has CRLF where it had LF.  Its normalised bytes
+    hash to the indexed digest, its real ones do not: refused, nothing cached."""
+    root = tmp_path / "www"
+    spec = component_text("x").encode()
+    honest = tar_gz(tmp_path / "honest.tar", {"x/component.yaml": spec}).read_bytes()
+    plain = gzip.decompress(honest) if honest[:2] == b"\x1f\x8b" else honest
+    tampered = plain.replace(b"\n", b"\r\n")  # a different byte string, same normalised text
+    (root / "files").mkdir(parents=True)
+    (root / "files" / "x.tar").write_bytes(tampered)
+    digest = sha(tampered.replace(b"\r\n", b"\n"))
+    assert digest == sha(plain) and sha(tampered) != digest
+    write_index(root, {"x": [{"version": "1.0.0", "digest": sha(spec), "source": {
+        "archive": "files/x.tar", "archiveDigest": digest, "member": "x/component.yaml"}}]})
+    with RegistryServer(root) as server:
+        with pytest.raises(DigestMismatch, match=sha(tampered)):
+            Registry([server.url]).load("x")
+    assert Store().entries() == [] and Store().temp_files() == []
+
+
+def test_a_crlf_component_url_loads_and_verifies_under_the_text_rule(tmp_path: Path) -> None:
+    root = tmp_path / "www"
+    crlf = component_text("crlf").replace("\n", "\r\n").encode()
+    (root / "files").mkdir(parents=True)
+    (root / "files" / "c.yaml").write_bytes(crlf)
+    write_index(root, {"crlf": [{"version": "1.0.0", "digest": sha(crlf.replace(b"\r\n", b"\n")),
+                                 "source": {"url": "URL/files/c.yaml"}}]})
+    with RegistryServer(root) as server:
+        serve_index(server, root)
+        assert Registry([server.url]).load("crlf").name == "crlf"
+    assert [e.rule for e in Store().entries()] == ["component-text"]
+    assert creg("cache", "verify").returncode == 0
+
+
+def test_a_component_url_is_fetched_with_the_spec_size_limit(tmp_path: Path) -> None:
+    """A url: source may not make creg download (and keep) more than a spec can be."""
+    root = tmp_path / "www"
+    (root / "files").mkdir(parents=True)
+    (root / "files" / "big.yaml").write_bytes(b"#" * (5 * 1024 * 1024))
+    write_index(root, {"big": [{"version": "1.0.0", "digest": sha(b"x"), "source": {"url": "URL/files/big.yaml"}}]})
+    with RegistryServer(root) as server:
+        serve_index(server, root)
+        with pytest.raises(CregError, match=f"larger than the limit of {4 * 1024 * 1024} bytes"):
+            Registry([server.url]).load("big")
+    assert Store().entries() == [] and Store().temp_files() == []

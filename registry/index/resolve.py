@@ -19,7 +19,8 @@ from registry.errors import CregError, CregWarning, did_you_mean, mention
 from registry.index.config import configured_registries, normalize_root
 from registry.index.model import (ArchiveSource, Index, IndexEntry, ResolveError, Source, UrlSource, dump_compact,
                                   load_compact, load_index, split_ref)
-from registry.sources.fetch import FetchError, OfflineError, download_bytes, download_to_file, is_remote, local_path
+from registry.sources.fetch import (LIMITS, FetchError, OfflineError, download_bytes, download_to_file, is_remote,
+                                    local_path)
 from registry.sources.store import Store, atomic_write, sha256_hex
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ class SearchedRegistry:
                                    f"run once without {mention('offline')} to fetch it", arguments=["offline"])
             return last_good.read_bytes()
         try:
-            return download_bytes(self.index_location)
+            return download_bytes(self.index_location, limit=LIMITS["index"])
         except FetchError as exc:
             if not last_good.is_file():
                 raise
@@ -354,21 +355,37 @@ class Registry:
             return self._from_archive(resolved, resolved.entry.source)
         location = resolved.location
         self._check_online(location, digest, ref)
-        return self.store.ensure(digest, lambda tmp: download_to_file(location, tmp, ref), origin=location)
+        # A spec is at most a few MiB and its digest is KFP's (CRLF -> LF): the text rule.
+        return self.store.ensure(digest, lambda tmp: download_to_file(location, tmp, ref, LIMITS["component"]),
+                                 origin=location, text=True)
 
     def _from_archive(self, resolved: Resolved, source: ArchiveSource) -> Path:
         # From the entry, never by splitting the display string 'ARCHIVE!MEMBER': names may hold '!'.
         archive_url = self._answering(resolved).locate(source.archive)
-        # A cached archive is re-hashed: a damaged one must be blamed on the cache, not the registry.
-        archive = self.store.verified_path(source.archive_digest)
-        if archive is None:
-            self._check_online(archive_url, source.archive_digest, f"the archive of {resolved.component.ref}")
-            archive = self.store.ensure(source.archive_digest,
-                                        lambda tmp: download_to_file(archive_url, tmp, archive_url), origin=archive_url)
+        data = self._archive_member(resolved, source, archive_url)
+        return self.store.put(resolved.component.digest, data, origin=resolved.location, text=True)
+
+    def _archive_member(self, resolved: Resolved, source: ArchiveSource, archive_url: str) -> bytes:
+        """The member's bytes, read from the cached archive (downloaded first when absent).
+
+        The read holds the archive's lock shared, so a concurrent ``cache clean`` waits for it;
+        one that removed the archive between the download and the read costs another round.
+        """
         from registry.sources.archives import read_member  # lazy: start-up (archive sources only)
 
-        data = read_member(archive, source.member, label=archive_url)
-        return self.store.put(resolved.component.digest, data, origin=resolved.location)
+        digest = source.archive_digest
+        for _ in range(3):
+            if not self.store.has(digest):
+                self._check_online(archive_url, digest, f"the archive of {resolved.component.ref}")
+                self.store.ensure(digest, lambda tmp: download_to_file(archive_url, tmp, archive_url,
+                                                                       LIMITS["archive"]), origin=archive_url)
+            with self.store.reading(digest):
+                # Re-hashed: a damaged archive must be blamed on the cache, not the registry.
+                archive = self.store.verified_path(digest)
+                if archive is not None:
+                    return read_member(archive, source.member, label=archive_url)
+        raise FetchError(f"{archive_url}: the cached archive kept being removed while it was read "
+                         f"(is 'creg cache clean' running in a loop?)")
 
     def _answering(self, resolved: Resolved) -> SearchedRegistry:
         """The registry that resolved ``resolved`` (whose root its relative sources hang off)."""
