@@ -470,3 +470,58 @@ def test_a_component_url_is_fetched_with_the_spec_size_limit(tmp_path: Path) -> 
         with pytest.raises(CregError, match=f"larger than the limit of {4 * 1024 * 1024} bytes"):
             Registry([server.url]).load("big")
     assert Store().entries() == [] and Store().temp_files() == []
+
+
+GRAPH = """\
+name: pair
+inputs: [{name: a, type: Integer}]
+implementation:
+  graph:
+    tasks:
+      first:
+        componentRef: {name: add, tag: ^1}
+        arguments: {a: {graphInput: {inputName: a}}}
+      nested:
+        componentRef:
+          spec:
+            name: inner
+            inputs: [{name: a, type: Integer}]
+            implementation:
+              graph:
+                tasks:
+                  deep:
+                    componentRef: {name: mul, tag: ~1.0}
+                    arguments: {a: {graphInput: {inputName: a}}}
+        arguments: {a: {graphInput: {inputName: a}}}
+"""
+
+
+def test_lock_pins_the_inner_references_of_graph_components_at_any_depth(tmp_path: Path) -> None:
+    root = tmp_path / "reg"
+    entries = {"add": [path_entry(root, "add", "1.0.0")], "mul": [path_entry(root, "mul", "1.0.0")],
+               "pair": [path_entry(root, "pair", "1.0.0", text=GRAPH)]}
+    write_index(root, entries)
+    pipe = tmp_path / "pipe" / "pipeline.yaml"
+    pipe.parent.mkdir()
+    (pipe.parent / "graph.yaml").write_text(GRAPH.replace("^1", "1.0.0").replace("~1.0", "^1"))
+    pipe.write_text("name: p\ntasks:\n  a: {component: pair@1.0.0, args: {a: 1}}\n"
+                    "  b: {component: ./graph.yaml, args: {a: 2}}\n")
+    report = lock_file(pipe, Registry([str(root)]))
+    assert sorted(e.ref for e in report.entries) == ["add@1.0.0", "add@^1", "mul@^1", "mul@~1.0", "pair@1.0.0"]
+
+    # a newer add appears: the frozen lock is stale because of the inner reference alone
+    entries["add"].append(path_entry(root, "add", "1.1.0"))
+    write_index(root, entries)
+    with pytest.raises(LockError, match=r"stale \(frozen\): add@\^1: locked add@1.0.0"):
+        lock_file(pipe, Registry([str(root)]), frozen=True)
+    assert Registry([str(root)], lock=Lock.load(report.path)).resolve("add@^1").component.version == "1.0.0"
+
+
+def test_a_broken_inner_reference_names_the_graph_that_uses_it(tmp_path: Path) -> None:
+    root = tmp_path / "reg"
+    write_index(root, {"add": [path_entry(root, "add", "1.0.0")],
+                       "pair": [path_entry(root, "pair", "1.0.0", text=GRAPH)]})
+    pipe = tmp_path / "refs.yaml"
+    pipe.write_text("- pair@1.0.0\n")
+    with pytest.raises(LockError, match=r"refs.yaml:1:3: .*mul@~1.0 \(used by pair@1.0.0\): .*unknown component 'mul'"):
+        lock_file(pipe, Registry([str(root)]))
