@@ -3,8 +3,9 @@
 ``build`` (``creg index build DIR``) walks ``<name>/<version>/component.yaml`` (below
 ``DIR/components/`` when that folder exists, as in creg's own tree; else below ``DIR``) and
 writes ``DIR/index.yaml`` with ``source: {path: ...}`` entries, like ``helm repo index``.
-The result depends only on the files, never on the clock, so rebuilding the built-in index
-is reproducible: a new path entry has no ``created``; an entry already in the index keeps its
+The entries depend only on the files, never on the clock, and an index whose entries did not
+change is not rewritten (its ``serial`` and ``generated`` stay; ``$SOURCE_DATE_EPOCH`` fixes
+the time of a new one), so rebuilding the built-in index is reproducible: a new path entry has no ``created``; an entry already in the index keeps its
 ``created``, ``deprecated`` and ``allowBreaking``.  Without ``--merge`` the index holds
 exactly the tree (path entries whose file is gone are dropped; published archives or URL
 entries are never dropped silently: the build refuses); with ``--merge`` entries the tree

@@ -149,6 +149,16 @@ class Index:
     def names(self) -> list[str]:
         return sorted(self._components)
 
+    @property
+    def serial(self) -> int:
+        """The index's serial (0 for an index written before serials existed)."""
+        serial = self.data.get("serial", 0)
+        return serial if isinstance(serial, int) else 0
+
+    @property
+    def generated(self) -> str:
+        return str(self.data.get("generated", ""))
+
     def __contains__(self, name: str) -> bool:
         return name in self._components
 
@@ -277,6 +287,8 @@ INDEX_PATTERNS = {
     "^[A-Za-z0-9][A-Za-z0-9._+-]*$":
         "is not a valid version: use letters, digits, '.', '_', '+' and '-', starting with a letter or digit",
     "^(https?|file)://": "is not a URL: expected one starting with https://, http:// or file://",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$":
+        "is not a UTC time: expected YYYY-MM-DDTHH:MM:SSZ",
 }
 SOURCE_CHOICES = ("expected exactly one of {path: FILE}, {url: https://...} or "
                   "{archive: URL, archiveDigest: sha256:<hex>, member: PATH}")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 from registry.component.version import ComponentVersion
 from registry.errors import CregError, CregWarning, did_you_mean, mention
 from registry.index.config import configured_registries, normalize_root
+from registry.index.records import read_record, write_record
 from registry.index.model import (ArchiveSource, Index, IndexEntry, ResolveError, Source, UrlSource, dump_compact,
                                   load_compact, load_index, split_ref)
 from registry.sources.fetch import (LIMITS, FetchError, OfflineError, download_bytes, download_to_file, is_remote,
@@ -43,6 +44,10 @@ def env_offline() -> bool:
     return os.environ.get("CREG_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def env_allow_rollback() -> bool:
+    return os.environ.get("CREG_ALLOW_ROLLBACK", "").strip().lower() in ("1", "true", "yes", "on")
+
+
 class RegistryOptions(NamedTuple):
     """The caller's choice of registries: searched before ``$CREG_REGISTRIES`` and the config
     file; ``offline`` (or ``$CREG_OFFLINE``) means the cache only.  (A NamedTuple: defining a
@@ -50,6 +55,7 @@ class RegistryOptions(NamedTuple):
 
     registries: tuple[str, ...] = ()
     offline: bool = False
+    allow_rollback: bool = False  # accept a remote index older than one seen before (with a warning)
 
 
 @dataclass(frozen=True)
@@ -76,10 +82,11 @@ class Resolved:
 class SearchedRegistry:
     """One registry: a folder or base URL with an ``index.yaml``; its index loads lazily."""
 
-    def __init__(self, root: str | None, store: Store, offline: bool) -> None:
+    def __init__(self, root: str | None, store: Store, offline: bool, allow_rollback: bool = False) -> None:
         self._root = normalize_root(root) if root is not None else None
         self.store = store
         self.offline = offline
+        self.allow_rollback = allow_rollback
         self._index: Index | None = None
         self._index_error: CregError | None = None
 
@@ -152,29 +159,36 @@ class SearchedRegistry:
         return self._index
 
     def _remote_index(self) -> Index:
+        """The served index, refused when older than one accepted before (rollback), with a
+        warning when older than the configured maximum age (freeze)."""
+        from registry.index.freshness import check_age, check_serial  # lazy: start-up (remote only)
+
         raw = self._remote_index_bytes()
         index = parse_index_cached(raw, self.index_location, self.store)
+        record = read_record(self.store, self.root)
+        check_serial(index, self.index_location, record.serial, self.allow_rollback)
+        check_age(index, self.index_location)
         if not self.offline:  # valid, so it becomes the copy offline runs use
             _try_write(self._last_good_path(), raw)
+        write_record(self.store, record._replace(digest=sha256_hex(raw), serial=index.serial), record)
         return index
 
     def _local_index(self) -> Index:
         """Unchanged file (same device, inode, size, mtime): straight to the validated copy,
         without reading or hashing the index itself."""
         path = Path(self.index_location)
+        record = read_record(self.store, self.root)
         try:
             info = path.stat()
             stamp = f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}"
-            stamp_file = self.store.root / "indexes" / "stamps" / sha256_hex(self.root.encode())
-            known = _read_text(stamp_file).split(" ")
-            if known[0] == stamp and len(known) == 2:
-                return parse_index_cached(b"", self.index_location, self.store, known[1])
+            if record.stamp == stamp and record.digest:
+                return parse_index_cached(b"", self.index_location, self.store, record.digest)
             raw = path.read_bytes()
         except OSError as exc:
             raise ResolveError(f"{self.index_location}: cannot read the registry index: "
                                f"{exc.strerror}") from None
         index = parse_index_cached(raw, self.index_location, self.store)
-        _try_write(stamp_file, f"{stamp} {sha256_hex(raw)}".encode())
+        write_record(self.store, record._replace(digest=sha256_hex(raw), serial=index.serial, stamp=stamp), record)
         return index
 
     def _last_good_path(self) -> Path:
@@ -217,13 +231,6 @@ def parse_index_cached(raw: bytes, source: str, store: Store, digest: str | None
     return index
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
-
-
 def _try_write(path: Path, data: bytes) -> None:
     try:
         atomic_write(path, data)
@@ -235,12 +242,15 @@ class Registry:
     """Several registries searched in order (the built-in one last), one cache, one lock."""
 
     def __init__(self, sources: Iterable[str] | None = None, *, offline: bool | None = None,
-                 cache_dir: Path | None = None, lock: "Lock | None" = None, frozen: bool = False) -> None:
+                 cache_dir: Path | None = None, lock: "Lock | None" = None, frozen: bool = False,
+                 allow_rollback: bool | None = None) -> None:
         self.offline = env_offline() if offline is None else offline
+        self.allow_rollback = env_allow_rollback() if allow_rollback is None else allow_rollback
         self.store = Store(cache_dir)
         self.lock = lock
         self.frozen = frozen
-        given = [SearchedRegistry(r, self.store, self.offline) for r in dict.fromkeys(sources or ())]
+        given = [SearchedRegistry(r, self.store, self.offline, self.allow_rollback)
+                 for r in dict.fromkeys(sources or ())]
         unique = list({s.root: s for s in given}.values())
         # The built-in registry is always searched last (a duplicate of it is harmless).
         self.searched = unique + [SearchedRegistry(None, self.store, self.offline)]
@@ -250,7 +260,8 @@ class Registry:
     def configured(cls, options: RegistryOptions = RegistryOptions(), *, lock: "Lock | None" = None) -> "Registry":
         """``options.registries``, then ``$CREG_REGISTRIES``, then the config file's (the built-in last)."""
         roots = [*options.registries, *env_registries(), *configured_registries()]
-        return cls(roots, offline=options.offline or env_offline(), lock=lock)
+        return cls(roots, offline=options.offline or env_offline(), lock=lock,
+                   allow_rollback=options.allow_rollback or None)
 
     # -- resolving ----------------------------------------------------------------------------
 
@@ -390,7 +401,7 @@ class Registry:
     def _answering(self, resolved: Resolved) -> SearchedRegistry:
         """The registry that resolved ``resolved`` (whose root its relative sources hang off)."""
         found = next((s for s in self.searched if s.root == resolved.registry), None)
-        return found or SearchedRegistry(resolved.registry, self.store, self.offline)
+        return found or SearchedRegistry(resolved.registry, self.store, self.offline, self.allow_rollback)
 
     def _check_online(self, location: str, digest: str, what: str) -> None:
         if self.offline and is_remote(location):
