@@ -83,3 +83,29 @@ def orphan_copies(store: Store) -> list[Path]:
         return []
     current = {record.digest for record in all_records(store)}
     return [path for path in sorted(folder.iterdir()) if path.name not in current]
+
+
+class IndexCopy(NamedTuple):
+    """A validated copy of some registry's index in the cache."""
+
+    path: Path
+    size: int
+    registry: str  # the root whose current copy it is; "" for an old copy nothing names
+
+
+def index_copies(store: Store) -> list[IndexCopy]:
+    folder = validated_dir(store)
+    owners = {record.digest: record.root for record in all_records(store)}
+    copies = []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        with contextlib.suppress(FileNotFoundError):
+            copies.append(IndexCopy(path, path.stat().st_size, owners.get(path.name, "")))
+    return copies
+
+
+def remove_old_copies(store: Store) -> list[Path]:
+    """Remove the copies no registry names any more (a concurrent reader just validates again)."""
+    removed = orphan_copies(store)
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
