@@ -525,3 +525,37 @@ def test_a_broken_inner_reference_names_the_graph_that_uses_it(tmp_path: Path) -
     pipe.write_text("- pair@1.0.0\n")
     with pytest.raises(LockError, match=r"refs.yaml:1:3: .*mul@~1.0 \(used by pair@1.0.0\): .*unknown component 'mul'"):
         lock_file(pipe, Registry([str(root)]))
+
+
+PULL_LOOP = """
+import sys
+from registry.index.resolve import Registry
+for i in range(int(sys.argv[2])):
+    Registry([sys.argv[1]]).fetch("arch/a")
+"""
+CLEAN_LOOP = """
+import sys, time
+from registry.sources.store import Store
+ends = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < ends:
+    Store().clean()
+"""
+
+
+def test_cache_clean_during_pulls_never_fails_a_pull(tmp_path: Path) -> None:
+    """Two real processes: one cleans the cache in a loop, one pulls an archive member in a loop
+    (each pull after a clean downloads the archive and reads it).  The reader holds the archive
+    shared, so the cleaner waits instead of removing it between the two steps."""
+    import subprocess
+    import sys
+
+    root = http_registry(tmp_path)  # used as a folder registry: the archive is read from the cache
+    (root / "index.yaml").write_text((root / "index.yaml").read_text().replace("URL/", "http://127.0.0.1:9/"))
+    cleaner = subprocess.Popen([sys.executable, "-c", CLEAN_LOOP, "6"], stderr=subprocess.PIPE, text=True)
+    try:
+        puller = subprocess.run([sys.executable, "-c", PULL_LOOP, str(root), "150"], capture_output=True,
+                                text=True, timeout=120)
+    finally:
+        cleaner.wait(timeout=60)
+    assert puller.returncode == 0, puller.stderr[-2000:]
+    assert cleaner.returncode == 0, cleaner.stderr[-2000:]

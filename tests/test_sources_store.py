@@ -78,16 +78,22 @@ def test_ensure_uses_the_digest_computed_while_streaming(tmp_path: Path) -> None
     assert store.ensure(sha(b"data"), lambda tmp: (tmp.write_bytes(b"data"), sha(b"data"))[1]).read_bytes() == b"data"
 
 
-def test_clean_waits_for_a_reader_of_the_object(tmp_path: Path) -> None:
+def test_a_handle_from_the_cache_outlives_a_clean(tmp_path: Path) -> None:
     store = Store(tmp_path / "c")
-    path = store.put(sha(b"archive"), b"archive")
-    cleaner = threading.Thread(target=store.clean)
-    with store.reading(sha(b"archive")):
-        cleaner.start()
-        cleaner.join(0.5)
-        assert cleaner.is_alive() and path.read_bytes() == b"archive"  # still readable under the hold
-    cleaner.join(10)
-    assert not path.exists()
+    data = b"archive" * 1000
+    handle = store.open_verified(sha(data), lambda tmp: (tmp.write_bytes(data), None)[1])
+    assert handle is not None
+    with handle:
+        store.clean()
+        assert not store.has(sha(data)) and handle.read() == data  # removed, yet still read whole
+
+
+def test_open_verified_rehashes_a_cached_object(tmp_path: Path) -> None:
+    store = Store(tmp_path / "c")
+    store.put(sha(b"good"), b"good").write_bytes(b"evil")
+    with pytest.raises(DigestMismatch, match="corrupt"):
+        store.open_verified(sha(b"good"))
+    assert store.open_verified(sha(b"absent")) is None
 
 
 def test_ensure_produces_once_under_concurrency(tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ class IndexReport:
     conflicts: list[Problem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     invalid_files: int = 0
+    removed: list[str] = field(default_factory=list)  # leftovers of an interrupted publish (--clean)
 
     def line(self) -> str:
         return (f"{len(self.added)} added, {len(self.unchanged)} unchanged, {self.invalid_files} invalid "
@@ -159,14 +160,23 @@ def refuse_dropping_packages(existing: dict[str, list[IndexEntry]], built: Built
             f"pass {mention('merge')} to keep them, or remove them from index.yaml by hand"))], arguments=["merge"])
 
 
-def build(root: str | Path, merge: bool = False, prefix: str | None = None) -> IndexReport:
-    """Regenerate ``root/index.yaml`` from the tree (see the module docstring)."""
+def build(root: str | Path, merge: bool = False, prefix: str | None = None, clean: bool = False) -> IndexReport:
+    """Regenerate ``root/index.yaml`` from the tree (see the module docstring).
+
+    ``clean``: also remove what a killed publish left (``registry.index.debris``).
+    """
     root = Path(root)
     if not root.is_dir():
         raise ArgumentError("root", f"{root}: not a folder")
     report = IndexReport()
     built = scan_valid_tree(root, prefix, report)
     with editing(root) as index:
+        if clean:
+            from registry.index.debris import remove_debris  # lazy: start-up
+
+            kept = merge_entries(index.components, built, merge)
+            report.removed = [str(p.relative_to(root)) for p in
+                              remove_debris(root, [e for entries in kept.values() for e in entries])]
         before = {(n, e.component.version): e.component.digest for n, es in index.components.items() for e in es}
         if not merge:
             refuse_dropping_packages(index.components, built, index.path)

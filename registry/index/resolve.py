@@ -379,24 +379,20 @@ class Registry:
     def _archive_member(self, resolved: Resolved, source: ArchiveSource, archive_url: str) -> bytes:
         """The member's bytes, read from the cached archive (downloaded first when absent).
 
-        The read holds the archive's lock shared, so a concurrent ``cache clean`` waits for it;
-        one that removed the archive between the download and the read costs another round.
+        Read through an open handle the store hands over: a concurrent ``cache clean`` may
+        remove the file, never the bytes being read.
         """
         from registry.sources.archives import read_member  # lazy: start-up (archive sources only)
 
         digest = source.archive_digest
-        for _ in range(3):
-            if not self.store.has(digest):
-                self._check_online(archive_url, digest, f"the archive of {resolved.component.ref}")
-                self.store.ensure(digest, lambda tmp: download_to_file(archive_url, tmp, archive_url,
-                                                                       LIMITS["archive"]), origin=archive_url)
-            with self.store.reading(digest):
-                # Re-hashed: a damaged archive must be blamed on the cache, not the registry.
-                archive = self.store.verified_path(digest)
-                if archive is not None:
-                    return read_member(archive, source.member, label=archive_url)
-        raise FetchError(f"{archive_url}: the cached archive kept being removed while it was read "
-                         f"(is 'creg cache clean' running in a loop?)")
+        if not self.store.has(digest):
+            self._check_online(archive_url, digest, f"the archive of {resolved.component.ref}")
+        # A cached archive is re-hashed: a damaged one must be blamed on the cache, not the registry.
+        handle = self.store.open_verified(
+            digest, lambda tmp: download_to_file(archive_url, tmp, archive_url, LIMITS["archive"]), origin=archive_url)
+        assert handle is not None  # a producer was given
+        with handle:
+            return read_member(handle, source.member, label=archive_url)
 
     def _answering(self, resolved: Resolved) -> SearchedRegistry:
         """The registry that resolved ``resolved`` (whose root its relative sources hang off)."""

@@ -19,7 +19,7 @@ import os
 import posixpath
 import stat
 from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, BinaryIO, Callable, Iterator, NamedTuple
 
 from registry.errors import CregError, did_you_mean
 
@@ -28,7 +28,9 @@ MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
 MAX_MEMBERS = 500_000
 MAX_LINK_BYTES = 4096  # a symlink member's data is its target path (PATH_MAX)
 MAX_ZIP_RATIO = 200  # uncompressed/compressed; real text compresses ~10x, bombs ~1000x
-ArchiveSource = Path | bytes  # a file on disk (a cached object) or bytes already in memory
+# A file on disk, an open binary file (a cached object, read through the handle the cache gave
+# out) or bytes already in memory.
+ArchiveSource = Path | bytes | BinaryIO
 
 
 class ArchiveError(CregError):
@@ -97,8 +99,10 @@ class _TarReader:
     def __init__(self, source: ArchiveSource) -> None:
         import tarfile
 
-        fileobj = io.BytesIO(source) if isinstance(source, bytes) else None
-        self.tar = tarfile.open(name=None if fileobj else source, fileobj=fileobj, mode="r:*")
+        if isinstance(source, Path):
+            self.tar = tarfile.open(name=source, mode="r:*")
+        else:
+            self.tar = tarfile.open(fileobj=io.BytesIO(source) if isinstance(source, bytes) else source, mode="r:*")
 
     def members(self, cap: Caps) -> Iterator[Member]:
         earlier: set[str] = set()
@@ -171,7 +175,7 @@ class _ZipReader:
     def __init__(self, source: ArchiveSource) -> None:
         import zipfile
 
-        self.zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+        self.zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)  # Path or handle
 
     def members(self, cap: Caps) -> Iterator[Member]:
         for info in self.zip.infolist():
@@ -236,6 +240,10 @@ def _zip_problem(info: Any, link: str | None, max_member: int) -> str | None:
 def _is_zip(source: ArchiveSource) -> bool:
     if isinstance(source, bytes):
         return source[:2] == b"PK"
+    if not isinstance(source, Path):
+        start = source.read(2)
+        source.seek(0)
+        return start == b"PK"
     with open(source, "rb") as handle:
         return handle.read(2) == b"PK"
 

@@ -11,7 +11,7 @@ import os
 import stat
 import time
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
+from typing import BinaryIO, Callable, Iterator, NamedTuple
 
 from registry.errors import ArgumentError, CregError
 
@@ -77,17 +77,16 @@ def write_output(path: str | Path, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def file_lock(path: str | Path, shared: bool = False) -> Iterator[None]:
-    """Hold an exclusive (or, with ``shared``, a shared) ``flock`` on ``path`` for the block.
+def file_lock(path: str | Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created if needed) for the ``with`` block.
 
-    Readers of a cached object hold it shared, removers exclusive, so ``cache clean`` waits
-    for a pull that is reading an archive instead of pulling it from under the reader.  The
-    kernel drops the lock when the process dies, so a killed writer never leaves a stale lock.
+    The kernel drops the lock when the process dies, so a killed writer never leaves a
+    stale lock behind.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -203,10 +202,6 @@ class Store:
     def rule(self, digest: str) -> str:
         return COMPONENT_TEXT if self.rule_path(digest).is_file() else EXACT
 
-    def reading(self, digest: str) -> contextlib.AbstractContextManager[None]:
-        """A shared hold on an object: ``clean`` and ``verify --fix`` wait until it ends."""
-        return file_lock(self.lock_path(check_digest(digest)), shared=True)
-
     def has(self, digest: str) -> bool:
         return self.path_for(digest).is_file()
 
@@ -235,6 +230,28 @@ class Store:
         if found != digest and not (self.rule(digest) == COMPONENT_TEXT and self._matches(digest, path.read_bytes())):
             raise _corrupt(path, digest, found)
         return path
+
+    def open_verified(self, digest: str, produce: Callable[[Path], str | None] | None = None,
+                      origin: str = "") -> BinaryIO | None:
+        """An open handle on the object (re-hashed byte for byte, at offset 0), produced first
+        when absent and ``produce`` is given; None when absent otherwise.
+
+        An open file outlives its removal, so a ``cache clean`` running meanwhile cannot pull
+        the object from under the reader; a produced object is opened while its lock is still
+        held, so a clean waiting on that lock cannot remove it in between either.
+        """
+        path = self.path_for(digest)
+        handle = _open_or_none(path)
+        if handle is None and produce is not None:
+            with file_lock(self.lock_path(path.name)):
+                handle = _open_or_none(path)
+                if handle is None:
+                    self._remove_stale_temps(path.name)
+                    self._produce(path, digest, produce, origin, text=False)
+                    return open(path, "rb")  # just verified by _produce
+        if handle is not None:
+            _check_open(handle, path, digest)
+        return handle
 
     def put(self, digest: str, data: bytes, origin: str = "", text: bool = False) -> Path:
         """Verify ``data`` against ``digest`` (byte for byte; ``text``: as a component spec) and
@@ -321,7 +338,7 @@ class Store:
         return digest_matches(entry.digest, entry.path.read_bytes(), text=True)
 
     def _remove(self, path: Path) -> None:
-        with file_lock(self.lock_path(path.name)):  # waits for readers holding it shared
+        with file_lock(self.lock_path(path.name)):  # waits for a writer that is handing it over
             path.unlink(missing_ok=True)
             self.rule_path("sha256:" + path.name).unlink(missing_ok=True)
 
@@ -354,6 +371,25 @@ class Store:
                     tmp.unlink()
                     removed.append(tmp)
         return removed
+
+
+def _open_or_none(path: Path) -> BinaryIO | None:
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        return None
+
+
+def _check_open(handle: BinaryIO, path: Path, digest: str) -> None:
+    import hashlib  # lazy: start-up (OpenSSL loads ~2 ms slower)
+
+    hasher = hashlib.sha256()
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        hasher.update(block)
+    handle.seek(0)
+    if "sha256:" + hasher.hexdigest() != digest:
+        handle.close()
+        raise _corrupt(path, digest, "sha256:" + hasher.hexdigest())
 
 
 def _corrupt(path: Path, expected: str, found: str) -> DigestMismatch:
