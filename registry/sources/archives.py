@@ -25,7 +25,7 @@ from registry.errors import CregError, did_you_mean
 
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
 MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
-MAX_MEMBERS = 500_000
+MAX_MEMBERS = 100_000  # each listed member costs ~0.7 KB of memory while an archive is checked
 MAX_LINK_BYTES = 4096  # a symlink member's data is its target path (PATH_MAX)
 MAX_ZIP_RATIO = 200  # uncompressed/compressed; real text compresses ~10x, bombs ~1000x
 # A file on disk, an open binary file (a cached object, read through the handle the cache gave
@@ -376,6 +376,28 @@ def _find(members: list[Member], name: str, label: str) -> Member:
         names = [m.name for m in members]
         raise ArchiveError.at(label, 0, 0, "", f"no member '{name}'{did_you_mean(name, names)}")
     return found
+
+
+def for_each_member(source: ArchiveSource, label: str, choose: Callable[[list[str]], set[str]],
+                    use: Callable[[str, bytes | None], None], limit: int) -> None:
+    """Hand the regular files ``choose`` picks to ``use``, one at a time, in archive order.
+
+    ``choose`` sees every regular file's name (after the whole archive passed the checks) and
+    returns the ones to read; the others are never decompressed into memory.  A chosen member
+    larger than ``limit`` is handed over as None, after reading at most ``limit + 1`` bytes,
+    so memory stays bounded by one member of ``limit`` bytes however large the archive.
+    """
+    def run(reader: Any, members: list[Member], cap: Caps) -> None:
+        unsafe = next((m for m in members if m.problem), None)
+        if unsafe is not None:
+            raise _refuse(label, unsafe.name, unsafe.problem or "")
+        chosen = choose([m.name for m in members if m.kind == "file"])
+        for member in members:
+            if member.kind == "file" and member.name in chosen:
+                data = reader.read(member, min(limit, cap.member)) if member.size <= limit else None
+                use(member.name, data if data is not None and len(data) <= limit else None)
+
+    _scan(source, label, run)
 
 
 def read_members(source: ArchiveSource, wanted: Callable[[str], bool], label: str) -> list[tuple[str, bytes]]:
