@@ -11,6 +11,8 @@ One small text file per registry, ``<cache>/indexes/registries/<sha256 of the ro
 Copies of the index that no record names any more are old versions: replacing a registry's
 copy removes the one it replaces (unless another registry still names it), and
 ``creg cache clean`` removes any left behind, so the cache keeps the newest copy per registry.
+The records themselves survive even a full ``cache clean``: forgetting the serials would make
+an old index acceptable again.
 """
 
 from __future__ import annotations

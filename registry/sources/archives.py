@@ -6,10 +6,11 @@ a circle, tar hard links to a later member, encrypted zip members, a second memb
 same name, devices, FIFOs, members over the size cap and zip members with a bomb-like
 compression ratio are unsafe; too many members or too many bytes in total refuse the whole archive.
 
-Two readers share those checks and one policy: ``read_member`` (fetching a published
-component) and ``read_members`` (indexing a whole tag archive) both refuse an archive holding
-ANY unsafe member, naming it; nothing is skipped, since indexing the safe part would publish
-entries that fetching then refuses.
+The readers share those checks and one policy: ``read_member`` (fetching a published
+component) and ``for_each_member`` (indexing a whole tag archive, one member at a time;
+``read_members`` collects them) refuse an archive holding ANY unsafe member, naming it;
+nothing is skipped, since indexing the safe part would publish entries that fetching then
+refuses.
 """
 
 from __future__ import annotations
@@ -405,13 +406,16 @@ def read_members(source: ArchiveSource, wanted: Callable[[str], bool], label: st
 
     Like ``read_member``, an archive holding ANY unsafe member is refused whole: indexing
     the safe part would publish entries that fetching then refuses, and an archive with a
-    hostile member is not one to trust for the rest.
+    hostile member is not one to trust for the rest.  (Everything is held in memory: for
+    large archives, ``for_each_member``.)
     """
-    def use(reader: Any, members: list[Member], cap: Caps) -> list[tuple[str, bytes]]:
-        unsafe = next((m for m in members if m.problem), None)
-        if unsafe is not None:
-            raise _refuse(label, unsafe.name, unsafe.problem or "")
-        return [(m.name, _read_capped(reader, m, cap, label)) for m in members
-                if m.kind == "file" and wanted(m.name)]
+    found: list[tuple[str, bytes]] = []
+    cap = caps().member
 
-    return _scan(source, label, use)
+    def use(name: str, data: bytes | None) -> None:
+        if data is None:  # zip headers can understate a member's size
+            raise _refuse(label, name, f"expands past the cap of {cap} bytes")
+        found.append((name, data))
+
+    for_each_member(source, label, lambda names: {n for n in names if wanted(n)}, use, cap)
+    return found

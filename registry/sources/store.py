@@ -220,17 +220,6 @@ class Store:
             raise _corrupt(path, digest, sha256_digest(data))
         return data
 
-    def verified_path(self, digest: str) -> Path | None:
-        """The object's path after re-hashing it as a stream (for big objects); None when absent."""
-        path = self.path_for(digest)
-        try:
-            found = file_sha256(path)
-        except FileNotFoundError:
-            return None
-        if found != digest and not (self.rule(digest) == COMPONENT_TEXT and self._matches(digest, path.read_bytes())):
-            raise _corrupt(path, digest, found)
-        return path
-
     def open_verified(self, digest: str, produce: Callable[[Path], str | None] | None = None,
                       origin: str = "") -> BinaryIO | None:
         """An open handle on the object (re-hashed byte for byte, at offset 0), produced first
@@ -359,7 +348,12 @@ class Store:
             # process lock a fresh file of the same name.
             import shutil  # lazy: start-up (only 'cache clean' needs it)
 
-            shutil.rmtree(self.root / "indexes", ignore_errors=True)
+            # Index copies go; what each registry's record says (the highest serial accepted,
+            # the rollback protection) stays: a clean must not make an old index acceptable.
+            indexes = self.root / "indexes"
+            for child in sorted(indexes.iterdir()) if indexes.is_dir() else []:
+                if child.name != "registries":
+                    shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
         return removed
 
     def _clean_temps(self) -> list[Path]:
