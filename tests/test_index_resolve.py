@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import marshal
 import warnings
 from pathlib import Path
 
@@ -559,3 +560,21 @@ def test_cache_clean_during_pulls_never_fails_a_pull(tmp_path: Path) -> None:
         cleaner.wait(timeout=60)
     assert puller.returncode == 0, puller.stderr[-2000:]
     assert cleaner.returncode == 0, cleaner.stderr[-2000:]
+
+
+def test_an_invalid_index_is_remembered_and_fails_the_same_way_without_being_parsed_again(tmp_path: Path) -> None:
+    root = tmp_path / "reg"
+    root.mkdir()
+    bad = "apiVersion: creg/v1\ncomponents:\n" + "".join(f"  c{i}: [{{version: '1', digest: x}}]\n" for i in range(300))
+    (root / "index.yaml").write_text(bad)
+    with pytest.raises(CregError) as first:
+        Registry([str(root)]).searched[0].index()
+    assert "stopped after 200 problems" in str(first.value)
+    (note,) = (Store().root / "indexes" / "invalid").iterdir()
+    assert note.name == sha(bad.encode()).removeprefix("sha256:")
+
+    # The note is what answers now: a changed note shows up in the next error.
+    note.write_bytes(marshal.dumps([(2, 1, "$.components", "remembered", "error")]))
+    with pytest.raises(CregError, match=r"index.yaml:2:1: error: \$.components: remembered"):
+        Registry([str(root)]).searched[0].index()
+    assert creg("cache", "clean", "--older-than", "1").returncode == 0 and not note.exists()

@@ -106,8 +106,10 @@ def index_copies(store: Store) -> list[IndexCopy]:
 
 
 def remove_old_copies(store: Store) -> list[Path]:
-    """Remove the copies no registry names any more (a concurrent reader just validates again)."""
-    removed = orphan_copies(store)
+    """Remove the copies no registry names any more (a concurrent reader just validates again),
+    and the notes of index contents found invalid (made again when met again)."""
+    invalid = store.root / "indexes" / "invalid"
+    removed = orphan_copies(store) + (sorted(invalid.iterdir()) if invalid.is_dir() else [])
     for path in removed:
         path.unlink(missing_ok=True)
     return removed

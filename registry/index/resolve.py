@@ -8,6 +8,7 @@ the content-addressed cache when possible and fetched (then cached) otherwise.
 
 from __future__ import annotations
 
+import marshal
 import os
 import warnings
 from dataclasses import dataclass
@@ -15,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from registry.component.version import ComponentVersion
-from registry.errors import CregError, CregWarning, did_you_mean, mention
+from registry.errors import CregError, CregWarning, Problem, did_you_mean, mention
 from registry.index.config import configured_registries, normalize_root
 from registry.index.records import read_record, write_record
-from registry.index.model import (ArchiveSource, Index, IndexEntry, ResolveError, Source, UrlSource, dump_compact,
-                                  load_compact, load_index, split_ref)
+from registry.index.model import (ArchiveSource, Index, IndexEntry, IndexFormatError, ResolveError, Source, UrlSource,
+                                  dump_compact, load_compact, load_index, split_ref)
 from registry.sources.fetch import (LIMITS, FetchError, OfflineError, download_bytes, download_to_file, is_remote,
                                     local_path)
 from registry.sources.store import Store, atomic_write, sha256_hex
@@ -216,19 +217,40 @@ def parse_index_cached(raw: bytes, source: str, store: Store, digest: str | None
 
     Validating a 10,000-entry index with positions takes over a second; the compact copy of
     an index whose exact bytes were validated before loads in about a millisecond.  With
-    ``digest`` (of bytes validated before) ``raw`` is only read if that copy is gone.
+    ``digest`` (of bytes validated before) ``raw`` is only read if that copy is gone.  An
+    invalid index is remembered too: the same bytes fail again with the same problems, without
+    parsing megabytes of YAML on every command that consults the registry.
     """
-    marker = store.root / "indexes" / "validated" / (digest or sha256_hex(raw))
+    name = digest or sha256_hex(raw)
     try:
-        return load_compact(marker.read_bytes(), source)
+        return load_compact((_indexes(store) / "validated" / name).read_bytes(), source)
     except (OSError, ValueError, KeyError, TypeError, EOFError):
         pass  # absent or damaged: validate again
     if digest is not None:
         raw = Path(source).read_bytes()
-        marker = marker.with_name(sha256_hex(raw))
-    index = load_index(raw, source)
-    _try_write(marker, dump_compact(index.data))
+        name = sha256_hex(raw)
+    _raise_if_known_invalid(store, name, source)
+    try:
+        index = load_index(raw, source)
+    except IndexFormatError as exc:
+        _try_write(_indexes(store) / "invalid" / name, marshal.dumps(
+            [(p.line, p.column, p.path, p.message, p.severity) for p in exc.problems]))
+        raise
+    _try_write(_indexes(store) / "validated" / name, dump_compact(index.data))
     return index
+
+
+def _indexes(store: Store) -> Path:
+    return store.root / "indexes"
+
+
+def _raise_if_known_invalid(store: Store, name: str, source: str) -> None:
+    try:
+        found = marshal.loads((_indexes(store) / "invalid" / name).read_bytes())
+        problems = [Problem(source, *fields) for fields in found]
+    except (OSError, ValueError, EOFError, TypeError):
+        return  # not known, or a damaged note: validate
+    raise IndexFormatError(problems=problems)
 
 
 def _try_write(path: Path, data: bytes) -> None:
