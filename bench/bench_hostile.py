@@ -11,7 +11,7 @@ Target: every case under 200 MB, whatever the input expands to.
 * the same archive with the big members outside ``--prefix`` (never read);
 * ``import-archive`` of a tar.gz with as many tiny members as the cap allows (the member list);
 * ``pull`` of a ``url:`` component whose server sends 64 MB (capped at a spec's 4 MiB);
-* ``show add@1.0.0`` with a registry whose 6 MB index is invalid in a million places, twice:
+* ``show add@1.0.0`` with a registry whose 6 MB index has 200,000 versions, each invalid, twice:
   the second run meets the same bytes, which the cache remembers as invalid (time shown too).
 
     .venv/bin/python bench/bench_hostile.py [--gigabytes 2]
@@ -197,11 +197,11 @@ def run(gigabytes: float, spawner: Spawner) -> None:
             peak, status = peak_mb(["--registry", url, "pull", "big"], env)
             results.append(report("pull of a url: component whose body is 64 MB", 64 * 1024 * 1024, peak, status,
                                   baseline))
-        invalid_index(tmp / "bad", 500_000)
+        invalid_index(tmp / "bad", 200_000)
         size = (tmp / "bad" / "index.yaml").stat().st_size
         for attempt in ("first", "second"):
             peak, status = peak_mb(["--registry", str(tmp / "bad"), "show", "add@1.0.0"], env)
-            results.append(report(f"show add@1.0.0, index invalid in 1,000,000 places ({attempt})", size, peak,
+            results.append(report(f"show add@1.0.0, 200,000 invalid versions ({attempt})", size, peak,
                                   status, baseline))
             print(f"{'':<58} took {spawner.seconds:.2f} s")
         print("all under the target" if all(results) else "SOME CASES ARE OVER THE TARGET")
