@@ -16,11 +16,18 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Iterable, Iterator, cast
 
 from registry.errors import CregError
 
 MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024 * 1024  # as archive.MAX_TOTAL_BYTES: nothing bigger can be used
+# Each kind of download is capped at what its reader accepts, so a hostile server cannot make
+# creg store gigabytes that are refused afterwards.
+LIMITS = {
+    "archive": MAX_DOWNLOAD_BYTES,
+    "component": 4 * 1024 * 1024,  # as yamlio.MAX_BYTES: the largest spec creg loads
+    "index": 128 * 1024 * 1024,  # as index.model.INDEX_MAX_BYTES
+}
 
 
 class FetchError(CregError):
@@ -121,11 +128,41 @@ def download_bytes(location: str, limit: int = 64 * 1024 * 1024) -> bytes:
     return sink.getvalue()
 
 
-def download_to_file(location: str, path: Path, label: str = "") -> None:
-    with open(path, "wb") as sink:
-        download(location, sink, label)
-        sink.flush()
-        os.fsync(sink.fileno())
+def download_to_file(location: str, path: Path, label: str = "", limit: int = MAX_DOWNLOAD_BYTES) -> str:
+    """Download into ``path``; the ``sha256:`` digest of what was written, hashed as it streamed."""
+    with open(path, "wb") as handle:
+        sink = _HashingSink(handle)
+        download(location, cast(IO[bytes], sink), label, limit)  # it has what download uses
+        handle.flush()
+        os.fsync(handle.fileno())
+    return sink.digest()
+
+
+class _HashingSink:
+    """A file that hashes what is written to it (a retry's ``truncate`` starts the hash over)."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        import hashlib  # lazy: start-up (OpenSSL loads ~2 ms slower)
+
+        self.handle = handle
+        self._new = hashlib.sha256
+        self.hasher = hashlib.sha256()
+
+    def write(self, block: Any) -> int:
+        self.hasher.update(block)
+        return self.handle.write(block)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.handle.seek(offset, whence)
+
+    def truncate(self, size: int | None = None) -> int:
+        if (size or 0) != 0 or self.handle.tell() != 0:
+            raise OSError("a hashing sink is only ever emptied")
+        self.hasher = self._new()
+        return self.handle.truncate(0)
+
+    def digest(self) -> str:
+        return "sha256:" + self.hasher.hexdigest()
 
 
 def _too_big(location: str, limit: int) -> FetchError:
@@ -133,14 +170,17 @@ def _too_big(location: str, limit: int) -> FetchError:
 
 
 def _copy_local(location: str, sink: IO[bytes], limit: int) -> None:
-    import shutil
-
     path = local_path(location)
     try:
         with open(path, "rb") as source:
             if os.fstat(source.fileno()).st_size > limit:
                 raise _too_big(location, limit)
-            shutil.copyfileobj(source, sink)
+            copied = 0
+            for block in iter(lambda: source.read(1 << 20), b""):
+                copied += len(block)
+                if copied > limit:  # the file grew after the check
+                    raise _too_big(location, limit)
+                sink.write(block)
     except OSError as exc:
         raise FetchError(f"{path}: cannot read: {exc.strerror}") from None
 
