@@ -393,6 +393,7 @@ class ArgoStandIn(http.server.ThreadingHTTPServer):
         self.always: tuple[int, str] | None = None  # every request answered so ("{auth}": the header)
         self.auto_advance = True  # a GET of one workflow is a controller step
         self.tick = 0.02  # seconds between steps of a followed log stream
+        self.stream_error = ""  # a log stream breaks off after its first line with this message
         self.count = 0
 
     @property
@@ -446,6 +447,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._serve("DELETE")
 
+    def do_PATCH(self) -> None:  # none of Argo's workflow operations: refused like any stray one
+        self._serve("PATCH")
+
     def _serve(self, method: str) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
@@ -475,14 +479,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        for entry in _log_entries(self.server, key, call):
-            line = {"result": entry}
+        for index, entry in enumerate(_log_entries(self.server, key, call)):
+            line: dict[str, Any] = {"result": entry}
+            if index and self.server.stream_error:
+                line = {"error": {"grpc_code": 2, "http_code": 500, "http_status": "Internal Server Error",
+                                  "message": self.server.stream_error.replace("{auth}", self.headers["Authorization"])}}
             problems = response_problems(call, 200, line)
             if problems:
                 self.server.violations.append(f"log line: {problems[:3]}")
             data = json.dumps(line).encode() + b"\n"
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
+            if "error" in line:
+                break
         self.wfile.write(b"0\r\n\r\n")
 
 
