@@ -94,3 +94,37 @@ def test_a_token_with_a_trailing_newline_works_and_one_with_a_newline_inside_is_
                    env={"ARGO_TOKEN": TOKEN[:4] + "\n" + TOKEN[4:]})
         assert bad.returncode == 1 and "ARGO_TOKEN holds a control character" in bad.stderr
         assert TOKEN[4:] not in bad.stderr + bad.stdout and TOKEN[:4] + "\n" not in bad.stderr
+
+
+def test_submit_labels_the_run_with_its_experiment_pipeline_and_digest(server: ArgoStandIn) -> None:
+    calc = str(EXAMPLES / "calculation.yaml")
+    first = creg("submit", calc, "--server", server.url, "--experiment", "lr-sweep", "-l", "team=vision",
+                 env={"ARGO_TOKEN": TOKEN})
+    second = creg("submit", calc, "--server", server.url, "--param", "a=1", env={"ARGO_TOKEN": TOKEN})
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    one, two = (run["metadata"]["labels"] for run in server.created())
+    assert one["creg.dev/experiment"] == "lr-sweep" and one["team"] == "vision"
+    assert one["creg.dev/pipeline"] == two["creg.dev/pipeline"] == "calculation"
+    assert len(one["creg.dev/pipeline-digest"]) == 32 and one["creg.dev/pipeline-digest"] == two["creg.dev/pipeline-digest"]
+    assert "creg.dev/experiment" not in two
+
+
+def test_a_schedule_passes_its_labels_to_the_runs_it_makes(server: ArgoStandIn) -> None:
+    result = creg("submit", str(EXAMPLES / "calculation-schedule.yaml"), "--server", server.url, "-n", "ml",
+                  "--experiment", "nightly", env={"ARGO_TOKEN": TOKEN})
+    assert result.returncode == 0, result.stderr
+    run = server.trigger("ml", "calculation-schedule")
+    assert run["metadata"]["labels"]["creg.dev/experiment"] == "nightly"
+    assert run["metadata"]["labels"]["workflows.argoproj.io/cron-workflow"] == "calculation-schedule"
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--experiment", "lr sweep"], "--experiment: 'lr sweep' is not a label value"),
+    (["-l", "team"], "--label: 'team' is not key=value"),
+    (["-l", "-bad=x"], "--label: '-bad' is not a label key"),
+])
+def test_bad_labels_are_refused_before_anything_is_sent(server: ArgoStandIn, options: list[str], message: str) -> None:
+    result = creg("submit", str(EXAMPLES / "calculation.yaml"), "--server", server.url, *options,
+                  env={"ARGO_TOKEN": TOKEN})
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert server.created() == [] and server.calls == []

@@ -28,10 +28,10 @@ def check_label(argument: str, key: str, value: str) -> None:
     """``ArgumentError`` unless ``key=value`` is a label Kubernetes accepts."""
     prefix, _, name = key.rpartition("/")
     if not _NAME.match(name) or (prefix and (len(prefix) > 253 or not _PREFIX.match(prefix))):
-        raise ArgumentError(argument, f"'{key}' is not a label key: [prefix/]name, the name 1-63 letters, "
+        raise ArgumentError.bad_value(argument, f"'{key}' is not a label key: [prefix/]name, the name 1-63 letters, "
                                       "digits, '-', '_' or '.', starting and ending with a letter or digit")
     if not _VALUE.match(value):
-        raise ArgumentError(argument, f"'{value}' is not a label value: at most 63 letters, digits, '-', '_' "
+        raise ArgumentError.bad_value(argument, f"'{value}' is not a label value: at most 63 letters, digits, '-', '_' "
                                       "or '.', starting and ending with a letter or digit")
 
 
@@ -41,7 +41,7 @@ def parse_labels(argument: str, pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
-            raise ArgumentError(argument, f"'{pair}' is not key=value")
+            raise ArgumentError.bad_value(argument, f"'{pair}' is not key=value")
         check_label(argument, key.strip(), value.strip())
         out[key.strip()] = value.strip()
     return out
