@@ -36,6 +36,7 @@ PREFIX = "io.argoproj.workflow.v1alpha1."
 LABEL_PHASE = "workflows.argoproj.io/phase"
 LABEL_COMPLETED = "workflows.argoproj.io/completed"
 LABEL_CRON = "workflows.argoproj.io/cron-workflow"
+LOG_TEMPLATE = "/api/v1/workflows/{namespace}/{name}/log"
 
 
 # --- the contract ----------------------------------------------------------------------------

@@ -173,12 +173,14 @@ def test_logs_of_one_task_ask_for_its_pod(argo: ArgoStandIn, runs: ArgoRuns) -> 
 
 def test_follow_streams_one_answer_until_the_run_ends(argo: ArgoStandIn, runs: ArgoRuns) -> None:
     argo.auto_advance = False  # only the log stream moves the run on: polling would hang
+    argo.tick = 0.2  # slow enough that each pod starts after the lines before it were read
     seed(argo, "calc-live", steps=1)
     seen = []
     for line in runs.logs("calc-live", follow=True):
         seen.append((line, argo.runs.items[(NS, "calc-live")]["status"]["phase"]))
     assert seen[0][1] == "Running", "the first line arrives while the run is still running"
-    assert [line.task for line, _ in seen][-1] == "add-2" and seen[-1][1] == "Succeeded"
+    assert [line.task for line, _ in seen] == ["add-1", "add-1", "divmod", "divmod", "add-2", "add-2"]
+    assert seen[-1][1] == "Succeeded"
     assert len([c for c in argo.calls if c.template == LOG]) == 1
     assert last_query(argo, LOG)["logOptions.follow"] == ["true"]
 

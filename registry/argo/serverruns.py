@@ -11,7 +11,7 @@ object a line, kept open with ``follow``), read as it arrives, not polled.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import timezone
 from typing import Any
 from urllib.parse import urlencode
@@ -201,7 +201,7 @@ class PodTasks:
 
     def __init__(self, workflow: Workflow) -> None:
         self.by_pod: dict[str, str] = {}
-        self.refreshed = False
+        self.asked: set[str] = set()  # pods the workflow was read again for
         self._learn(workflow)
 
     def _learn(self, workflow: Workflow) -> None:
@@ -218,10 +218,11 @@ class PodTasks:
 
         return did_you_mean(task, sorted({shown.split("(")[0] for shown in self.by_pod.values()}))
 
-    def task_of(self, pod: str, refresh: Any) -> str:
-        """A pod that started after the workflow was read is looked up once more, then shown as is."""
-        if pod not in self.by_pod and not self.refreshed:
-            self.refreshed = True
+    def task_of(self, pod: str, refresh: Callable[[], Workflow]) -> str:
+        """A pod that started after the workflow was read: the workflow is read again (once per
+        such pod, not per line); a pod it still does not know is shown by its own name."""
+        if pod not in self.by_pod and pod not in self.asked:
+            self.asked.add(pod)
             self._learn(refresh())
         return self.by_pod.get(pod, pod)
 
