@@ -21,7 +21,7 @@ from registry.argo.runview import (LABEL_EXPERIMENT, Experiment, LogLine, RunNot
                                    RunQuery, Workflow, resolve_run_id)
 from registry.argo.server import Server
 from registry.errors import CregError
-from registry.sources.fetch import FetchError, HTTPStatusError, request_json, stream_lines
+from registry.sources.fetch import FetchError, HTTPStatusError, redact, request_json, stream_lines
 
 LABEL_PHASE = "workflows.argoproj.io/phase"  # the controller keeps it equal to status.phase
 FOLLOW_IDLE_SECONDS = 24 * 3600.0  # a followed task may print nothing for hours
@@ -156,35 +156,39 @@ class ArgoRuns:
             query["logOptions.follow"] = "true"
         if pods is not None and len(pods) == 1:
             query["podName"] = next(iter(pods))
-        for entry in self._log_entries(name, query, follow):
-            pod = str(entry.get("podName") or "")
+        refresh: Callable[[], Workflow] = lambda: self._named("GET", name)
+        for pod, content in self._log_entries(name, query, follow):
             if pods is not None and pod not in pods:
                 continue
-            label = tasks.task_of(pod, lambda: self._named("GET", name))
-            for text in str(entry.get("content") or "").split("\n"):
+            label = tasks.by_pod.get(pod) or tasks.task_of(pod, refresh)
+            for text in content.split("\n") if "\n" in content else (content,):
                 yield LogLine(label, text)
 
-    def _log_entries(self, name: str, query: dict[str, str], follow: bool) -> Iterator[dict[str, Any]]:
+    def _log_entries(self, name: str, query: dict[str, str], follow: bool) -> Iterator[tuple[str, str]]:
+        """(pod, content) of each ``LogEntry`` of the stream, as it arrives."""
         from urllib.parse import quote  # lazy: start-up
 
         url = f"{self.server.api('workflows')}/{quote(name)}/log?{urlencode(query)}"
-        lines = stream_lines(url, self.server.headers(), self.server.verify,
+        headers = self.server.headers()
+        lines = stream_lines(url, headers, self.server.verify,
                              FOLLOW_IDLE_SECONDS if follow else None, FOLLOW_LIMIT_SECONDS if follow else None)
         try:
             for line in lines:
-                yield _log_entry(url, line, self.server.headers().values())
+                entry = _log_entry(url, line, headers.values())
+                yield str(entry.get("podName") or ""), str(entry.get("content") or "")
         except HTTPStatusError as exc:
             if exc.status in (401, 403):
                 raise access_hint(exc) from None
             raise
 
 
+_DECODER = json.JSONDecoder()
+
+
 def _log_entry(url: str, line: bytes, secrets: Iterable[str]) -> dict[str, Any]:
     """One object of the stream: ``{"result": LogEntry}`` or ``{"error": StreamError}``."""
-    from registry.sources.fetch import redact  # lazy: start-up
-
     try:
-        message = json.loads(line)
+        message = _DECODER.decode(line.decode("utf-8", "replace"))
     except ValueError:
         raise FetchError(redact(f"GET {url}: a log line is not JSON: {line[:200]!r}", secrets)) from None
     if not isinstance(message, dict):
