@@ -395,6 +395,7 @@ class ArgoStandIn(http.server.ThreadingHTTPServer):
         self.auto_advance = True  # a GET of one workflow is a controller step
         self.tick = 0.02  # seconds between steps of a followed log stream
         self.stream_error = ""  # a log stream breaks off after its first line with this message
+        self.cut_streams = 0  # so many log streams are cut (mid-chunk, connection dropped) after two lines
         self.count = 0
 
     @property
@@ -480,7 +481,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        cut = self.server.cut_streams > 0
+        self.server.cut_streams -= cut
         for index, entry in enumerate(_log_entries(self.server, key, call)):
+            if cut and index == 2:  # half a chunk, then the connection drops
+                self.wfile.write(b"40\r\n{\"result\": {\"con")
+                self.wfile.flush()
+                self.close_connection = True
+                return
             line: dict[str, Any] = {"result": entry}
             if index and self.server.stream_error:
                 line = {"error": {"grpc_code": 2, "http_code": 500, "http_status": "Internal Server Error",

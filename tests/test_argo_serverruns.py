@@ -185,6 +185,25 @@ def test_follow_streams_one_answer_until_the_run_ends(argo: ArgoStandIn, runs: A
     assert last_query(argo, LOG)["logOptions.follow"] == ["true"]
 
 
+def test_a_stream_that_breaks_off_is_resumed_without_repeats(argo: ArgoStandIn, runs: ArgoRuns) -> None:
+    argo.auto_advance = False
+    argo.tick = 0.1
+    argo.cut_streams = 2
+    seed(argo, "calc-cut", steps=1)
+    lines = [f"{line.task} {line.text}" for line in runs.logs("calc-cut", follow=True)]
+    assert lines == ["add-1 add-1: started", "add-1 add-1: done", "divmod divmod: started", "divmod divmod: done",
+                     "add-2 add-2: started", "add-2 add-2: done"]
+    assert len([c for c in argo.calls if c.template == LOG]) == 3
+
+
+def test_a_stream_that_keeps_breaking_is_one_clear_error(argo: ArgoStandIn, runs: ArgoRuns) -> None:
+    finished(argo, "calc-cut")
+    argo.cut_streams = 99
+    with pytest.raises(FetchError, match="the stream broke off"):
+        list(runs.logs("calc-cut"))
+    assert len([c for c in argo.calls if c.template == LOG]) == 5
+
+
 def test_an_error_inside_the_stream_is_one_clear_error(argo: ArgoStandIn, runs: ArgoRuns) -> None:
     finished(argo, "calc-done")
     argo.stream_error = "pod log unavailable (request had {auth})"

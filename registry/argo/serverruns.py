@@ -11,6 +11,7 @@ object a line, kept open with ``follow``), read as it arrives, not polled.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import timezone
 from typing import Any
@@ -21,11 +22,12 @@ from registry.argo.runview import (LABEL_EXPERIMENT, Experiment, LogLine, RunNot
                                    RunQuery, Workflow, resolve_run_id)
 from registry.argo.server import Server
 from registry.errors import CregError
-from registry.sources.fetch import FetchError, HTTPStatusError, redact, request_json, stream_lines
+from registry.sources.fetch import FetchError, HTTPStatusError, StreamBroken, redact, request_json, stream_lines
 
 LABEL_PHASE = "workflows.argoproj.io/phase"  # the controller keeps it equal to status.phase
 FOLLOW_IDLE_SECONDS = 24 * 3600.0  # a followed task may print nothing for hours
 FOLLOW_LIMIT_SECONDS = 7 * 24 * 3600.0
+STREAM_ATTEMPTS = 5
 
 
 def label_selector(wanted: dict[str, str], phases: Sequence[str] = (), exists: Sequence[str] = ()) -> str:
@@ -157,12 +159,33 @@ class ArgoRuns:
         if pods is not None and len(pods) == 1:
             query["podName"] = next(iter(pods))
         refresh: Callable[[], Workflow] = lambda: self._named("GET", name)
-        for pod, content in self._log_entries(name, query, follow):
+        for pod, content in self._resumed_entries(name, query, follow):
             if pods is not None and pod not in pods:
                 continue
             label = tasks.by_pod.get(pod) or tasks.task_of(pod, refresh)
             for text in content.split("\n") if "\n" in content else (content,):
                 yield LogLine(label, text)
+
+    def _resumed_entries(self, name: str, query: dict[str, str], follow: bool) -> Iterator[tuple[str, str]]:
+        """The stream, asked for again when it breaks off (a proxy's idle cut, a server restart).
+
+        A new stream replays each pod's log from its start, so the entries already given are
+        counted per pod and skipped: nothing is shown twice and nothing is lost.
+        """
+        given: dict[str, int] = {}
+        for attempt in range(STREAM_ATTEMPTS):
+            seen: dict[str, int] = {}
+            try:
+                for pod, content in self._log_entries(name, query, follow):
+                    seen[pod] = seen.get(pod, 0) + 1
+                    if seen[pod] > given.get(pod, 0):
+                        given[pod] = seen[pod]
+                        yield pod, content
+                return
+            except StreamBroken:
+                if attempt == STREAM_ATTEMPTS - 1:
+                    raise
+                time.sleep(min(5.0, 0.2 * 2 ** attempt))
 
     def _log_entries(self, name: str, query: dict[str, str], follow: bool) -> Iterator[tuple[str, str]]:
         """(pod, content) of each ``LogEntry`` of the stream, as it arrives."""

@@ -360,6 +360,10 @@ def _status_error(method: str, url: str, response: Any) -> HTTPStatusError:
 MAX_LINE_BYTES = 16 * 1024 * 1024
 
 
+class StreamBroken(FetchError):
+    """A streamed answer broke off after it began (connection reset, cut chunk): worth asking again."""
+
+
 def stream_lines(url: str, headers: dict[str, str] | None = None, verify: bool = True,
                  idle_timeout: float | None = None, limit_seconds: float | None = None) -> Iterator[bytes]:
     """GET ``url`` and yield its body a line at a time, as each line arrives (a log stream).
@@ -374,6 +378,8 @@ def stream_lines(url: str, headers: dict[str, str] | None = None, verify: bool =
     headers = headers or {}
     try:
         yield from _lines(url, headers, verify, idle_timeout, limit_seconds)
+    except _StreamCut as exc:
+        raise StreamBroken(redact(f"GET {url}: the stream broke off: {_reason(exc.cause)}", headers.values())) from None
     except _request_failures() as exc:
         raise FetchError(redact(f"GET {url}: {_reason(exc)}", headers.values())) from None
     except HTTPStatusError as exc:
@@ -390,7 +396,7 @@ def _lines(url: str, headers: dict[str, str], verify: bool, idle: float | None,
         if response.status_code >= 400:
             raise _status_error("GET", response.url, response)
         pending = b""
-        for block in _blocks(response):
+        for block in _body_blocks(response):
             if time.monotonic() > ends:
                 raise FetchError(f"GET {url}: the stream is still open after {limit or deadline():g} s")
             *complete, pending = (pending + block).split(b"\n")
@@ -399,6 +405,22 @@ def _lines(url: str, headers: dict[str, str], verify: bool, idle: float | None,
             yield from (line for line in complete if line.strip())
         if pending.strip():
             yield pending
+
+
+class _StreamCut(Exception):
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _body_blocks(response: Any) -> Iterator[bytes]:
+    """``_blocks``, with a body that breaks off (once the answer began) told apart from a refusal."""
+    import requests  # lazy: start-up
+
+    try:
+        yield from _blocks(response)
+    except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError) as exc:
+        raise _StreamCut(exc) from None
 
 
 def _open_stream(url: str, headers: dict[str, str], verify: bool, timeout: tuple[float, float]) -> Any:
