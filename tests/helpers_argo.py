@@ -455,6 +455,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _serve(self, method: str) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
+            if body and not self.headers.get("Content-Type", "").startswith("application/json"):
+                raise Violation(f"{method} {self.path}: a body that is not application/json (the swagger consumes JSON)")
             call = parse_call(method, self.path, body)
         except Violation as exc:
             self.server.violations.append(str(exc))
