@@ -120,7 +120,7 @@ def test_a_schedule_passes_its_labels_to_the_runs_it_makes(server: ArgoStandIn) 
 
 @pytest.mark.parametrize("options, message", [
     (["--experiment", "lr sweep"], "--experiment: 'lr sweep' is not a label value"),
-    (["-l", "team"], "--label: 'team' is not key=value"),
+    (["-l", "team"], "-l 'team': expected KEY=VALUE"),
     (["-l", "-bad=x"], "--label: '-bad' is not a label key"),
 ])
 def test_bad_labels_are_refused_before_anything_is_sent(server: ArgoStandIn, options: list[str], message: str) -> None:

@@ -41,7 +41,8 @@ def test_every_argo_command_of_the_readme_runs(argo: ArgoStandIn) -> None:
                ARGO_SERVER=argo.url.removeprefix("http://"), ARGO_SECURE="false", ARGO_TOKEN=TOKEN,
                CREG_SUBMIT_POLL="0.05")
     commands = argo_commands()
-    assert len(commands) >= 5 and any(c.startswith("creg schedules") for c in commands)
+    assert len(commands) >= 8 and any(c.startswith("creg schedules") for c in commands)
+    assert any(c.startswith("creg runs logs") for c in commands)
     for command in commands:
         result = subprocess.run(command, shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"

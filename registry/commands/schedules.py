@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
 import click
@@ -42,10 +41,11 @@ def command() -> None:
 @click.option("--output", "-o", "output", type=OUTPUTS, help="wide: more columns; name: names only.")
 def list_schedules(server: str | None, namespace: str | None, labels: tuple[str, ...], output: str | None) -> None:
     """Every schedule of the namespace, by name."""
-    from registry.argo.runlabels import parse_labels  # lazy: start-up
+    from registry.argo.runlabels import checked_labels  # lazy: start-up
     from registry.argo.schedules import schedule_row  # lazy: start-up
+    from registry.commands._backends import parse_labels  # lazy: start-up
 
-    crons = _schedules(server, namespace).list_schedules(parse_labels("labels", labels))
+    crons = _schedules(server, namespace).list_schedules(checked_labels(parse_labels(labels), None))
     if output in ("json", "yaml"):
         emit_data(crons, output)
     elif output == "name":
@@ -60,28 +60,18 @@ WIDE = COLUMNS + ("timezone", "succeeded", "failed")
 
 
 def _table(rows: list[dict[str, str]], wide: bool) -> None:
-    columns = WIDE if wide else COLUMNS
-    shown = [[_cell(column, row[column]) for column in columns] for row in rows]
-    widths = [max([len(column)] + [len(line[i]) for line in shown]) for i, column in enumerate(columns)]
-    for line in [[c.upper() for c in columns]] + shown:
-        echo_text("   ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+    """The runs tables' layout (``creg runs list``): kubectl's columns, ages as ``argo list`` shows them."""
+    import time  # lazy: start-up
 
+    from registry.commands._runs_table import epoch, span, table  # lazy: start-up
 
-def _cell(column: str, value: str) -> str:
-    return age(value) if column == "last" else value
-
-
-def age(stamp: str) -> str:
-    """``5m`` / ``3h`` / ``2d`` since an RFC 3339 time, as kubectl shows ages; ``-`` for none."""
-    try:
-        then = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-    except ValueError:
-        return "-"
-    seconds = max(0, int((datetime.now(timezone.utc) - then).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    if not rows:
+        click.echo("no schedules", err=True)
+        return
+    columns, now = WIDE if wide else COLUMNS, time.time()
+    shown = [tuple(span(now - (epoch(row[c]) or now)) if c == "last" and row[c] else row[c] or "-" for c in columns)
+             for row in rows]
+    echo_text(table(tuple(c.upper() for c in columns), shown))
 
 
 @command.command("get")

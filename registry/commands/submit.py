@@ -27,11 +27,13 @@ def command(ctx: click.Context, pipeline: str, server: str | None, namespace: st
             timeout: float) -> None:
     """Compile a pipeline and create it on an Argo Server (token from $ARGO_TOKEN)."""
     from registry.argo.compiler import compile_document, gc_paused, load_pipeline, registry_loader  # lazy: start-up
-    from registry.argo.runlabels import labelled, parse_labels, run_labels  # lazy: start-up
+    from registry.argo.runlabels import checked_labels, labelled  # lazy: start-up
+    from registry.argo.runview import run_labels  # lazy: start-up
+    from registry.commands._backends import parse_labels  # lazy: start-up
     from registry.argo.server import Server, submit_document, wait_for  # lazy: start-up
 
     target = Server.from_options(server, namespace)
-    extra = parse_labels("labels", labels)
+    extra = checked_labels(parse_labels(labels), experiment)
     if wait and kind != "Workflow":
         raise ArgumentError("wait", "--wait follows a Workflow's run; a WorkflowTemplate does not run by itself")
     with gc_paused():
