@@ -140,7 +140,9 @@ class ArgoRuns:
         runs = self._list({"listOptions.labelSelector": LABEL_EXPERIMENT})
         groups: dict[str, list[Workflow]] = {}
         for run in sorted(runs, key=_created, reverse=True):
-            groups.setdefault(run["metadata"]["labels"][LABEL_EXPERIMENT], []).append(run)
+            name = ((run.get("metadata") or {}).get("labels") or {}).get(LABEL_EXPERIMENT)
+            if name is not None:  # a server that ignored the selector sends unlabelled runs too
+                groups.setdefault(str(name), []).append(run)
         return [_experiment(name, members) for name, members in groups.items()]
 
     # --- logs ---------------------------------------------------------------------------------
