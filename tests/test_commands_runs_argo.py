@@ -192,6 +192,17 @@ def test_server_refusals_never_show_the_token(argo: ArgoStandIn, env: dict[str, 
             assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("options, message", [(["-l", "team=a,b"], "--label: team='a,b': "),
+                                              (["--experiment", "x in (y)"], "--experiment: "),
+                                              (["--schedule", "a b"], "--schedule: ")])
+def test_a_filter_that_would_bend_the_label_selector_is_refused(argo: ArgoStandIn, env: dict[str, str],
+                                                                options: list[str], message: str) -> None:
+    result = creg("runs", "list", *options, env=env)
+    assert result.returncode == 2 and result.stderr.startswith(message), result.stderr
+    assert "label value" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert argo.calls == []
+
+
 def test_a_server_that_is_down(env: dict[str, str]) -> None:
     down = dict(env, ARGO_SERVER="127.0.0.1:9")
     for verb in (["runs", "list"], ["runs", "logs", "x", "--follow"], ["runs", "get", "x"]):

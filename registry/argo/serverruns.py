@@ -18,10 +18,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from registry.argo.podnames import pod_name
-from registry.argo.runview import (LABEL_EXPERIMENT, Experiment, LogLine, RunNotFound,
-                                   RunQuery, Workflow, resolve_run_id)
+from registry.argo.runview import (LABEL_CRON, LABEL_EXPERIMENT, LABEL_PIPELINE, Experiment, LogLine, RunNotFound,
+                                   RunQuery, Workflow, label_problem, resolve_run_id)
 from registry.argo.server import Server
-from registry.errors import CregError
+from registry.errors import ArgumentError, CregError
 from registry.sources.fetch import FetchError, HTTPStatusError, StreamBroken, redact, request_json, stream_lines
 
 LABEL_PHASE = "workflows.argoproj.io/phase"  # the controller keeps it equal to status.phase
@@ -30,8 +30,20 @@ FOLLOW_LIMIT_SECONDS = 7 * 24 * 3600.0
 STREAM_ATTEMPTS = 5
 
 
+# The query field each label comes from, to name it in an error.
+_ARGUMENT = {LABEL_EXPERIMENT: "experiment", LABEL_PIPELINE: "pipeline", LABEL_CRON: "schedule"}
+
+
 def label_selector(wanted: dict[str, str], phases: Sequence[str] = (), exists: Sequence[str] = ()) -> str:
-    """Kubernetes selector text: ``k=v`` terms, ``k in (a,b)`` for phases, ``k`` for existence."""
+    """Kubernetes selector text: ``k=v`` terms, ``k in (a,b)`` for phases, ``k`` for existence.
+
+    A key or value that is not a label (``a,b``, ``x in (y)``) would change the selector's
+    meaning, so it is refused, naming the option it came from.
+    """
+    for key, value in wanted.items():
+        problem = label_problem(key, value)
+        if problem:
+            raise ArgumentError.bad_value(_ARGUMENT.get(key, "labels"), problem)
     terms = [f"{key}={value}" for key, value in sorted(wanted.items())]
     if phases:
         terms.append(f"{LABEL_PHASE} in ({','.join(sorted(set(phases)))})")
