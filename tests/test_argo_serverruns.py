@@ -171,6 +171,14 @@ def test_logs_of_one_task_ask_for_its_pod(argo: ArgoStandIn, runs: ArgoRuns) -> 
         list(runs.logs("calc-done", "dvmod"))
 
 
+def test_following_a_task_that_has_not_started_yet(argo: ArgoStandIn, runs: ArgoRuns) -> None:
+    argo.auto_advance = False
+    seed(argo, "calc-new")  # not picked up by the controller yet: no nodes at all
+    assert [line.text for line in runs.logs("calc-new", "add-2", follow=True)] == ["add-2: started", "add-2: done"]
+    with pytest.raises(RunNotFound, match="no task 'add-3' \\(did you mean 'add-2'"):
+        list(runs.logs("calc-new", "add-3", follow=True))
+
+
 def test_follow_streams_one_answer_until_the_run_ends(argo: ArgoStandIn, runs: ArgoRuns) -> None:
     argo.auto_advance = False  # only the log stream moves the run on: polling would hang
     argo.tick = 0.2  # slow enough that each pod starts after the lines before it were read

@@ -164,19 +164,19 @@ class ArgoRuns:
         workflow = self.get_run(run_id)
         name = workflow["metadata"]["name"]
         tasks = PodTasks(workflow)
-        pods = tasks.pods_of(task) if task is not None else None
-        if pods is not None and not pods:
-            raise RunNotFound(f"run '{name}' has no task '{task}'{tasks.hint(task or '')}")
+        pods = tasks.pods_of(task) if task is not None else set()
+        if task is not None and not pods and not (follow and task in tasks.declared):
+            raise RunNotFound(f"run '{name}' has no task '{task}'{tasks.hint(task)}")
         query = {"logOptions.container": "main"}
         if follow:
             query["logOptions.follow"] = "true"
-        if pods is not None and len(pods) == 1:
+        elif len(pods) == 1:  # while following, a retry may start another pod of the task
             query["podName"] = next(iter(pods))
         refresh: Callable[[], Workflow] = lambda: self._named("GET", name)
         for pod, content in self._resumed_entries(name, query, follow):
-            if pods is not None and pod not in pods:
-                continue
             label = tasks.by_pod.get(pod) or tasks.task_of(pod, refresh)
+            if task is not None and label != task and not label.startswith(f"{task}("):
+                continue
             for text in content.split("\n") if "\n" in content else (content,):
                 yield LogLine(label, text)
 
@@ -243,6 +243,7 @@ class PodTasks:
     def __init__(self, workflow: Workflow) -> None:
         self.by_pod: dict[str, str] = {}
         self.asked: set[str] = set()  # pods the workflow was read again for
+        self.declared = _declared_tasks(workflow)  # what may still start: every task in the spec
         self._learn(workflow)
 
     def _learn(self, workflow: Workflow) -> None:
@@ -257,7 +258,8 @@ class PodTasks:
     def hint(self, task: str) -> str:
         from registry.errors import did_you_mean  # lazy: start-up
 
-        return did_you_mean(task, sorted({shown.split("(")[0] for shown in self.by_pod.values()}))
+        started = {shown.split("(")[0] for shown in self.by_pod.values()}
+        return did_you_mean(task, sorted(started | self.declared))
 
     def task_of(self, pod: str, refresh: Callable[[], Workflow]) -> str:
         """A pod that started after the workflow was read: the workflow is read again (once per
@@ -266,6 +268,16 @@ class PodTasks:
             self.asked.add(pod)
             self._learn(refresh())
         return self.by_pod.get(pod, pod)
+
+
+def _declared_tasks(workflow: Workflow) -> set[str]:
+    """The DAG tasks and steps every template of the Workflow names."""
+    spec = workflow.get("spec") or {}
+    names: set[str] = set()
+    for template in spec.get("templates") or []:
+        names.update(str(task.get("name", "")) for task in (template.get("dag") or {}).get("tasks") or [])
+        names.update(str(step.get("name", "")) for group in template.get("steps") or [] for step in group or [])
+    return names
 
 
 def _created(run: Workflow) -> str:
