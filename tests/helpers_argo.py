@@ -128,6 +128,16 @@ class Violation(Exception):
     """The request is not one Argo's REST API describes."""
 
 
+class NotFound(Exception):
+    """The request names a workflow or schedule the stand-in does not hold (a 404, as Argo's)."""
+
+
+def lookup(store: dict[tuple[str, str], Any], key: tuple[str, str]) -> Any:
+    if key not in store:
+        raise NotFound(f"{key[1]!r} not found in namespace {key[0]!r}")
+    return store[key]
+
+
 def parse_call(method: str, raw: str, body: bytes) -> Call:
     split = urlsplit(raw)
     path = unquote(split.path)
@@ -352,6 +362,8 @@ class Runs:
     def stop(self, key: tuple[str, str]) -> None:
         """Argo's stop: running pods fail, the workflow fails, the exit handler still runs."""
         with self.lock:
+            if not self.items[key].get("status"):
+                self.advance(key)  # a Pending run is picked up, then stopped
             workflow, plan = self.items[key], self.plans[key]
             workflow["spec"]["shutdown"] = "Stop"
             for node in workflow["status"]["nodes"].values():
@@ -471,8 +483,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._send(call, 401, {"code": 16, "message": "token not valid"})
         try:
             code, answer = _route(self, call)
-        except KeyError as exc:
-            code, answer = 404, {"code": 5, "message": f"{call.path.get('name', '')!r} not found ({exc})"}
+        except NotFound as exc:
+            code, answer = 404, {"code": 5, "message": str(exc)}
+        except Exception as exc:  # a bug of the stand-in: fail the test, visibly
+            self.server.violations.append(f"stand-in crashed on {call.method} {call.template}: {exc!r}")
+            code, answer = 500, {"code": 13, "message": f"stand-in crashed: {exc!r}"}
         if answer is not None:
             self._send(call, code, answer)
 
@@ -543,7 +558,7 @@ def _route(handler: _Handler, call: Call) -> tuple[int, Any]:
     if template == "/api/v1/workflows/{namespace}":
         return _list(server, call, ns)
     if template.endswith("/log"):
-        server.runs.items[key]  # noqa: B018 - KeyError: 404
+        lookup(server.runs.items, key)
         handler.stream_logs(call)
         return 200, None
     return _workflow_route(server, call, key)
@@ -563,7 +578,7 @@ def _list(server: ArgoStandIn, call: Call, ns: str) -> tuple[int, Any]:
 
 def _workflow_route(server: ArgoStandIn, call: Call, key: tuple[str, str]) -> tuple[int, Any]:
     runs, verb = server.runs, call.template.rsplit("/", 1)[-1]
-    workflow = runs.items[key]
+    workflow = lookup(runs.items, key)
     phase = (workflow.get("status") or {}).get("phase")
     if call.method == "GET":
         if server.auto_advance:
@@ -603,7 +618,7 @@ def _cron_route(server: ArgoStandIn, call: Call, key: tuple[str, str]) -> tuple[
         selector = call.one("listOptions.labelSelector")
         items = [c for (n, _), c in sorted(crons.items()) if n == key[0] and selector_matches(selector, c["metadata"].get("labels") or {})]
         return 200, {"metadata": {}, "items": items}
-    cron = crons[key]
+    cron = lookup(crons, key)
     if call.method == "DELETE":
         del crons[key]
         return 200, {}
