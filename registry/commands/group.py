@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "submit": ("submit", "Create a compiled pipeline on an Argo Server."),
     "runs": ("runs", "List, inspect, follow, stop, retry and delete runs."),
     "experiments": ("experiments", "List experiments and their runs."),
+    "schedules": ("schedules", "List, suspend, resume or delete scheduled pipelines on Argo."),
 }
 
 
