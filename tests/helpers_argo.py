@@ -3,7 +3,7 @@
 No Kubernetes cluster runs here.  The stand-in keeps Workflows and CronWorkflows in memory and
 plays the controller's part (a Workflow's tasks run one after another, one step per poll or
 per log-stream tick), but every request it receives is first checked against Argo's swagger
-(``../shared/argo/swagger.json``): the path template and method, every query parameter's name
+(the project's copy, ``schemas/argo/swagger.json``): the path template and method, every query parameter's name
 and type (``listOptions.labelSelector``, ``logOptions.follow``...), the body against its
 definition (closed objects: an unknown key is an error, as creg's own Argo check makes it), and
 every answer it sends against the operation's response schema, each line of a log stream
@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from registry.argo.podnames import fnv32a, pod_name
 
-SWAGGER = Path(__file__).resolve().parent.parent.parent / "shared" / "argo" / "swagger.json"
+SWAGGER = Path(__file__).resolve().parent.parent / "schemas" / "argo" / "swagger.json"
 TOKEN = "s3cr3t-token"
 URI = "urn:argo-swagger"
 PREFIX = "io.argoproj.workflow.v1alpha1."

@@ -1,7 +1,7 @@
 """``creg submit``: the compiled document, wrapped in the Argo Server's create request.
 
 No Kubernetes cluster runs here, so the server is the stand-in of ``helpers_argo``: every
-request and answer is checked against Argo's published REST API (``../shared/argo/swagger.json``).
+request and answer is checked against Argo's published REST API (the project's copy, ``schemas/argo/swagger.json``).
 """
 
 from __future__ import annotations
