@@ -124,6 +124,7 @@ def test_experiments_list(store: Store) -> None:
     listed = json.loads(creg("experiments", "list", "-o", "json", env=store.env).stdout)
     assert listed[0]["counts"] == {"Succeeded": 1} and listed[1]["lastRun"] == store.bad
     assert creg("experiments", "list", "-o", "name", env=store.env).stdout == "exp-a\nexp-b\n"
+    assert yaml.safe_load(creg("experiments", "list", "-o", "yaml", env=store.env).stdout) == listed
 
 
 def test_delete_refuses_a_running_run_and_removes_a_finished_one(tmp_path: Path) -> None:
