@@ -1,9 +1,13 @@
 """Run pages over an Argo Server (``creg ui --server``): the stand-in of ``helpers_argo``, which
-checks every request creg makes against Argo's swagger."""
+checks every request creg makes, and every answer, against Argo's swagger."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -12,17 +16,14 @@ from typing import Any
 
 import pytest
 
+import helpers_argo
 from helpers_browser import Served, serve
+from registry.argo import serverruns
 from registry.argo.compiler import compile_document, load_pipeline
 from registry.argo.runview import LABEL_EXPERIMENT
 from registry.argo.server import Server
 from registry.index.resolve import RegistryOptions
 from registry.ui.routes import Site
-
-# The Argo Server backend and its swagger-checked stand-in come with the Argo runs work (branch
-# argoruns); until it is merged these tests say so and skip.
-helpers_argo = pytest.importorskip("helpers_argo", reason="helpers_argo (the Argo Server stand-in) not merged yet")
-serverruns = pytest.importorskip("registry.argo.serverruns", reason="registry.argo.serverruns not merged yet")
 
 ROOT = Path(__file__).resolve().parent.parent
 NS = "ml"
@@ -47,10 +48,32 @@ def _get(url: str) -> str:
         return str(response.read().decode())
 
 
-def test_an_argo_runs_list_page_and_live_state(argo: Any, served: Served) -> None:
-    doc = dict(compile_document(load_pipeline(ROOT / "examples" / "calculation.yaml")), metadata={"name": "calc-1"})
+def _calculation(argo: Any, name: str) -> None:
+    doc = dict(compile_document(load_pipeline(ROOT / "examples" / "calculation.yaml")), metadata={"name": name})
     argo.runs.create(NS, doc, labels={LABEL_EXPERIMENT: "nightly"})
-    argo.runs.advance((NS, "calc-1"))
+    argo.runs.advance((NS, name))
+
+
+def test_creg_ui_server_shows_the_servers_runs_beside_the_local_ones(argo: Any, tmp_path: Path) -> None:
+    _calculation(argo, "calc-cli")
+    env = {**os.environ, "ARGO_TOKEN": helpers_argo.TOKEN}
+    process = subprocess.Popen([sys.executable, "-m", "registry", "ui", "--port", "0", "--server", argo.url,
+                                "-n", NS], cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[4]
+        listing = _get(url + "runs/index.html?source=argo")
+        assert "runs/argo/calc-cli.html" in listing and "<option selected>argo</option>" in listing
+        assert "calc-cli" not in _get(url + "runs/index.html?source=local")
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert helpers_argo.TOKEN not in err
+
+
+def test_an_argo_runs_list_page_and_live_state(argo: Any, served: Served) -> None:
+    _calculation(argo, "calc-1")
     listing = _get(served.url + "runs/index.html?source=argo&experiment=nightly")
     assert "runs/argo/calc-1.html" in listing and ">Running<" in listing
     page = _get(served.url + "runs/argo/calc-1.html")
