@@ -161,23 +161,23 @@ def bench_graph(driver: Any, runs: int) -> bool:
 
 
 def bench_filter(driver: Any, folder: Path, runs: int) -> bool:
+    """Each keystroke's median over ``runs`` rounds; the slowest keystroke's median is checked."""
+    typed = ("c", "co", "com", "comp-0", "comp-01", "comp-01 ev", "", "train", "x")
     results = {}
     for label, registries in (("builtin", ()), ("1000", (str(big_registry(folder / "big", 1000)),))):
         server, url = serve(Site(RegistryOptions(registries)))
         try:
             driver.get(url)
-            times = []
-            for _ in range(runs):
-                for typed in ("c", "co", "com", "comp-0", "comp-01", "comp-01 ev", "", "train", "x"):
-                    times.append(filter_ms(driver, typed))
-            results[label] = (median(times), max(times), driver.execute_script(
+            rounds = [[filter_ms(driver, text) for text in typed] for _ in range(runs)]
+            per_key = [median([r[i] for r in rounds]) for i in range(len(typed))]
+            results[label] = (max(per_key), max(max(r) for r in rounds), driver.execute_script(
                 "return document.querySelectorAll('#catalog .row[data-search]').length"))
         finally:
             server.shutdown()
-    big, worst, rows = results["1000"]
-    ok = worst < FILTER_TARGET_MS
-    print(f"catalog filter, {rows} rows: median {big:.2f} ms, worst {worst:.2f} ms per keystroke; "
-          f"{results['builtin'][2]} rows: median {results['builtin'][0]:.2f} ms; "
+    slowest, worst, rows = results["1000"]
+    ok = slowest < FILTER_TARGET_MS
+    print(f"catalog filter, {rows} rows: slowest keystroke {slowest:.2f} ms (median of {runs}), single worst "
+          f"{worst:.2f} ms; {results['builtin'][2]} rows: slowest {results['builtin'][0]:.2f} ms; "
           f"target < {FILTER_TARGET_MS:.0f} ms: {'ok' if ok else 'MISSED'}")
     return ok
 
