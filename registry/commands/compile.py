@@ -31,10 +31,11 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 def command(ctx: click.Context, pipeline: str, output: str | None, kind: str,
             params: tuple[str, ...]) -> None:
     """Compile a pipeline into an Argo Workflow, validated against Argo's schema."""
-    from registry.argo.compiler import compile_pipeline, registry_loader  # lazy: start-up
+    from registry.api.pipelines import Pipeline  # lazy: start-up
 
-    text = compile_pipeline(pipeline, loader=registry_loader(registry_options(ctx), pipeline), kind=kind,
-                            params=parse_params(params))
+    options = registry_options(ctx)
+    loaded = Pipeline.from_file(pipeline, registries=options.registries, offline=options.offline)
+    text = loaded.compile(kind, params=parse_params(params) or None).to_yaml()
     if output is None or output == "-":
         click.echo(text, nl=False)
         return

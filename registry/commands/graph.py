@@ -16,13 +16,16 @@ from registry.commands._reg import registry_options
 @click.pass_context
 def command(ctx: click.Context, pipeline: str, fmt: str, output: str | None) -> None:
     """Draw a pipeline's task graph."""
-    from registry.argo.draw import render_image, to_dot, to_mermaid  # lazy: start-up
-    from registry.pipeline.components import registry_loader  # lazy: start-up
-    from registry.pipeline.load import load_pipeline  # lazy: start-up
+    from registry.api.pipelines import Pipeline  # lazy: start-up
 
-    loaded = load_pipeline(pipeline, loader=registry_loader(registry_options(ctx), pipeline))
-    text = to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded)
-    data = render_image(text, fmt) if fmt in ("svg", "png") else text.encode("utf-8")
+    options = registry_options(ctx)
+    loaded = Pipeline.from_file(pipeline, registries=options.registries, offline=options.offline)
+    if fmt in ("svg", "png"):
+        from registry.argo.draw import render_image  # lazy: start-up
+
+        data = render_image(loaded.graph("dot"), fmt)
+    else:
+        data = loaded.graph(fmt).encode("utf-8")
     if output is not None and output != "-":
         from registry.sources.store import write_output  # lazy: start-up
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from registry.commands._output import FORMATS, echo_text, emit_data
-from registry.commands._reg import open_registry
+from registry.commands._reg import registry_options
 from registry.errors import ArgumentError
 
 if TYPE_CHECKING:
@@ -30,9 +30,9 @@ def command(ctx: click.Context, target: str, fmt: str) -> None:
     if path.is_dir() and (path / "component.yaml").is_file():
         path = path / "component.yaml"
     if path.is_file():
-        from registry.component.model import load_component_from_file  # lazy: start-up
+        from registry.api.components import load_component_from_file  # lazy: start-up
 
-        spec = load_component_from_file(path)
+        spec: ComponentSpec = load_component_from_file(path)
     else:
         spec = _load_reference(ctx, target)
     if fmt == "text":
@@ -52,4 +52,7 @@ def _load_reference(ctx: click.Context, target: str) -> "ComponentSpec":
                                       "version, e.g. components/add/1.0.0)")
     if target.endswith((".yaml", ".yml")) or target.startswith(("./", "../", "/")):
         raise ArgumentError("target", f"{target}: no such component file (or give a registry reference NAME@VERSION)")
-    return open_registry(ctx).load(target)
+    from registry.api.registries import open_registry as open_api_registry  # lazy: start-up
+
+    options = registry_options(ctx)
+    return open_api_registry(options.registries, options.offline).load(target)
