@@ -17,6 +17,7 @@ _EXPORTS = {
     "load_component_from_file": "api.components",
     "load_component_from_text": "api.components",
     "load_component_from_url": "api.components",
+    "validate_components": "api.components",
     "ComponentSpec": "component.model",
     "InputSpec": "component.model",
     "OutputSpec": "component.model",

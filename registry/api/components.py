@@ -238,6 +238,9 @@ def _named_tuple_source(source: str, name: str, namespace: dict[str, Any]) -> st
 
 
 def _annotation_text(kind: object) -> str:
+    forward = getattr(kind, "__forward_arg__", None)  # typing.ForwardRef('float'), from a string annotation
+    if isinstance(forward, str):
+        return forward
     if isinstance(kind, str):
         return kind
     if isinstance(kind, type) and kind.__module__ == "builtins":
