@@ -213,6 +213,7 @@ def workflow_of_result(doc: Workflow, result: Any, finished_at: Mapping[str, flo
         spec["arguments"] = {"parameters": [
             {**p, "value": params.get(p["name"], p.get("value"))} for p in (spec.get("arguments") or {}).get("parameters", [])]}
     nodes = {node.id: _node_status(node, result.name, spec, finished_at) for node in result.nodes}
+    _add_loop_groups(nodes)
     for node_id, node in nodes.items():
         parent = nodes.get(node.get("boundaryID", ""))
         if parent is not None:
@@ -226,6 +227,28 @@ def workflow_of_result(doc: Workflow, result: Any, finished_at: Mapping[str, flo
             "status": {"phase": result.phase, "startedAt": rfc3339(started), "finishedAt": rfc3339(end),
                        "progress": _progress(nodes), "nodes": nodes,
                        **({"message": _failure(result)} if result.phase != "Succeeded" else {})}}
+
+
+def _add_loop_groups(nodes: dict[str, dict[str, Any]]) -> None:
+    """A loop's TaskGroup node over its iterations ('t(0:a)', 't(1:b)' -> 't'), as Argo shows it.
+
+    The runner hands iterations on to the DAG but records only them, not their group.
+    """
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for node_id, node in nodes.items():
+        parts = split_path(node_id)
+        if parts[-1].endswith(")") and "(" in parts[-1]:
+            groups.setdefault(".".join([*parts[:-1], parts[-1].split("(")[0]]), []).append(node)
+    for group_id, items in groups.items():
+        if group_id in nodes:
+            continue
+        phases = {item["phase"] for item in items}
+        phase = "Failed" if "Failed" in phases else "Succeeded" if phases - {"Skipped", "Omitted"} else "Skipped"
+        nodes[group_id] = {"id": group_id, "name": group_id, "displayName": split_path(group_id)[-1],
+                           "type": "TaskGroup", "templateName": items[0]["templateName"], "phase": phase,
+                           "boundaryID": items[0]["boundaryID"], "startedAt": min(i["startedAt"] for i in items),
+                           "finishedAt": max(i["finishedAt"] for i in items),
+                           "message": f"{len(items)} iteration(s)"}
 
 
 def _label_value(text: str) -> str:
