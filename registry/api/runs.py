@@ -39,13 +39,23 @@ class TaskRun:
     artifacts: Mapping[str, str] = field(default_factory=dict)  # name -> where its bytes are
     started: str = ""
     finished: str = ""
+    folder: Path | None = None  # the run's folder, when it ran on this machine
+
+    def local_file(self, artifact: str) -> Path | None:
+        """Where an output artifact's bytes are on this machine (inside the run's folder), if they are."""
+        where = self.artifacts.get(artifact, "")
+        if self.folder is None or not where:
+            return None
+        path = Path(where)
+        return path if path.is_relative_to(self.folder) and path.exists() else None
 
     @property
     def outputs(self) -> dict[str, str]:
-        """Output values: parameters, and artifacts small enough to read (else their path)."""
+        """Output values: parameters, and artifacts on this machine small enough to read (else where they are)."""
         shown = dict(self.parameters)
         for name, where in self.artifacts.items():
-            shown.setdefault(name, _glance(Path(where)))
+            path = self.local_file(name)
+            shown.setdefault(name, _glance(path) if path is not None else where)
         return shown
 
 
@@ -86,7 +96,7 @@ class Run:
         for node in (self._status().get("nodes") or {}).values():
             name = str(node.get("name", ""))
             if name.startswith(prefix):
-                out[name[len(prefix):]] = _task_run(name[len(prefix):], node)
+                out[name[len(prefix):]] = _task_run(name[len(prefix):], node, self.folder)
         return out
 
     @property
@@ -124,8 +134,9 @@ class Run:
     def files(self, task: str | None = None) -> dict[str, Path]:
         """Output artifacts on this machine: ``{'task.output': path}`` (one task's by name)."""
         chosen = {task: self.task(task)} if task is not None else self.tasks
-        return {f"{name}.{artifact}": Path(where) for name, item in chosen.items()
-                for artifact, where in item.artifacts.items() if Path(where).exists()}
+        found = {f"{name}.{artifact}": item.local_file(artifact) for name, item in chosen.items()
+                 for artifact in item.artifacts}
+        return {key: path for key, path in found.items() if path is not None}
 
     def __repr__(self) -> str:
         return f"<Run {self.name!r} {self.status} {progress(self.workflow)} tasks>"
@@ -146,14 +157,25 @@ class Run:
         return render(nodes, edges, f"run {self.name}")
 
 
-def _task_run(name: str, node: Mapping[str, Any]) -> TaskRun:
+def _task_run(name: str, node: Mapping[str, Any], folder: Path | None) -> TaskRun:
     outputs = node.get("outputs") or {}
     parameters = {str(p.get("name")): str(p.get("value", "")) for p in outputs.get("parameters") or []}
-    artifacts = {str(a.get("name")): str(a.get("path", "")) for a in outputs.get("artifacts") or []
+    artifacts = {str(a.get("name")): _artifact_place(a) for a in outputs.get("artifacts") or []
                  if a.get("name") != "main-logs"}
     return TaskRun(name, str(node.get("id", "")), str(node.get("phase", "")), str(node.get("type", "")),
                    str(node.get("message", "")), parameters, artifacts,
-                   str(node.get("startedAt") or ""), str(node.get("finishedAt") or ""))
+                   str(node.get("startedAt") or ""), str(node.get("finishedAt") or ""), folder)
+
+
+def _artifact_place(artifact: Mapping[str, Any]) -> str:
+    """A local path, or the key in the artifact repository (``s3: {key: ...}``) for a server's run."""
+    if artifact.get("path"):
+        return str(artifact["path"])
+    for store in ("s3", "gcs", "oss", "azure", "hdfs", "artifactory", "http"):
+        if isinstance(artifact.get(store), Mapping):
+            place = artifact[store].get("key") or artifact[store].get("url") or artifact[store].get("blob") or ""
+            return f"{store}:{place}"
+    return ""
 
 
 def _glance(path: Path) -> str:
