@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from registry.api.components import Component
-from registry.api.html import section, table
 from registry.errors import ArgumentError, mention
 from registry.index import resolve
+
+if TYPE_CHECKING:
+    from registry.api.components import Component
 
 __all__ = ["Registry"]
 
@@ -25,8 +26,10 @@ class Registry(resolve.Registry):
     ``Registry.configured()`` searches ``$CREG_REGISTRIES`` and the config file's as the CLI does.
     """
 
-    def load(self, ref: str) -> Component:
+    def load(self, ref: str) -> "Component":
         """The verified component ``ref`` (``NAME``, ``NAME@1.2.3``, ``NAME@^1``) names."""
+        from registry.api.components import Component  # lazy: the CLI's registry commands start fast
+
         return Component.of(super().load(ref))
 
     def search_rows(self, text: str = "") -> list[dict[str, Any]]:
@@ -70,6 +73,8 @@ class Registry(resolve.Registry):
         return f"<Registry {', '.join(self.roots)}>"
 
     def _repr_html_(self) -> str:
+        from registry.api.html import section, table  # lazy: only notebooks display
+
         return section("registries searched, in order", table(["registry"], [(root,) for root in self.roots]))
 
 

@@ -10,7 +10,8 @@ from registry.commands._output import FORMATS
 from registry.commands.group import Settings
 
 if TYPE_CHECKING:
-    from registry.index.resolve import Registry, RegistryOptions
+    from registry.api.registries import Registry
+    from registry.index.resolve import RegistryOptions
 
 __all__ = ["FORMATS", "global_settings", "open_registry", "registry_options"]
 
@@ -29,6 +30,8 @@ def registry_options(ctx: click.Context) -> "RegistryOptions":
 
 
 def open_registry(ctx: click.Context) -> "Registry":
-    from registry.index.resolve import Registry  # lazy: start-up
+    """The registries the command searches, as the Python API's ``Registry`` (one path)."""
+    from registry.api.registries import open_registry as api_registry  # lazy: start-up
 
-    return Registry.configured(registry_options(ctx))
+    options = registry_options(ctx)
+    return api_registry(options.registries, options.offline)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from registry.commands._output import FORMATS, echo_text, emit_data
-from registry.commands._reg import registry_options
+from registry.commands._reg import open_registry
 from registry.errors import ArgumentError
 
 if TYPE_CHECKING:
@@ -52,7 +52,4 @@ def _load_reference(ctx: click.Context, target: str) -> "ComponentSpec":
                                       "version, e.g. components/add/1.0.0)")
     if target.endswith((".yaml", ".yml")) or target.startswith(("./", "../", "/")):
         raise ArgumentError("target", f"{target}: no such component file (or give a registry reference NAME@VERSION)")
-    from registry.api.registries import open_registry as open_api_registry  # lazy: start-up
-
-    options = registry_options(ctx)
-    return open_api_registry(options.registries, options.offline).load(target)
+    return open_registry(ctx).load(target)
