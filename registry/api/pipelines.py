@@ -235,9 +235,8 @@ class Pipeline:
             pipeline = self.model()
         except CregError as exc:
             return section(f"pipeline {self.source}: cannot be loaded", problems_html(exc.problems))
-        params = table(["param", "type", "default", "description"],
-                       [(p.name, p.type or "", p.default_text() or "", p.description or "")
-                        for p in pipeline.params.values()])
+        rows = [(p.name, p.type or "", p.default_text() or "", p.description or "") for p in pipeline.params.values()]
+        params = table(["param", "type", "default", "description"], rows) if rows else ""
         description = f"<p>{escape(pipeline.description)}</p>" if pipeline.description else ""
         return section(f"pipeline {pipeline.name}", description + params + self.to_svg())
 

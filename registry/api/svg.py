@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from registry.api.html import NO_PHASE_COLOUR, PHASE_COLOURS, escape, shorten
 
 SWEEPS = 4  # down-up passes of the barycentre ordering
-CHAR_WIDTH = 7  # px per character at font-size 12 (monospace-ish estimate)
+CHAR_WIDTH = 8  # px per character at font-size 12 (a monospace glyph is about 7.2 px wide)
 LINE_HEIGHT = 15
 MAX_LABEL = 32  # characters shown per line; the full text is in the node's <title>
 PAD_X, PAD_Y = 10, 8
