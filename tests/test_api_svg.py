@@ -51,7 +51,7 @@ def test_drawing_is_well_formed_and_places_layers_top_to_bottom() -> None:
     root = ET.fromstring(svg)
     assert root.tag == f"{SVG}svg"
     assert [t.text for t in root.iter(f"{SVG}text") if t.text in ("data", "model")] == ["data", "model"]
-    assert len([line for line in root.iter(f"{SVG}line")]) == 2
+    assert len(list(root.iter(f"{SVG}polyline"))) == 2
 
 
 def test_user_text_is_escaped_and_xml_forbidden_characters_replaced() -> None:
@@ -86,8 +86,42 @@ def test_a_large_graph_draws_every_node_and_edge() -> None:
     edges += [GraphEdge(f"t{i + j}", f"t{i + 3}") for i in range(0, 2997, 3) for j in (1, 2)]
     root = ET.fromstring(render(nodes, edges))
     assert len([g for g in root.iter(f"{SVG}g") if g.get("class") == "node"]) == 3000
-    assert len(list(root.iter(f"{SVG}line"))) == len(edges)
+    assert len(list(root.iter(f"{SVG}polyline"))) == len(edges)
 
 
 def test_an_empty_graph_is_still_an_svg() -> None:
     assert ET.fromstring(render([], [])).tag == f"{SVG}svg"
+
+
+def polylines(svg: str) -> dict[str, list[tuple[float, float]]]:
+    """'source -> target' (from the edge's title) -> the points of its line."""
+    out = {}
+    for group in ET.fromstring(svg).iter(f"{SVG}g"):
+        if group.get("class") == "edge":
+            title, line = group.find(f"{SVG}title"), group.find(f"{SVG}polyline")
+            assert title is not None and line is not None
+            points = [tuple(float(v) for v in p.split(",")) for p in str(line.get("points")).split()]
+            out[str(title.text).split(":")[0].replace(" \u2192 ", "->")] = points
+    return out
+
+
+def test_a_long_edge_goes_around_the_box_between_its_ends() -> None:
+    nodes = [node("a", "x" * 20), node("b", "x" * 20), node("c", "x" * 20)]
+    svg = render(nodes, [GraphEdge("a", "b"), GraphEdge("b", "c"), GraphEdge("a", "c")])
+    where = boxes(svg)
+    lines = polylines(svg)
+    assert len(lines["a->c"]) == 4 and len(lines["a->b"]) == 2  # the long edge bends through a waypoint
+    left, top = where["b"]
+    right = left + 20 * 8 + 20
+    crossing_b = [x for x, y in lines["a->c"] if top <= y <= top + 60]
+    assert crossing_b and all(not left <= x <= right for x in crossing_b)
+
+
+def test_too_many_waypoints_fall_back_to_straight_edges() -> None:
+    """A hub every task depends on, in a chain: waypoints would grow with the square of the size."""
+    count = 400
+    nodes = [node(f"t{i}") for i in range(count)]
+    edges = [GraphEdge(f"t{i}", f"t{i + 1}") for i in range(count - 1)]
+    edges += [GraphEdge("t0", f"t{i}") for i in range(2, count)]
+    lines = polylines(render(nodes, edges))
+    assert all(len(points) == 2 for points in lines.values()) and len(lines) == len(edges)
