@@ -28,6 +28,49 @@ SECRET_ENV_PREFIX = "CREG_SECRET_"
 class NodeFailed(CregError):
     """A container exited non-zero, timed out, or did not write a declared output."""
 
+    exit_code: int | None = None  # the program's last exit status, when it ran and failed
+
+
+class LiveTasks:
+    """The task processes running now, so a stopped run can end them.
+
+    Each task runs in a session of its own, out of reach of a signal to the runner's process
+    group.  ``stop`` may run in a signal handler, which can interrupt a thread that is inside
+    ``add``: so no lock, only steps that are atomic under the GIL, ordered so that a process
+    added while ``stop`` runs is ended by one of the two.
+    """
+
+    def __init__(self) -> None:
+        self.live: set[int] = set()  # process group ids
+        self.stopped = False
+
+    def add(self, pid: int) -> None:
+        self.live.add(pid)
+        if self.stopped:
+            _end_group(pid)
+
+    def discard(self, pid: int) -> None:
+        self.live.discard(pid)
+
+    def stop(self) -> None:
+        """End every running task, and each one that starts until ``resume``."""
+        self.stopped = True
+        for pid in list(self.live):
+            _end_group(pid)
+
+    def resume(self) -> None:
+        self.stopped = False
+
+
+def _end_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        pass  # it ended by itself meanwhile
+
+
+LIVE_TASKS = LiveTasks()
+
 
 @dataclass(frozen=True)
 class ContainerTemplate:
@@ -211,10 +254,13 @@ def run_on_host(container: Container) -> Outcome:
         _fresh_files(container.folder)
         stage_inputs(container, paths)
         make_output_folders(container, paths)
-        if _run_once(argv, env, container.folder, log, container.seconds_left()) == 0:
+        code = _run_once(argv, env, container.folder, log, container.seconds_left())
+        if code == 0:
             parameters, artifacts = collect_outputs(container, paths)
             return Outcome(parameters, artifacts, log, attempt, time.monotonic() - start)
-    raise NodeFailed(f"{argv[0]} failed {attempts} time(s); {log} ends with:\n{_tail(log)}")
+    failed = NodeFailed(f"{argv[0]} failed {attempts} time(s); {log} ends with:\n{_tail(log)}")
+    failed.exit_code = code
+    raise failed
 
 
 def _tail(log: Path, lines: int = 3) -> str:
@@ -239,6 +285,7 @@ def _run_once(argv: list[str], env: dict[str, str], folder: Path, log: Path, sec
         except FileNotFoundError:
             out.write(f"creg run: program {argv[0]!r} is not installed on this machine\n".encode())
             return 127
+        LIVE_TASKS.add(process.pid)
         try:
             return process.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
@@ -246,3 +293,5 @@ def _run_once(argv: list[str], env: dict[str, str], folder: Path, log: Path, sec
             process.wait()
             out.write(f"creg run: timed out after {seconds:g}s\n".encode())
             return 124
+        finally:
+            LIVE_TASKS.discard(process.pid)
