@@ -57,7 +57,7 @@ def test_the_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         server.server_close()
     assert len(blocks()) >= 12
     output = printed.getvalue()
-    assert "<Run 'calculation' Succeeded 3/3 tasks>" in output
+    assert re.search(r"<Run 'calculation-[a-z0-9]{5}' Succeeded 3/3 tasks>", output)
     assert "Succeeded {'sum': '18.0'}" in output
     assert "<pipeline>:5:21: error: $.tasks.a.args.c: unknown input 'c'" in output and "unknown param 'aa' (did you mean 'a'?)" in output
     assert "published my-divmod@1.0.0" in output

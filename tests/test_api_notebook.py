@@ -5,6 +5,7 @@ the displays carry the expected HTML."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -71,7 +72,7 @@ def test_the_calculation_notebook_runs_end_to_end(tmp_path: Path) -> None:
     assert yaml_text.startswith("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\n")
 
     run_html, run_plain = outputs_of(cell_with(nb, "run = pipeline.run"))
-    assert "<Run 'calculation' Succeeded 3/3 tasks>" in run_plain
+    assert re.fullmatch(r"<Run 'calculation-[a-z0-9]{5}' Succeeded 3/3 tasks>", run_plain.strip()), run_plain
     assert run_html.count(">Succeeded</span>") == 4  # the run and each of its three tasks
     assert 'data-phase="Succeeded"' in run_html
     _, result = outputs_of(cell_with(nb, "run.outputs"))

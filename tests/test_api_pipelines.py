@@ -155,12 +155,15 @@ def test_a_run_of_loops_and_an_exit_handler_has_argo_shaped_nodes(tmp_path: Path
     assert tasks["scale(1:2.5)"].outputs == {"v": "2.5"} and tasks["scale(1:2.5)"].type == "Pod"
     assert tasks["onExit.report"].phase == "Succeeded"
     assert "status Succeeded" in run.logs("onExit.report")
-    assert "item 2.5" in run.logs("scale(1:2.5)") and "== scale(0:1)" in run.logs()
-    nodes = run.workflow["status"]["nodes"]
-    root = nodes["loops"]
-    assert root["type"] == "DAG" and "loops.scale" in root["children"]
-    assert nodes["loops.scale(1:2.5)"]["boundaryID"] == "loops"
+    assert run.logs("scale(1:2.5)") == "item 2.5\n"
+    assert run.logs() == "scale(0:1): item 1\nscale(1:2.5): item 2.5\nreport: status Succeeded\n"
+    nodes = {node["name"]: node for node in run.workflow["status"]["nodes"].values()}
+    root = nodes[run.name]
+    assert root["type"] == "DAG" and root["id"] == run.name
+    assert nodes[f"{run.name}.scale(1:2.5)"]["boundaryID"] == run.name
     assert run.workflow["status"]["progress"] == "4/4"
+    assert run.refresh().workflow == run.workflow
+    assert registry.Run.get(run.name[:-2]).name == run.name  # from the run store, by a unique prefix
     assert set(run.files("make-list")) == {"make-list.list"}
 
 
@@ -177,11 +180,11 @@ tasks:
     after: fail
 """
     run = registry.Pipeline.load(text).run(workdir=tmp_path / "run")
-    assert run.status == "Failed" and run.message.startswith("broken.fail: ")
+    assert run.status == "Failed" and run.message == f"child '{run.tasks['fail'].node_id}' failed"  # as Argo says
     assert run.tasks["after-fail"].phase == "Omitted" and run.tasks["after-fail"].type == "Skipped"
     assert "about to <fail>" in run.logs("fail")
     markup = run._repr_html_()
-    assert "about to <fail>" not in markup  # the failure message quotes the log, escaped
+    assert "about to <fail>" not in markup and "about to &lt;fail&gt;" in markup  # the log's tail, escaped
     cells = parsed(markup).cells
     assert ["fail", "Failed"] == cells[cells.index("fail"):cells.index("fail") + 2]
     svg = ET.fromstring(markup[markup.index("<svg"):markup.index("</svg>") + 6])

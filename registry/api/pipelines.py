@@ -11,14 +11,13 @@ others raise ``PipelineError`` with them).
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from registry.api.html import escape, problems_html, section, table
-from registry.api.runs import Run, workflow_of_result
+from registry.api.runs import Run
 from registry.api.svg import GraphEdge, GraphNode, render
 from registry.component.model import ComponentSpec
 from registry.errors import ArgumentError, CregError, Problem, mention
@@ -26,6 +25,7 @@ from registry.pipeline import model
 
 if TYPE_CHECKING:
     from registry.argo.server import Submitted
+    from registry.index.resolve import RegistryOptions
     from registry.local.runner import Node
     from registry.local.workflow import WorkflowYaml
     from registry.pipeline.components import LoadedComponent, Loader
@@ -151,10 +151,9 @@ class Pipeline:
 
     def _loader(self) -> Loader:
         """Component objects by their references first, then the registries (opened on first use)."""
-        from registry.index.resolve import RegistryOptions  # lazy: start-up
-        from registry.pipeline.components import LoadedComponent, registry_loader
+        from registry.pipeline.components import LoadedComponent, registry_loader  # lazy: start-up
 
-        options = RegistryOptions(self.registries, self.offline)
+        options = self._options()
         lock_anchor = self.path if self.path is not None else None
         opened: list[Loader] = []
 
@@ -243,30 +242,40 @@ class Pipeline:
     # -- running ----------------------------------------------------------------------------
 
     def run(self, params: Mapping[str, object] | None = None, workdir: str | Path | None = None,
-            parallelism: int = 4, on_task: Callable[[Node], None] | None = None) -> Run:
-        """Run the pipeline on this machine (each container's command as a local process).
+            parallelism: int = 4, on_task: Callable[[Node], None] | None = None, experiment: str | None = None,
+            labels: Mapping[str, str] | None = None, detach: bool = False) -> Run:
+        """Run the pipeline on this machine (each container's command as a local process), as ``creg run``.
 
-        ``workdir`` keeps the run's files (default: a new temporary folder); ``on_task`` is
-        called as each task finishes.  A failed run is returned, not raised: look at ``status``.
+        The run is recorded in the run store (``creg runs``); ``workdir`` keeps its files (default:
+        the run's folder in the store).  ``on_task`` is called as each task finishes;
+        ``experiment`` and ``labels`` label the run; ``detach`` starts it in the background and
+        returns at once.  A failed run is returned, not raised: look at ``status``.
+        A pipeline file may also be a compiled Argo Workflow (``params`` become its arguments).
         """
-        import tempfile
-
-        from registry.local.runner import run_workflow  # lazy: start-up
+        from registry.local.recording import execute_run, prepare_document, prepare_run  # lazy: start-up
+        from registry.local.store import LocalRuns, RunStore, start_detached
 
         if not 1 <= parallelism <= 64:
             raise ArgumentError.bad_value("parallelism", f"expected 1 to 64, got {parallelism}")
-        doc = self.compile(params=params)
-        folder = Path(workdir).resolve() if workdir is not None else Path(tempfile.mkdtemp(prefix="creg-run-"))
-        finished: dict[str, float] = {}
+        store = RunStore()
+        if self.path is not None and not self.components:
+            options = self._options()
+            name = prepare_run(store, self.path, options, param_texts(params) or {}, workdir, parallelism,
+                               experiment, labels)
+        else:
+            doc = cast("WorkflowYaml", dict(self.compile(params=params)))
+            name = prepare_document(store, doc, {}, workdir, parallelism, experiment, labels)
+        result = None
+        if detach:
+            start_detached(store, name)
+        else:
+            result = execute_run(store, name, on_task)
+        return Run.get(name, LocalRuns(store), result=result)
 
-        def noted(node: Node) -> None:
-            finished[node.id] = time.time()
-            if on_task is not None:
-                on_task(node)
+    def _options(self) -> RegistryOptions:
+        from registry.index.resolve import RegistryOptions  # lazy: start-up
 
-        started = time.time()
-        result = run_workflow(cast("WorkflowYaml", dict(doc)), folder, None, parallelism, noted)
-        return Run(workflow_of_result(doc, result, finished, started), folder)
+        return RegistryOptions(self.registries, self.offline)
 
     def submit(self, server: str | None = None, namespace: str | None = None, experiment: str | None = None,
                kind: str = "Workflow", params: Mapping[str, object] | None = None, wait: bool = False,
@@ -275,7 +284,7 @@ class Pipeline:
 
         ``experiment`` labels the workflow (``creg.dev/experiment``); ``wait`` follows it to the end.
         """
-        from registry.argo.runview import LABEL_EXPERIMENT  # lazy: start-up
+        from registry.argo.runview import LABEL_EXPERIMENT, label_problem  # lazy: start-up
         from registry.argo.server import Server, submit_document, wait_for
 
         target = Server.from_options(server, namespace)
@@ -284,23 +293,15 @@ class Pipeline:
                                         "run by itself")
         doc = self.compile(kind, params)
         if experiment is not None:
-            labels = doc.setdefault("metadata", {}).setdefault("labels", {})
-            labels[LABEL_EXPERIMENT] = check_label_value("experiment", experiment)
+            problem = label_problem(LABEL_EXPERIMENT, experiment)
+            if problem:
+                raise ArgumentError.bad_value("experiment", problem)
+            doc.setdefault("metadata", {}).setdefault("labels", {})[LABEL_EXPERIMENT] = experiment
         created: Submitted = submit_document(doc, target)
         phase = None
         if wait and created.kind == "Workflow":
             phase = wait_for(created, target, timeout, on_phase or (lambda p: None))
         return Submission(created.kind, created.name, created.namespace, created.ui, phase)
-
-
-def check_label_value(argument: str, value: str) -> str:
-    """A Kubernetes label value: at most 63 characters of [A-Za-z0-9_.-], alphanumeric at the ends."""
-    import re  # lazy: only labels need it
-
-    if not re.fullmatch(r"([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?", value):
-        raise ArgumentError.bad_value(argument, f"{value!r} is not a label value (at most 63 letters, digits, "
-                                                "'-', '_' or '.', starting and ending with a letter or digit)")
-    return value
 
 
 def param_texts(params: Mapping[str, object] | None) -> dict[str, str] | None:

@@ -134,6 +134,14 @@ def prepare_run(store: RunStore, path: str | Path, registries: RegistryOptions |
                 labels: Mapping[str, str] | None = None) -> str:
     """Compile and check the pipeline, record a ``Pending`` run of it; the run's name."""
     doc, overrides = _workflow_of(Path(path), registries, params)
+    return prepare_document(store, doc, overrides, workdir, parallelism, experiment, labels)
+
+
+def prepare_document(store: RunStore, doc: WorkflowYaml, overrides: Mapping[str, str],
+                     workdir: str | Path | None = None, parallelism: int = 4, experiment: str | None = None,
+                     labels: Mapping[str, str] | None = None) -> str:
+    """``prepare_run`` for a Workflow already compiled (the Python API compiles pipelines held in
+    memory); ``overrides`` are applied to its arguments."""
     if doc.get("kind") not in RUNNABLE_KINDS:
         raise RunError(f"cannot run a {doc.get('kind')!r}; expected an Argo Workflow")
     declared = _declared_parameters(doc)
