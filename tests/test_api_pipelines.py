@@ -224,3 +224,14 @@ def test_submit_labels_the_experiment_and_waits(server: ArgoServer, monkeypatch:
 def test_a_pipeline_without_params_shows_no_params_table() -> None:
     cells = parsed(registry.Pipeline.load(EXAMPLES / "conditional.yaml")._repr_html_()).cells
     assert cells == []  # the graph only: its labels are SVG text, not table cells
+
+
+def test_a_detached_run_is_followed_with_refresh_and_wait(tmp_path: Path) -> None:
+    run = registry.Pipeline.load(EXAMPLES / "calculation.yaml").run(detach=True, experiment="bg",
+                                                                     labels={"team": "ml"})
+    assert run.result is None and run.status in ("Pending", "Running", "Succeeded")
+    finished = run.wait(timeout=120, poll=0.1)
+    assert finished.status == "Succeeded", finished.message
+    assert finished.outputs["add-2"] == {"sum": "18.0"}
+    labels = finished.workflow["metadata"]["labels"]
+    assert labels["creg.dev/experiment"] == "bg" and labels["team"] == "ml"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry.api.html import Markup, escape, phase_badge, section, shorten, table
 from registry.api.svg import GraphEdge, GraphNode, render
-from registry.argo.runview import RunBackend, Workflow, progress
+from registry.argo.runview import FINISHED_PHASES, RunBackend, Workflow, progress
 from registry.errors import ArgumentError, did_you_mean
 
 if TYPE_CHECKING:
@@ -86,6 +86,16 @@ class Run:
         if self.backend is None:
             return self
         return Run(self.backend.get_run(self.name), self.folder, self.backend, self.result)
+
+    def wait(self, timeout: float = 3600, poll: float = 0.5) -> "Run":
+        """The run once it has finished (re-read every ``poll`` seconds), or as it is after ``timeout``."""
+        import time  # lazy: only waiting sleeps
+
+        deadline, current = time.monotonic() + timeout, self
+        while current.status not in FINISHED_PHASES and current.backend is not None and time.monotonic() < deadline:
+            time.sleep(poll)
+            current = current.refresh()
+        return current
 
     @property
     def name(self) -> str:
