@@ -142,7 +142,7 @@ class Pipeline:
     @classmethod
     def from_file(cls, path: str | Path, *, components: Mapping[str, ComponentSpec] | None = None,
                   registries: Iterable[str] | None = None, offline: bool = False) -> "Pipeline":
-        """A pipeline file (read again each time it is checked, so edits are seen)."""
+        """A pipeline file, read when it is first checked (load it again to see later edits)."""
         if not Path(path).exists():
             raise ArgumentError.in_file("source", str(path), "cannot read: No such file or directory")
         return cls(None, str(path), path=Path(path), components=components, registries=registries, offline=offline)
@@ -154,7 +154,6 @@ class Pipeline:
         from registry.pipeline.components import LoadedComponent, registry_loader  # lazy: start-up
 
         options = self._options()
-        lock_anchor = self.path if self.path is not None else None
         opened: list[Loader] = []
 
         def load(ref: str) -> ComponentSpec | LoadedComponent:
@@ -163,7 +162,7 @@ class Pipeline:
                 name, _, version = ref.partition("@")
                 return LoadedComponent(spec, spec.name or name, version or NOTEBOOK_VERSION)
             if not opened:
-                opened.append(registry_loader(options, lock_anchor))
+                opened.append(registry_loader(options, self.path))  # a creg.lock beside the file pins
             return opened[0](ref)
 
         return load
