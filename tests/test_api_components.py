@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import inspect
 import subprocess
-import sys
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
 import registry
-from helpers_publish import http_server
+from helpers_publish import http_server, resolve_command
 from registry.api.components import Component
 from registry.component.fromfunc import FromFuncError
-from registry.errors import ArgumentError, SpecError
+from registry.component.model import thaw
+from registry.errors import ArgumentError, CregWarning, SpecError
 from test_api_html import parsed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,8 +33,12 @@ def divide(dividend: float, divisor: float = 2.0) -> Division:
     return quotient, remainder  # a plain tuple: the class does not exist in the container
 
 
-def untyped(a, b: int) -> int:  # type: ignore[no-untyped-def]
-    return b
+def starred(*values: int) -> int:  # a container cannot pass *args: refused, with its position
+    return sum(values)
+
+
+def leaky(a: int) -> int:  # converts, with a warning: the container has no module globals
+    return a + len(ROOT.parts)
 
 
 def test_every_loader_gives_a_component_that_is_a_spec() -> None:
@@ -76,30 +80,29 @@ def test_a_function_becomes_a_component_with_named_tuple_outputs() -> None:
 def test_the_function_runs_in_the_component_as_written(tmp_path: Path) -> None:
     """The generated program, run as the container would run it, computes the outputs."""
     component = registry.component_from_func(divide)
-    command = [str(part) for part in component.container["command"]]
-    assert command[:3] == ["python3", "-u", "-c"]
     out_q, out_r = tmp_path / "q", tmp_path / "r"
-    args = []
-    for item in component.container["args"]:
-        if isinstance(item, str):
-            args.append(item)
-        elif "inputValue" in item:
-            args.append({"dividend": "7", "divisor": "2"}[item["inputValue"]])
-        else:
-            args.append(str({"quotient": out_q, "remainder": out_r}[item["outputPath"]]))
-    program = next(part for part in command if "def divide" in part)
-    result = subprocess.run([sys.executable, "-u", "-c", program, *args], capture_output=True, text=True, timeout=60)
+    line = resolve_command(thaw(component.container), {"dividend": "7"}, {"quotient": out_q, "remainder": out_r})
+    result = subprocess.run(line, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert (float(out_q.read_text()), float(out_r.read_text())) == (3.0, 1.0)
+    assert (float(out_q.read_text()), float(out_r.read_text())) == (3.0, 1.0)  # divisor's default 2.0
 
 
 def test_problems_point_into_this_file() -> None:
     with pytest.raises(FromFuncError) as caught:
-        registry.component_from_func(untyped)
+        registry.component_from_func(starred)
     (problem,) = caught.value.problems
-    line = inspect.getsourcelines(untyped)[1]
+    line = inspect.getsourcelines(starred)[1]
     assert (problem.file, problem.line) == (__file__, line)
-    assert "'a'" in problem.message and "annotation" in problem.message
+    assert "*values" in problem.message or "*args" in problem.message
+
+
+def test_a_closure_over_a_global_converts_with_a_positioned_warning() -> None:
+    with pytest.warns(CregWarning) as caught:
+        component = registry.component_from_func(leaky)
+    (warning,) = [w for w in caught if "ROOT" in str(w.message)]
+    line = inspect.getsourcelines(leaky)[1] + 1
+    assert str(warning.message).startswith(f"{__file__}:{line}:")
+    assert [i.name for i in component.inputs] == ["a"]
 
 
 def test_a_file_target_as_the_cli_takes_it(tmp_path: Path) -> None:

@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any
 from registry.api.html import escape, section, table
 from registry.component import model
 from registry.component.model import ComponentSpec
-from registry.errors import ArgumentError, mention
+from registry.errors import ArgumentError, CregError, CregWarning, Problem, mention
 
 if TYPE_CHECKING:
-    from registry.component.fromfunc import FromFuncError
     from registry.component.view import FileResult
 
 __all__ = ["Component", "component_from_func", "load_component", "load_component_from_file",
@@ -141,48 +140,61 @@ def load_component(ref: str, registries: Iterable[str] | None = None, offline: b
 
 
 def component_from_func(func_or_source: Callable[..., Any] | str | Path, function: str | None = None, *,
-                        base_image: str | None = None, packages: Iterable[str] = ()) -> Component:
-    """A typed Python function as a component, as ``creg component from-func`` makes it.
+                        base_image: str | None = None, packages: Iterable[str] | None = None) -> Component:
+    """A Python function as a component, as ``creg component from-func`` (and KFP's
+    ``create_component_from_func``) makes it.
 
     ``func_or_source`` is a function (for instance one defined in a notebook cell: its source
     is read with ``inspect``; it is never called), ``"FILE.py:FUNCTION"``, or a file path with
-    ``function`` naming the function in it.  Several outputs are declared with a NamedTuple
-    return annotation.  ``base_image`` must have python3 (default ``python:3.11``); ``packages``
-    are pip requirements installed when the container starts.  Problems are reported as
-    ``file:line:col`` of the function's source (``FromFuncError``).
+    ``function`` naming the function in it.  Annotations give the types, a NamedTuple return
+    annotation several outputs.  ``base_image`` must have python3 (default: the one the
+    function's own ``create_component_from_func`` call names, else KFP's ``python:3.7``);
+    ``packages`` are pip requirements installed when the container starts.  Problems are
+    ``file:line:col`` of the function's source (``FromFuncError``); what would only fail when
+    the container runs (a name from outside the function) is a ``CregWarning``.
     """
-    from registry.component import fromfunc  # lazy: start-up (ast, the program template)
-
-    image = base_image if base_image is not None else fromfunc.PYTHON_IMAGE
-    wanted = [requirement for item in packages for requirement in str(item).split()]
+    wanted = None if packages is None else [part for item in packages for part in str(item).split()]
     if callable(func_or_source) and not isinstance(func_or_source, (str, Path)):
-        data = _spec_of_function(func_or_source, image, wanted)
-        source = f"{getattr(func_or_source, '__name__', 'function')} (from a function)"
-    else:
-        file, name = _file_target(func_or_source, function)
-        data = fromfunc.function_to_spec(file, name, image, wanted)
-        source = f"{file}:{name}"
-    from registry.yamlio import dump  # lazy: start-up
-
-    return load_component_from_text(dump(data, literal_blocks=True), source)
+        return _component_of_function(func_or_source, base_image, wanted)
+    file, name = _file_target(func_or_source, function)
+    return _converted(file, name, base_image, wanted, f"{file}:{name}", lambda problem: problem)
 
 
 def _file_target(target: str | Path, function: str | None) -> tuple[Path, str]:
     from registry.component import fromfunc  # lazy: start-up
 
-    if function is not None:
-        if not function.isidentifier():
-            raise ArgumentError.bad_value("function", f"{function!r} is not a Python function name")
-        return Path(target), function
-    if isinstance(target, Path):
-        raise ArgumentError("function", f"{mention('function')}: name the function to convert in {target}")
-    return fromfunc.parse_target(target)
+    if function is None and isinstance(target, str):
+        target, function = fromfunc.parse_target(target)
+    if function is None:
+        raise ArgumentError("function", f"{mention('function')}: name the function to convert in {target} "
+                                        "(or give FILE.py:FUNCTION)")
+    if not function.isidentifier():
+        raise ArgumentError.bad_value("function", f"{function!r} is not a Python function name")
+    return Path(target), function
 
 
-def _spec_of_function(func: Callable[..., Any], base_image: str, packages: list[str]) -> dict[str, Any]:
+def _converted(file: Path, name: str, base_image: str | None, packages: list[str] | None, source: str,
+               place: Callable[[Problem], Problem]) -> Component:
+    """Convert ``name`` in ``file``; ``place`` moves each problem to where the author wrote it."""
+    import warnings  # lazy: start-up
+
+    from registry.component import fromfunc  # lazy: start-up (ast, the program template)
+
+    try:
+        module = fromfunc.read_module(file)
+        converted = fromfunc.convert(module, fromfunc.conversions_for(module, name, base_image, packages)[0])
+        text = fromfunc.render(converted, Path(source), module)
+    except CregError as exc:
+        if not exc.problems:
+            raise
+        raise fromfunc.FromFuncError(problems=[place(p) for p in exc.problems], arguments=exc.arguments) from None
+    for warning in converted.warnings:
+        warnings.warn(CregWarning(place(warning).format()), stacklevel=3)
+    return load_component_from_text(text, source)
+
+
+def _component_of_function(func: Callable[..., Any], base_image: str | None, packages: list[str] | None) -> Component:
     """Convert a live function through its source text; problems point into its real source."""
-    from registry.component import fromfunc  # lazy: start-up
-
     name = getattr(func, "__name__", "")
     try:
         lines, first = inspect.getsourcelines(func)
@@ -198,21 +210,14 @@ def _spec_of_function(func: Callable[..., Any], base_image: str, packages: list[
     with tempfile.TemporaryDirectory(prefix="creg-func-") as folder:
         file = Path(folder) / f"{name}.py"
         file.write_text(program, encoding="utf-8")
-        try:
-            return fromfunc.function_to_spec(file, name, base_image, packages)
-        except fromfunc.FromFuncError as exc:
-            raise _relocated(exc, str(file), origin, first - 1, indent) from None
 
+        def place(problem: Problem) -> Problem:
+            if problem.file != str(file):
+                return problem
+            return dataclasses.replace(problem, file=origin, line=problem.line + first - 1 if problem.line else 0,
+                                       column=problem.column + indent if problem.line else 0)
 
-def _relocated(exc: FromFuncError, temporary: str, origin: str, line_offset: int, indent: int) -> FromFuncError:
-    """The same error with its problems at the function's place in its own file."""
-    from registry.component.fromfunc import FromFuncError  # lazy: start-up
-    if not exc.problems:
-        return exc
-    moved = [dataclasses.replace(p, file=origin, line=p.line + line_offset if p.line else 0,
-                                 column=p.column + indent if p.line else 0)
-             if p.file == temporary else p for p in exc.problems]
-    return FromFuncError(problems=moved, arguments=exc.arguments)
+        return _converted(file, name, base_image, packages, f"{name} (from a function)", place)
 
 
 def _named_tuple_source(source: str, name: str, namespace: dict[str, Any]) -> str:
