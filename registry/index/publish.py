@@ -23,6 +23,7 @@ least a minor bump; anything else is a patch.  A version that is not semver
 from __future__ import annotations
 
 import datetime
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -30,7 +31,7 @@ from registry.component.model import (SPEC_FILE, ComponentSpec, InputSpec, Outpu
                                       load_component_from_text, thaw)
 from registry.component.version import (NAME_PATTERN, VERSION_PATTERN, ComponentVersion, SemVer, parse_range,
                                         parse_semver)
-from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
+from registry.errors import ArgumentError, CregError, CregWarning, Problem, did_you_mean, mention
 from registry.index.edit import IndexEdit, editing
 from registry.index.model import ArchiveSource, Deprecation, IndexEntry, PathSource
 from registry.index.resolve import Registry
@@ -53,6 +54,14 @@ class Change:
     level: str  # one of LEVELS
     message: str
     path: tuple[str | int, ...] = ()  # where in the new spec (for positions)
+    # What changed, for callers that ask whether a given use notices it (``creg outdated``):
+    # kind is one of CHANGE_KINDS, subject the input's or output's name.
+    kind: str = ""
+    subject: str = ""
+
+
+CHANGE_KINDS = ("input-removed", "output-removed", "input-type", "output-type", "input-new-required",
+                "input-became-required", "input-new-optional", "output-new")
 
 
 @dataclass(frozen=True)
@@ -204,7 +213,7 @@ def interface_changes(old: ComponentSpec, new: ComponentSpec) -> list[Change]:
     changes = _io_changes("input", old.inputs, new.inputs)
     changes += _io_changes("output", old.outputs, new.outputs)
     changes += _input_changes(old, new)
-    changes += [Change("minor", f"new output '{item.name}'", ("outputs", index))
+    changes += [Change("minor", f"new output '{item.name}'", ("outputs", index), "output-new", item.name)
                 for index, item in enumerate(new.outputs) if old.output(item.name) is None]
     return changes
 
@@ -216,9 +225,11 @@ def _input_changes(old: ComponentSpec, new: ComponentSpec) -> list[Change]:
         before = old.input(item.name)
         if before is None:
             level, kind = ("major", "required") if item.required else ("minor", "optional")
-            changes.append(Change(level, f"new {kind} input '{item.name}'", ("inputs", index)))
+            changes.append(Change(level, f"new {kind} input '{item.name}'", ("inputs", index),
+                                  f"input-new-{kind}", item.name))
         elif item.required and not before.required:
-            changes.append(Change("major", f"input '{item.name}' became required", ("inputs", index)))
+            changes.append(Change("major", f"input '{item.name}' became required", ("inputs", index),
+                                  "input-became-required", item.name))
     return changes
 
 
@@ -228,13 +239,14 @@ def _io_changes(kind: str, old_items: tuple[InputSpec | OutputSpec, ...],
     new_by_name = {item.name: i for i, item in enumerate(new_items)}
     for item in old_items:
         if item.name not in new_by_name:
-            changes.append(Change("major", f"{kind} '{item.name}' was removed", (f"{kind}s",)))
+            changes.append(Change("major", f"{kind} '{item.name}' was removed", (f"{kind}s",), f"{kind}-removed",
+                                  item.name))
             continue
         index = new_by_name[item.name]
         old_type, new_type = thaw(item.type), thaw(new_items[index].type)
         if old_type != new_type:
             changes.append(Change("major", f"type of {kind} '{item.name}' changed from {old_type!r} to {new_type!r}",
-                                  (f"{kind}s", index, "type")))
+                                  (f"{kind}s", index, "type"), f"{kind}-type", item.name))
     return changes
 
 
@@ -345,6 +357,7 @@ def publish(path: str | Path, registry_dir: str | Path, version: str | None = No
     candidate = prepare(Path(path), version, name, registry_dir=registry_dir)
     _check_semver(candidate, allow_breaking)
     with editing(registry_dir) as index:
+        _remove_debris(registry_dir, index)
         entries = index.components.get(candidate.component.name, [])
         existing = same_version(entries, candidate.component.version)
         if existing is not None:
@@ -355,6 +368,18 @@ def publish(path: str | Path, registry_dir: str | Path, version: str | None = No
         atomic_write(registry_dir / candidate.archive_path, candidate.archive)
         index.put(new_entry(candidate, allow_breaking, today or today_utc()))
         return result
+
+
+def _remove_debris(registry_dir: Path, index: IndexEdit) -> None:
+    """Leftovers of a killed publish go (the index lock is held: no publish is in flight)."""
+    from registry.index.debris import remove_debris  # lazy: start-up (deprecate does not need it)
+
+    removed = remove_debris(registry_dir, [e for entries in index.components.values() for e in entries])
+    if removed:
+        listed = ", ".join(str(p.relative_to(registry_dir)) for p in removed[:5])
+        more = f" and {len(removed) - 5} more" if len(removed) > 5 else ""
+        warnings.warn(CregWarning(f"{registry_dir}: removed {len(removed)} leftover file(s) of an interrupted "
+                                  f"publish that no index entry names: {listed}{more}"), stacklevel=3)
 
 
 def _check_semver(candidate: Candidate, allow_breaking: bool) -> None:
