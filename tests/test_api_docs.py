@@ -2,7 +2,7 @@
 
 The page's ``python`` blocks run in order in one namespace, from a folder that holds the
 checkout's ``examples/`` and ``components/`` (so files they write land in a temporary folder),
-with ``$ARGO_SERVER`` pointing at the Argo Server stand-in on 127.0.0.1.
+with ``$ARGO_SERVER`` pointing at the Argo Server stand-in on 127.0.0.1 (``helpers_argo``).
 """
 
 from __future__ import annotations
@@ -11,18 +11,15 @@ import contextlib
 import io
 import linecache
 import re
-import threading
 from pathlib import Path
 
 import pytest
 
 import registry
-from test_argo_server import TOKEN, ArgoServer
+from helpers_argo import TOKEN, start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "python-api.md"
-# What Argo's REST API takes to create a Workflow (the stand-in checks requests against it).
-WORKFLOW_BODY = {"workflows": ("workflow", {"namespace", "serverDryRun", "workflow", "createOptions"})}
 
 
 def blocks() -> list[str]:
@@ -35,12 +32,11 @@ def test_every_public_name_is_documented() -> None:
     assert missing == []
 
 
-def test_the_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_dir: Path) -> None:
     for folder in ("examples", "components"):
         (tmp_path / folder).symlink_to(ROOT / folder)
     monkeypatch.chdir(tmp_path)
-    server = ArgoServer(WORKFLOW_BODY)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = start()  # checks every request against Argo's swagger (in ../shared)
     monkeypatch.setenv("ARGO_SERVER", server.url)
     monkeypatch.setenv("ARGO_TOKEN", TOKEN)
     namespace: dict[str, object] = {"__name__": "__docs__"}
@@ -53,13 +49,13 @@ def test_the_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
                 linecache.cache[name] = (len(code), None, code.splitlines(True), name)
                 exec(compile(code, name, "exec"), namespace)  # noqa: S102 - the docs' own code
     finally:
-        server.shutdown()
-        server.server_close()
+        stop(server)
     assert len(blocks()) >= 12
     output = printed.getvalue()
     assert re.search(r"<Run 'calculation-[a-z0-9]{5}' Succeeded 3/3 tasks>", output)
     assert "Succeeded {'sum': '18.0'}" in output
     assert "<pipeline>:5:21: error: $.tasks.a.args.c: unknown input 'c'" in output and "unknown param 'aa' (did you mean 'a'?)" in output
     assert "published my-divmod@1.0.0" in output
-    assert server.created[0]["metadata"]["labels"]["creg.dev/experiment"] == "tuning"
+    assert server.created()[0]["metadata"]["labels"]["creg.dev/experiment"] == "tuning"
+    assert server.violations == []
     assert (tmp_path / "calculation.svg").read_text().startswith("<svg")

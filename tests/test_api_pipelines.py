@@ -4,7 +4,6 @@ lint, compile, draw, run and submit, with the same results as the CLI (one path)
 from __future__ import annotations
 
 import json
-import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterator, NamedTuple
@@ -16,7 +15,7 @@ from helpers_registry import creg
 from registry.errors import ArgumentError
 from registry.pipeline.load import ParamUsageError, PipelineError
 from test_api_html import parsed
-from test_argo_server import TOKEN, ArgoServer, swagger_bodies
+from helpers_argo import TOKEN, ArgoStandIn, start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -195,30 +194,34 @@ tasks:
 
 
 @pytest.fixture
-def server(shared_dir: Path) -> Iterator[ArgoServer]:
-    argo = ArgoServer(swagger_bodies(shared_dir))
-    thread = threading.Thread(target=argo.serve_forever, daemon=True)
-    thread.start()
+def server(shared_dir: Path) -> Iterator[ArgoStandIn]:
+    argo = start()
     yield argo
-    argo.shutdown()
-    argo.server_close()
+    stop(argo)
+    assert argo.violations == []
 
 
-def test_submit_labels_the_experiment_and_waits(server: ArgoServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_submit_labels_waits_and_reads_the_run_back(server: ArgoStandIn, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARGO_TOKEN", TOKEN)
     monkeypatch.setenv("CREG_SUBMIT_POLL", "0.05")
     phases: list[str] = []
     submitted = registry.Pipeline.load(EXAMPLES / "calculation.yaml").submit(
-        server=server.url, namespace="ml", experiment="tuning-1", params={"a": 1}, wait=True,
-        on_phase=phases.append)
-    (created,) = server.created
-    assert created["metadata"]["labels"]["creg.dev/experiment"] == "tuning-1"
-    assert (submitted.kind, submitted.name, submitted.namespace) == ("Workflow", "calculation-x7k2p", "ml")
+        server=server.url, namespace="ml", experiment="tuning-1", labels={"team": "a"}, params={"a": 1},
+        wait=True, on_phase=phases.append)
+    (created,) = server.created()
+    labels = created["metadata"]["labels"]
+    assert labels["creg.dev/experiment"] == "tuning-1" and labels["team"] == "a"
+    assert labels["creg.dev/pipeline"] == "calculation"
+    assert (submitted.kind, submitted.namespace) == ("Workflow", "ml")
+    assert submitted.name == created["metadata"]["name"]
     assert submitted.phase == "Succeeded" and phases[-1] == "Succeeded"
-    assert "calculation-x7k2p" in parsed(submitted._repr_html_()).cells
+    assert submitted.name in parsed(submitted._repr_html_()).cells
+    assert TOKEN not in repr(submitted) and TOKEN not in submitted._repr_html_()
+    run = submitted.run()  # the same Run, over the Argo Server's answer
+    assert run.status == "Succeeded" and set(run.tasks) >= {"add-1", "divmod", "add-2"}
     with pytest.raises(ArgumentError) as bad:
         registry.Pipeline.load(EXAMPLES / "calculation.yaml").submit(server=server.url, experiment="no spaces")
-    assert bad.value.argument == "experiment" and len(server.created) == 1
+    assert bad.value.argument == "experiment" and len(server.created()) == 1
 
 
 def test_a_pipeline_without_params_shows_no_params_table() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -24,7 +24,7 @@ from registry.errors import ArgumentError, CregError, Problem, mention
 from registry.pipeline import model
 
 if TYPE_CHECKING:
-    from registry.argo.server import Submitted
+    from registry.argo.server import Server, Submitted
     from registry.index.resolve import RegistryOptions
     from registry.local.runner import Node
     from registry.local.workflow import WorkflowYaml
@@ -95,6 +95,25 @@ class Submission:
     namespace: str
     ui: str
     phase: str | None = None
+    server: Server | None = field(default=None, repr=False, compare=False)  # where it was created
+
+    def wait(self, timeout: float = 3600, on_phase: Callable[[str], None] | None = None) -> str:
+        """Follow a submitted Workflow until it finishes; its final phase (a CronWorkflow's runs
+        follow its schedule: its phase is its kind)."""
+        from registry.argo.server import Submitted, wait_for  # lazy: start-up
+
+        if self.kind != "Workflow" or self.server is None:
+            return self.phase or self.kind
+        created = Submitted(self.kind, self.name, self.namespace, self.ui)
+        return wait_for(created, self.server, timeout, on_phase or (lambda phase: None))
+
+    def run(self) -> Run:
+        """The submitted Workflow as a ``Run`` read from the Argo Server (status, tasks, logs)."""
+        from registry.argo.serverruns import ArgoRuns  # lazy: start-up
+
+        if self.kind != "Workflow" or self.server is None:
+            raise ArgumentError("submission", f"a {self.kind} is not a run; its runs are Workflows it creates")
+        return Run.get(self.name, ArgoRuns(self.server))
 
     def _repr_html_(self) -> str:
         rows = [("kind", self.kind), ("name", self.name), ("namespace", self.namespace), ("ui", self.ui)]
@@ -277,30 +296,31 @@ class Pipeline:
         return RegistryOptions(self.registries, self.offline)
 
     def submit(self, server: str | None = None, namespace: str | None = None, experiment: str | None = None,
-               kind: str = "Workflow", params: Mapping[str, object] | None = None, wait: bool = False,
-               timeout: float = 3600, on_phase: Callable[[str], None] | None = None) -> Submission:
-        """Compile and create the pipeline on an Argo Server (``$ARGO_SERVER``, token ``$ARGO_TOKEN``).
+               labels: Mapping[str, str] | None = None, kind: str = "Workflow",
+               params: Mapping[str, object] | None = None, wait: bool = False, timeout: float = 3600,
+               on_phase: Callable[[str], None] | None = None) -> Submission:
+        """Compile and create the pipeline on an Argo Server, as ``creg submit`` does (which calls this).
 
-        ``experiment`` labels the workflow (``creg.dev/experiment``); ``wait`` follows it to the end.
+        The server is ``server`` or ``$ARGO_SERVER`` (token ``$ARGO_TOKEN``), the namespace
+        ``namespace``, ``$ARGO_NAMESPACE`` or ``argo``.  ``experiment`` and ``labels`` label it and
+        every run it makes, with the pipeline's name and digest; ``wait`` follows a Workflow to
+        its end (``Submission.phase``).
         """
-        from registry.argo.runview import LABEL_EXPERIMENT, label_problem  # lazy: start-up
-        from registry.argo.server import Server, submit_document, wait_for
+        from registry.argo.runlabels import checked_labels, labelled  # lazy: start-up
+        from registry.argo.runview import run_labels
+        from registry.argo.server import Server, submit_document
 
         target = Server.from_options(server, namespace)
+        extra = checked_labels(labels or {}, experiment)
         if wait and kind != "Workflow":
             raise ArgumentError("wait", f"{mention('wait')} follows a Workflow's run; a WorkflowTemplate does not "
                                         "run by itself")
         doc = self.compile(kind, params)
-        if experiment is not None:
-            problem = label_problem(LABEL_EXPERIMENT, experiment)
-            if problem:
-                raise ArgumentError.bad_value("experiment", problem)
-            doc.setdefault("metadata", {}).setdefault("labels", {})[LABEL_EXPERIMENT] = experiment
-        created: Submitted = submit_document(doc, target)
-        phase = None
+        created: Submitted = submit_document(labelled(doc, run_labels(doc, experiment, extra)), target)
+        submission = Submission(created.kind, created.name, created.namespace, created.ui, server=target)
         if wait and created.kind == "Workflow":
-            phase = wait_for(created, target, timeout, on_phase or (lambda p: None))
-        return Submission(created.kind, created.name, created.namespace, created.ui, phase)
+            return replace(submission, phase=submission.wait(timeout, on_phase))
+        return submission
 
 
 def param_texts(params: Mapping[str, object] | None) -> dict[str, str] | None:
