@@ -127,44 +127,51 @@ class Pipeline:
 
     def __init__(self, text: str | None, source: str, *, path: Path | None = None,
                  components: Mapping[str, ComponentSpec] | None = None,
-                 registries: Iterable[str] | None = None, offline: bool = False) -> None:
+                 registries: Iterable[str] | None = None, offline: bool = False,
+                 allow_rollback: bool = False) -> None:
         self.text = text  # None: read from ``path`` whenever the pipeline is checked
         self.source = source
         self.path = path
         self.components = dict(components or {})
         self.registries = tuple(registries or ())
         self.offline = offline
+        self.allow_rollback = allow_rollback
         self._model: model.Pipeline | None = None
 
     @classmethod
     def load(cls, source: str | Path | Mapping[str, Any], *, components: Mapping[str, ComponentSpec] | None = None,
              registries: Iterable[str] | None = None, offline: bool = False,
-             base_dir: str | Path | None = None) -> "Pipeline":
+             allow_rollback: bool = False, base_dir: str | Path | None = None) -> "Pipeline":
         """A pipeline from a file path, YAML text or a dict.
 
         In a dict, a task's ``component`` may be a component object (from ``component_from_func``
         or ``load_component``); ``components`` maps other references the text uses
         (``"add@local"``) to objects.  Component paths in text or a dict are relative to
         ``base_dir`` (default: the current folder).  ``registries`` are searched before the
-        configured ones; ``offline`` uses the cache only.
+        configured ones; ``offline`` uses the cache only; ``allow_rollback`` accepts a remote
+        index older than one seen before (with a warning).
         """
         named = dict(components or {})
         if isinstance(source, Mapping):
-            return cls(_dict_text(source, named), _text_source(base_dir), components=named,
-                       registries=registries, offline=offline)
+            return cls(_dict_text(source, named), _text_source(base_dir), components=named, registries=registries,
+                       offline=offline, allow_rollback=allow_rollback)
         if isinstance(source, str) and ("\n" in source or source.lstrip().startswith("{")):
-            return cls(source, _text_source(base_dir), components=named, registries=registries, offline=offline)
+            return cls(source, _text_source(base_dir), components=named, registries=registries, offline=offline,
+                       allow_rollback=allow_rollback)
         if not isinstance(source, (str, Path)):
             raise ArgumentError.bad_value("source", f"expected a path, YAML text or a dict, got {type(source).__name__}")
-        return cls.from_file(source, components=named, registries=registries, offline=offline)
+        return cls.from_file(source, components=named, registries=registries, offline=offline,
+                             allow_rollback=allow_rollback)
 
     @classmethod
     def from_file(cls, path: str | Path, *, components: Mapping[str, ComponentSpec] | None = None,
-                  registries: Iterable[str] | None = None, offline: bool = False) -> "Pipeline":
+                  registries: Iterable[str] | None = None, offline: bool = False,
+                  allow_rollback: bool = False) -> "Pipeline":
         """A pipeline file, read when it is first checked (load it again to see later edits)."""
         if not Path(path).exists():
             raise ArgumentError.in_file("source", str(path), "cannot read: No such file or directory")
-        return cls(None, str(path), path=Path(path), components=components, registries=registries, offline=offline)
+        return cls(None, str(path), path=Path(path), components=components, registries=registries, offline=offline,
+                   allow_rollback=allow_rollback)
 
     # -- checking ---------------------------------------------------------------------------
 
@@ -293,7 +300,7 @@ class Pipeline:
     def _options(self) -> RegistryOptions:
         from registry.index.resolve import RegistryOptions  # lazy: start-up
 
-        return RegistryOptions(self.registries, self.offline)
+        return RegistryOptions(self.registries, self.offline, self.allow_rollback)
 
     def submit(self, server: str | None = None, namespace: str | None = None, experiment: str | None = None,
                labels: Mapping[str, str] | None = None, kind: str = "Workflow",

@@ -78,8 +78,8 @@ class Registry(resolve.Registry):
         return section("registries searched, in order", table(["registry"], [(root,) for root in self.roots]))
 
 
-def open_registry(registries: Iterable[str] = (), offline: bool = False) -> Registry:
+def open_registry(registries: Iterable[str] = (), offline: bool = False, allow_rollback: bool = False) -> Registry:
     """The registries the CLI searches: ``registries`` first, then ``$CREG_REGISTRIES``, the config file's."""
-    registry = Registry.configured(resolve.RegistryOptions(tuple(registries), offline))
+    registry = Registry.configured(resolve.RegistryOptions(tuple(registries), offline, allow_rollback))
     assert isinstance(registry, Registry)
     return registry

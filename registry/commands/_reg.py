@@ -10,10 +10,13 @@ from registry.commands._output import FORMATS
 from registry.commands.group import Settings
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from registry.api.pipelines import Pipeline
     from registry.api.registries import Registry
     from registry.index.resolve import RegistryOptions
 
-__all__ = ["FORMATS", "global_settings", "open_registry", "registry_options"]
+__all__ = ["FORMATS", "global_settings", "open_pipeline", "open_registry", "registry_options"]
 
 
 def global_settings(ctx: click.Context) -> Settings:
@@ -34,4 +37,13 @@ def open_registry(ctx: click.Context) -> "Registry":
     from registry.api.registries import open_registry as api_registry  # lazy: start-up
 
     options = registry_options(ctx)
-    return api_registry(options.registries, options.offline)
+    return api_registry(options.registries, options.offline, options.allow_rollback)
+
+
+def open_pipeline(ctx: click.Context, path: "str | Path") -> "Pipeline":
+    """The pipeline file a command names, resolved through the registries the global options choose."""
+    from registry.api.pipelines import Pipeline  # lazy: start-up
+
+    options = registry_options(ctx)
+    return Pipeline.from_file(path, registries=options.registries, offline=options.offline,
+                              allow_rollback=options.allow_rollback)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registry.commands._reg import registry_options
+from registry.commands._reg import open_pipeline
 
 
 @click.command("graph")
@@ -16,10 +16,7 @@ from registry.commands._reg import registry_options
 @click.pass_context
 def command(ctx: click.Context, pipeline: str, fmt: str, output: str | None) -> None:
     """Draw a pipeline's task graph."""
-    from registry.api.pipelines import Pipeline  # lazy: start-up
-
-    options = registry_options(ctx)
-    loaded = Pipeline.from_file(pipeline, registries=options.registries, offline=options.offline)
+    loaded = open_pipeline(ctx, pipeline)
     if fmt in ("svg", "png"):
         from registry.argo.draw import render_image  # lazy: start-up
 

@@ -6,7 +6,7 @@ import click
 
 from registry.commands._backends import parse_labels
 from registry.commands._output import FORMATS, emit_data
-from registry.commands._reg import registry_options
+from registry.commands._reg import open_pipeline
 from registry.commands.compile import parse_params
 
 _MARK = {"Succeeded": "ok", "Failed": "FAIL", "Skipped": "skip", "Omitted": "omit"}
@@ -34,7 +34,6 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
     The run is recorded in the run store (see `creg runs`).
     Exit status 0 when the run succeeded, 1 when it failed.
     """
-    from registry.api.pipelines import Pipeline  # lazy: start-up
     from registry.local.runner import Node  # lazy: start-up
 
     def progress(node: Node) -> None:
@@ -43,8 +42,7 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
             detail = shown if node.phase == "Succeeded" else node.message
             click.echo(f"{_MARK.get(node.phase, node.phase):4}  {node.id}  {node.seconds:.2f}s  {detail}", err=True)
 
-    options = registry_options(ctx)
-    run = Pipeline.from_file(pipeline, registries=options.registries, offline=options.offline).run(
+    run = open_pipeline(ctx, pipeline).run(
         parse_params(params) or None, workdir, parallelism, progress, experiment, parse_labels(labels), detach)
     name, result = run.name, run.result
     if result is None:  # detached: the run goes on in the background

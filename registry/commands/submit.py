@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registry.commands._reg import registry_options
+from registry.commands._reg import open_pipeline
 from registry.commands.compile import parse_params
 from registry.errors import ArgumentError
 
@@ -26,13 +26,11 @@ def command(ctx: click.Context, pipeline: str, server: str | None, namespace: st
             params: tuple[str, ...], experiment: str | None, labels: tuple[str, ...], wait: bool,
             timeout: float) -> None:
     """Compile a pipeline and create it on an Argo Server (token from $ARGO_TOKEN)."""
-    from registry.api.pipelines import Pipeline  # lazy: start-up
     from registry.commands._backends import parse_labels  # lazy: start-up
 
     if wait and kind != "Workflow":
         raise ArgumentError("wait", "--wait follows a Workflow's run; a WorkflowTemplate does not run by itself")
-    options = registry_options(ctx)
-    submitted = Pipeline.from_file(pipeline, registries=options.registries, offline=options.offline).submit(
+    submitted = open_pipeline(ctx, pipeline).submit(
         server, namespace, experiment, parse_labels(labels), kind, parse_params(params) or None)
     click.echo(f"created {submitted.kind} {submitted.name} in {submitted.namespace}: {submitted.ui}")
     if wait and submitted.kind == "CronWorkflow":
