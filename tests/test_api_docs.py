@@ -32,11 +32,11 @@ def test_every_public_name_is_documented() -> None:
     assert missing == []
 
 
-def test_the_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_dir: Path) -> None:
+def test_the_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for folder in ("examples", "components"):
         (tmp_path / folder).symlink_to(ROOT / folder)
     monkeypatch.chdir(tmp_path)
-    server = start()  # checks every request against Argo's swagger (in ../shared)
+    server = start()  # checks every request against Argo's swagger (schemas/argo)
     monkeypatch.setenv("ARGO_SERVER", server.url)
     monkeypatch.setenv("ARGO_TOKEN", TOKEN)
     namespace: dict[str, object] = {"__name__": "__docs__"}

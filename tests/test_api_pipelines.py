@@ -194,7 +194,7 @@ tasks:
 
 
 @pytest.fixture
-def server(shared_dir: Path) -> Iterator[ArgoStandIn]:
+def server() -> Iterator[ArgoStandIn]:
     argo = start()
     yield argo
     stop(argo)
