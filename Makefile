@@ -29,6 +29,8 @@ fuzz: $(BIN)/creg
 
 bench: $(BIN)/creg
 	$(BIN)/python bench/bench_startup.py
+	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_svg.py
 	$(BIN)/python bench/bench_spec.py
 	$(BIN)/python bench/bench_registry.py
 	$(BIN)/python bench/bench_publish.py

@@ -10,16 +10,32 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_component_from_file": "component.model",
-    "load_component_from_text": "component.model",
+    # components
+    "Component": "api.components",
+    "component_from_func": "api.components",
+    "load_component": "api.components",
+    "load_component_from_file": "api.components",
+    "load_component_from_text": "api.components",
+    "load_component_from_url": "api.components",
+    "validate_components": "api.components",
     "ComponentSpec": "component.model",
     "InputSpec": "component.model",
     "OutputSpec": "component.model",
+    # pipelines and runs
+    "Pipeline": "api.pipelines",
+    "LintResult": "api.pipelines",
+    "CompiledWorkflow": "api.pipelines",
+    "Submission": "api.pipelines",
+    "Run": "api.runs",
+    "TaskRun": "api.runs",
+    # registries
+    "Registry": "api.registries",
+    # errors
     "CregError": "errors",
     "SpecError": "errors",
+    "ArgumentError": "errors",
     "Problem": "errors",
-    "load_component": "index.resolve",
-    "Registry": "index.resolve",
+    "PipelineError": "pipeline.load",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -10,9 +10,13 @@ from registry.commands._output import FORMATS
 from registry.commands.group import Settings
 
 if TYPE_CHECKING:
-    from registry.index.resolve import Registry, RegistryOptions
+    from pathlib import Path
 
-__all__ = ["FORMATS", "global_settings", "open_registry", "registry_options"]
+    from registry.api.pipelines import Pipeline
+    from registry.api.registries import Registry
+    from registry.index.resolve import RegistryOptions
+
+__all__ = ["FORMATS", "global_settings", "open_pipeline", "open_registry", "registry_options"]
 
 
 def global_settings(ctx: click.Context) -> Settings:
@@ -29,6 +33,17 @@ def registry_options(ctx: click.Context) -> "RegistryOptions":
 
 
 def open_registry(ctx: click.Context) -> "Registry":
-    from registry.index.resolve import Registry  # lazy: start-up
+    """The registries the command searches, as the Python API's ``Registry`` (one path)."""
+    from registry.api.registries import open_registry as api_registry  # lazy: start-up
 
-    return Registry.configured(registry_options(ctx))
+    options = registry_options(ctx)
+    return api_registry(options.registries, options.offline, options.allow_rollback)
+
+
+def open_pipeline(ctx: click.Context, path: "str | Path") -> "Pipeline":
+    """The pipeline file a command names, resolved through the registries the global options choose."""
+    from registry.api.pipelines import Pipeline  # lazy: start-up
+
+    options = registry_options(ctx)
+    return Pipeline.from_file(path, registries=options.registries, offline=options.offline,
+                              allow_rollback=options.allow_rollback)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registry.commands._reg import registry_options
+from registry.commands._reg import open_pipeline
 from registry.errors import ArgumentError
 
 
@@ -31,10 +31,8 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 def command(ctx: click.Context, pipeline: str, output: str | None, kind: str,
             params: tuple[str, ...]) -> None:
     """Compile a pipeline into an Argo Workflow, validated against Argo's schema."""
-    from registry.argo.compiler import compile_pipeline, registry_loader  # lazy: start-up
-
-    text = compile_pipeline(pipeline, loader=registry_loader(registry_options(ctx), pipeline), kind=kind,
-                            params=parse_params(params))
+    loaded = open_pipeline(ctx, pipeline)
+    text = loaded.compile(kind, params=parse_params(params) or None).to_yaml()
     if output is None or output == "-":
         click.echo(text, nl=False)
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registry.commands._reg import registry_options
+from registry.commands._reg import open_pipeline
 
 
 @click.command("graph")
@@ -16,13 +16,13 @@ from registry.commands._reg import registry_options
 @click.pass_context
 def command(ctx: click.Context, pipeline: str, fmt: str, output: str | None) -> None:
     """Draw a pipeline's task graph."""
-    from registry.argo.draw import render_image, to_dot, to_mermaid  # lazy: start-up
-    from registry.pipeline.components import registry_loader  # lazy: start-up
-    from registry.pipeline.load import load_pipeline  # lazy: start-up
+    loaded = open_pipeline(ctx, pipeline)
+    if fmt in ("svg", "png"):
+        from registry.argo.draw import render_image  # lazy: start-up
 
-    loaded = load_pipeline(pipeline, loader=registry_loader(registry_options(ctx), pipeline))
-    text = to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded)
-    data = render_image(text, fmt) if fmt in ("svg", "png") else text.encode("utf-8")
+        data = render_image(loaded.graph("dot"), fmt)
+    else:
+        data = loaded.graph(fmt).encode("utf-8")
     if output is not None and output != "-":
         from registry.sources.store import write_output  # lazy: start-up
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from registry.commands._output import emit_problems
-from registry.commands._reg import registry_options
+from registry.commands._reg import open_pipeline
 
 
 @click.command("lint")
@@ -15,10 +15,7 @@ from registry.commands._reg import registry_options
 @click.pass_context
 def command(ctx: click.Context, pipelines: tuple[str, ...], fmt: str) -> None:
     """Check pipelines (and their compiled Argo output) and report every problem."""
-    from registry.argo.compiler import lint_pipeline  # lazy: start-up
-    from registry.pipeline.components import registry_loader  # lazy: start-up
-    options = registry_options(ctx)
-    problems = [p for path in pipelines for p in lint_pipeline(path, loader=registry_loader(options, path))]
+    problems = [p for path in pipelines for p in open_pipeline(ctx, path).lint()]
     emit_problems(problems, fmt)
     if fmt == "text":
         noun = "pipeline" if len(pipelines) == 1 else "pipelines"

@@ -6,7 +6,7 @@ import click
 
 from registry.commands._backends import parse_labels
 from registry.commands._output import FORMATS, emit_data
-from registry.commands._reg import registry_options
+from registry.commands._reg import open_pipeline
 from registry.commands.compile import parse_params
 
 _MARK = {"Succeeded": "ok", "Failed": "FAIL", "Skipped": "skip", "Omitted": "omit"}
@@ -34,17 +34,7 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
     The run is recorded in the run store (see `creg runs`).
     Exit status 0 when the run succeeded, 1 when it failed.
     """
-    from registry.local.recording import execute_run, prepare_run  # lazy: start-up
     from registry.local.runner import Node  # lazy: start-up
-    from registry.local.store import RunStore, start_detached  # lazy: start-up
-
-    store = RunStore()
-    name = prepare_run(store, pipeline, registry_options(ctx), dict(parse_params(params)), workdir, parallelism,
-                       experiment, parse_labels(labels))
-    if detach:
-        start_detached(store, name)
-        click.echo(name) if fmt == "text" else emit_data({"name": name}, fmt)
-        return
 
     def progress(node: Node) -> None:
         if fmt == "text":
@@ -52,7 +42,12 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
             detail = shown if node.phase == "Succeeded" else node.message
             click.echo(f"{_MARK.get(node.phase, node.phase):4}  {node.id}  {node.seconds:.2f}s  {detail}", err=True)
 
-    result = execute_run(store, name, progress)
+    run = open_pipeline(ctx, pipeline).run(
+        parse_params(params) or None, workdir, parallelism, progress, experiment, parse_labels(labels), detach)
+    name, result = run.name, run.result
+    if result is None:  # detached: the run goes on in the background
+        click.echo(name) if fmt == "text" else emit_data({"name": name}, fmt)
+        return
     if fmt == "text":
         click.echo(f"{result.name}: {result.phase} (run {name}, files in {result.folder})")
     else:

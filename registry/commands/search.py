@@ -14,9 +14,7 @@ from registry.commands._reg import FORMATS, open_registry
 @click.pass_context
 def command(ctx: click.Context, text: str, fmt: str) -> None:
     """Search every registry for components whose name or description contains TEXT."""
-    hits = open_registry(ctx).search(text)
-    rows = [{"name": e.component.name, "version": e.component.version, "description": e.description,
-             "registry": root} for e, root in hits]
+    rows = open_registry(ctx).search_rows(text)
     if fmt != "text":
         emit_data(rows, fmt)
         return

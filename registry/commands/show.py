@@ -30,9 +30,9 @@ def command(ctx: click.Context, target: str, fmt: str) -> None:
     if path.is_dir() and (path / "component.yaml").is_file():
         path = path / "component.yaml"
     if path.is_file():
-        from registry.component.model import load_component_from_file  # lazy: start-up
+        from registry.api.components import load_component_from_file  # lazy: start-up
 
-        spec = load_component_from_file(path)
+        spec: ComponentSpec = load_component_from_file(path)
     else:
         spec = _load_reference(ctx, target)
     if fmt == "text":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registry.commands._reg import registry_options
+from registry.commands._reg import open_pipeline
 from registry.commands.compile import parse_params
 from registry.errors import ArgumentError
 
@@ -26,23 +26,15 @@ def command(ctx: click.Context, pipeline: str, server: str | None, namespace: st
             params: tuple[str, ...], experiment: str | None, labels: tuple[str, ...], wait: bool,
             timeout: float) -> None:
     """Compile a pipeline and create it on an Argo Server (token from $ARGO_TOKEN)."""
-    from registry.argo.compiler import compile_document, gc_paused, load_pipeline, registry_loader  # lazy: start-up
-    from registry.argo.runlabels import checked_labels, labelled  # lazy: start-up
-    from registry.argo.runview import run_labels  # lazy: start-up
     from registry.commands._backends import parse_labels  # lazy: start-up
-    from registry.argo.server import Server, submit_document, wait_for  # lazy: start-up
 
-    target = Server.from_options(server, namespace)
-    extra = checked_labels(parse_labels(labels), experiment)
     if wait and kind != "Workflow":
         raise ArgumentError("wait", "--wait follows a Workflow's run; a WorkflowTemplate does not run by itself")
-    with gc_paused():
-        doc = compile_document(load_pipeline(pipeline, loader=registry_loader(registry_options(ctx), pipeline),
-                                             overrides=parse_params(params)), kind)
-    submitted = submit_document(labelled(doc, run_labels(doc, experiment, extra)), target)
+    submitted = open_pipeline(ctx, pipeline).submit(
+        server, namespace, experiment, parse_labels(labels), kind, parse_params(params) or None)
     click.echo(f"created {submitted.kind} {submitted.name} in {submitted.namespace}: {submitted.ui}")
     if wait and submitted.kind == "CronWorkflow":
         click.echo("a scheduled pipeline runs on its schedule; not waiting", err=True)
     elif wait:
-        phase = wait_for(submitted, target, timeout, on_phase=lambda p: click.echo(f"{submitted.name}: {p}", err=True))
+        phase = submitted.wait(timeout, on_phase=lambda p: click.echo(f"{submitted.name}: {p}", err=True))
         ctx.exit(0 if phase == "Succeeded" else 1)

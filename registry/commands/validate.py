@@ -17,9 +17,9 @@ def command(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> None:
 
     Every problem is printed as FILE:LINE:COL: error: $.JSON.PATH: MESSAGE, sorted by position.
     """
-    from registry.component.view import validate_paths  # lazy: start-up
+    from registry.api.components import validate_components  # lazy: start-up
 
-    results = validate_paths(paths)
+    results = validate_components(paths)
     invalid = [r for r in results if not r.valid]
     if fmt == "json":
         summary = {"files": len(results), "invalid": len(invalid)}

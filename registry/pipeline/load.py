@@ -49,8 +49,15 @@ def load_pipeline(path: str | Path, loader: Loader | None = None,
         raw = read_limited(path)  # a device, a FIFO or a huge file is refused before reading
     except YamlError as exc:
         raise PipelineError(problems=exc.problems) from None
-    doc = load_mapping(raw, str(path), positions=False)
-    return _Builder(doc, path, loader, dict(overrides or {})).build()
+    return load_pipeline_text(raw, path, loader, overrides)
+
+
+def load_pipeline_text(text: str | bytes, path: str | Path, loader: Loader | None = None,
+                       overrides: Mapping[str, str] | None = None) -> Pipeline:
+    """``load_pipeline`` for text already in memory; ``path`` names it in problems, and
+    component paths are relative to its folder (as if the text were that file)."""
+    doc = load_mapping(text, str(path), positions=False)
+    return _Builder(doc, Path(path), loader, dict(overrides or {})).build()
 
 
 class _Builder:
