@@ -9,24 +9,40 @@ parallel tasks never share ``/tmp/outputs``.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from io import BufferedReader
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from registry.errors import CregError
-from registry.local.workflow import ArtifactYaml, EnvVarYaml, ParameterYaml, TemplateYaml, VolumeMountYaml
+from registry.local.signals import ProcessGroups, Stopped
+from registry.local.variables import RETRIES_MARK
+from registry.local.workflow import ArtifactYaml, ContainerYaml, EnvVarYaml, ParameterYaml, TemplateYaml, VolumeMountYaml
 
 SECRET_ENV_PREFIX = "CREG_SECRET_"
 
 
+# Where a script template's source is written, as Argo's executor does; mapped like any path.
+SCRIPT_PATH = "/argo/staging/script"
+# Argo keeps at most this much of a program's standard output as its ``outputs.result``.
+RESULT_LIMIT = 256 * 1024
+
+
 class NodeFailed(CregError):
     """A container exited non-zero, timed out, or did not write a declared output."""
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)
@@ -41,12 +57,16 @@ class ContainerTemplate:
     output_artifacts: list[ArtifactYaml] = field(default_factory=list)
     retry_limit: int | str = 0
     deadline: int | str | None = None  # activeDeadlineSeconds
+    source: str | None = None  # a script template's program, run as the command's last argument
 
     @classmethod
     def of(cls, template: TemplateYaml) -> ContainerTemplate:
-        container = template.get("container", {})
+        script = template.get("script")
+        container: ContainerYaml = template.get("container") or script or {}
         inputs, outputs = template.get("inputs", {}), template.get("outputs", {})
-        return cls(argv=[*container.get("command", []), *container.get("args", [])],
+        middle = [SCRIPT_PATH] if script is not None else []
+        return cls(argv=[*container.get("command", []), *middle, *container.get("args", [])],
+                   source=str(script.get("source", "")) if script is not None else None,
                    env=container.get("env", []), volume_mounts=container.get("volumeMounts", []),
                    input_artifacts=inputs.get("artifacts", []),
                    output_parameters=outputs.get("parameters", []),
@@ -64,6 +84,7 @@ class Container:
     volumes: Mapping[str, Path]
     input_artifacts: dict[str, Path] = field(default_factory=dict)
     workflow_deadline: float | None = None  # time.monotonic() by which the whole run must end
+    groups: ProcessGroups = field(default_factory=ProcessGroups)
 
     def seconds_left(self) -> float | None:
         """The tighter of the template's own deadline and what is left of the workflow's."""
@@ -82,6 +103,8 @@ class Outcome:
     log: Path
     attempts: int
     seconds: float
+    result: str = ""  # what the program printed on standard output (Argo's outputs.result)
+    exit_code: int = 0
 
 
 def secret_variable(secret: str, key: str) -> str:
@@ -102,13 +125,31 @@ def path_map(container: Container) -> list[tuple[str, str]]:
             pairs.setdefault(path, container.folder / "outputs" / "parameters" / parameter["name"])
     for mount in template.volume_mounts:
         pairs[mount["mountPath"]] = container.volumes[mount["name"]]
+    if template.source is not None:
+        pairs[SCRIPT_PATH] = container.folder / "script"
     return sorted(((k, str(v)) for k, v in pairs.items()), key=lambda kv: -len(kv[0]))
 
 
 def rewrite(text: str, paths: list[tuple[str, str]]) -> str:
-    for inside, outside in paths:
-        text = re.sub(re.escape(inside) + r"(?=/|$|\s|[\"':;,])", lambda _: outside, text)
-    return text
+    """Every declared path in ``text``, as a whole path, replaced by its place in the run folder.
+
+    A path counts where it stands as a path: not inside a longer name (``/tmp/x`` is not in
+    ``/a/tmp/x`` or ``/tmp/xy``), followed by a sub-path or anything that cannot continue a
+    file name (``)``, ``|``, quotes, ...).  One pass over the text, longest path first, so a
+    replacement is never itself rewritten (a volume at ``/data`` never touches the run
+    folder's ``.../outputs/x/data``).
+    """
+    if not paths:
+        return text
+    table = {inside.rstrip("/") or "/": outside for inside, outside in paths}
+    pattern = _path_pattern(tuple(table))
+    return pattern.sub(lambda match: table[match.group(1)], text)
+
+
+@functools.lru_cache(maxsize=256)
+def _path_pattern(insides: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(inside) for inside in sorted(insides, key=len, reverse=True))
+    return re.compile(r"(?<![\w.~/-])(" + alternatives + r")(?![\w.~-])")
 
 
 # What a program needs to start on this machine.  Nothing else of creg's environment reaches a
@@ -203,18 +244,38 @@ def run_on_host(container: Container) -> Outcome:
     if not argv:
         raise NodeFailed("the container has no command; the local runner cannot use the image's entrypoint")
     env, log = process_environment(container.template), container.folder / "log.txt"
-    if any("\x00" in part for part in [*argv, *env.values()]):
+    if any("\x00" in part.replace(RETRIES_MARK, "") for part in [*argv, *env.values()]):
         # No program can receive it: the kernel passes arguments as NUL-terminated strings.
         raise NodeFailed("an argument or environment value holds a NUL character, which no program can receive")
-    start, attempts = time.monotonic(), 1 + int(container.template.retry_limit)
+    start, attempts, code = time.monotonic(), 1 + int(container.template.retry_limit), 0
     for attempt in range(1, attempts + 1):
         _fresh_files(container.folder)
         stage_inputs(container, paths)
         make_output_folders(container, paths)
-        if _run_once(argv, env, container.folder, log, container.seconds_left()) == 0:
+        if container.template.source is not None:
+            (container.folder / "script").write_text(rewrite(container.template.source, paths), encoding="utf-8")
+        numbered = _attempt(argv, env, attempt - 1)
+        code = _run_once(*numbered, container, log)
+        if code == 0:
             parameters, artifacts = collect_outputs(container, paths)
-            return Outcome(parameters, artifacts, log, attempt, time.monotonic() - start)
-    raise NodeFailed(f"{argv[0]} failed {attempts} time(s); {log} ends with:\n{_tail(log)}")
+            return Outcome(parameters, artifacts, log, attempt, time.monotonic() - start,
+                           _result(container.folder), code)
+        if container.groups.stopping:
+            break  # a stopped run retries nothing
+    raise NodeFailed(f"{argv[0]} failed {attempts} time(s); {log} ends with:\n{_tail(log)}", code)
+
+
+def _attempt(argv: list[str], env: dict[str, str], retries: int) -> tuple[list[str], dict[str, str]]:
+    """``{{retries}}`` is the number of this attempt, counted from 0."""
+    number = str(retries)
+    return ([part.replace(RETRIES_MARK, number) for part in argv],
+            {k: v.replace(RETRIES_MARK, number) for k, v in env.items()})
+
+
+def _result(folder: Path) -> str:
+    """Argo's ``outputs.result``: standard output, less its final newline."""
+    data = (folder / "stdout").read_bytes()[:RESULT_LIMIT]
+    return data.decode("utf-8", errors="replace").removesuffix("\n")
 
 
 def _tail(log: Path, lines: int = 3) -> str:
@@ -228,21 +289,50 @@ def _fresh_files(folder: Path) -> None:
         shutil.rmtree(folder / part, ignore_errors=True)
 
 
-def _run_once(argv: list[str], env: dict[str, str], folder: Path, log: Path, seconds: float | None) -> int:
+def _run_once(argv: list[str], env: dict[str, str], container: Container, log: Path) -> int:
+    folder, seconds = container.folder, container.seconds_left()
     folder.mkdir(parents=True, exist_ok=True)
     # Owner-only: a task's log may hold the values of the secrets it was given.
-    with os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as out:
+    with _owner_only(log, os.O_APPEND) as out, _owner_only(folder / "stdout", os.O_TRUNC) as stdout:
         try:
-            # A session of its own, so a timeout ends the program's children too (sh -c ...).
-            process = subprocess.Popen(argv, env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True)
+            # A process group of its own, so a timeout or a stop ends the program's children too.
+            process = container.groups.popen(argv, env=env, cwd=folder, stdout=subprocess.PIPE,
+                                             stderr=out, stdin=subprocess.DEVNULL)
         except FileNotFoundError:
             out.write(f"creg run: program {argv[0]!r} is not installed on this machine\n".encode())
             return 127
-        try:
-            return process.wait(timeout=seconds)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            out.write(f"creg run: timed out after {seconds:g}s\n".encode())
-            return 124
+        except Stopped as exc:
+            out.write(f"creg run: {exc}\n".encode())
+            return 143
+        copier = threading.Thread(target=_tee, args=(process, out, stdout), daemon=True)
+        copier.start()
+        code = _wait(process, seconds, out, container.groups)
+        copier.join()
+        return code
+
+
+def _owner_only(path: Path, mode: int) -> BinaryIO:
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | mode, 0o600), "ab")
+
+
+def _tee(process: subprocess.Popen[bytes], log: BinaryIO, stdout: BinaryIO) -> None:
+    """Standard output goes to the log (in order with the errors) and to ``outputs.result``."""
+    pipe = cast(BufferedReader, process.stdout)
+    for chunk in iter(lambda: pipe.read1(65536), b""):
+        log.write(chunk)
+        log.flush()
+        stdout.write(chunk)
+
+
+def _wait(process: subprocess.Popen[bytes], seconds: float | None, out: BinaryIO, groups: ProcessGroups) -> int:
+    try:
+        code = process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        out.write(f"creg run: timed out after {seconds:g}s\n".encode())
+        code = 124
+    groups.reap(process)  # ends what the program left running, which also closes its output
+    if groups.stopping:
+        out.write(f"creg run: stopped ({groups.stopped_by})\n".encode())
+    return code

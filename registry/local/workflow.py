@@ -73,6 +73,10 @@ class ContainerYaml(TypedDict, total=False):
     volumeMounts: list[VolumeMountYaml]
 
 
+class ScriptYaml(ContainerYaml, total=False):
+    source: str
+
+
 class DagTaskYaml(TypedDict, total=False):
     name: Required[str]
     template: str
@@ -97,7 +101,9 @@ class TemplateYaml(TypedDict, total=False):
     inputs: ParametersAndArtifactsYaml
     outputs: ParametersAndArtifactsYaml
     container: ContainerYaml
+    script: ScriptYaml
     dag: DagYaml
+    steps: list[list[DagTaskYaml]]  # groups run one after another; a group's steps side by side
     parallelism: int | str
     retryStrategy: RetryStrategyYaml
     activeDeadlineSeconds: int | str
@@ -119,12 +125,17 @@ class WorkflowSpecYaml(TypedDict, total=False):
     volumeClaimTemplates: list[ClaimTemplateYaml]
     volumes: list[NameYaml]
     activeDeadlineSeconds: int | str
+    serviceAccountName: str
+    priority: int
     workflowSpec: WorkflowSpecYaml  # a CronWorkflow's spec holds the workflow's
 
 
 class MetadataYaml(TypedDict, total=False):
     name: str
     generateName: str
+    namespace: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
 
 
 class WorkflowYaml(TypedDict, total=False):
