@@ -253,6 +253,7 @@ def run_on_host(container: Container) -> Outcome:
         stage_inputs(container, paths)
         make_output_folders(container, paths)
         if container.template.source is not None:
+            container.folder.mkdir(parents=True, exist_ok=True)
             (container.folder / "script").write_text(rewrite(container.template.source, paths), encoding="utf-8")
         numbered = _attempt(argv, env, attempt - 1)
         code = _run_once(*numbered, container, log)

@@ -14,18 +14,23 @@ import re
 import shutil
 import tempfile
 import time
+from datetime import datetime, timezone
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from registry.argo.check import ArgoError, validate
-from registry.errors import ArgumentError, CregError, did_you_mean, mention
-from registry.local.conditions import depends_met, depends_names, evaluate_when
+from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
+from registry.local.conditions import depends_met, depends_names, evaluate_expression, evaluate_when
 from registry.local.process import Container, ContainerTemplate, run_on_host
+from registry.local.signals import ProcessGroups, stop_on_signals
+from registry.local.steps import as_dag
+from registry.local.variables import (NODE_FIELDS, WorkflowIdentity, duration, failures, generated_name,
+                                      global_values, node_name, node_values, rfc3339)
 from registry.local.workflow import ArtifactYaml, DagTaskYaml, TemplateYaml, WorkflowSpecYaml, WorkflowYaml
-from registry.yamlio import Document, load_mapping, path_steps, read_limited
+from registry.yamlio import Document, json_path, load_mapping, path_steps, read_limited
 
 if TYPE_CHECKING:
     from registry.index.resolve import RegistryOptions
@@ -57,6 +62,11 @@ class Node:
     artifacts: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
     log: Path | None = None
+    template: str = ""
+    exit_code: int | None = None  # of a container or script that ran
+    result: str | None = None  # its standard output (Argo's outputs.result)
+    started_at: str = ""  # RFC 3339, as tasks.X.startedAt / finishedAt give them
+    finished_at: str = ""
 
     def shown_outputs(self, limit: int = 80) -> dict[str, str]:
         """Output parameters, plus artifacts small enough to read at a glance (else their path).
@@ -77,9 +87,10 @@ class RunResult:
     phase: Phase
     folder: Path
     nodes: list[Node]
+    stopped_by: str | None = None  # the signal (SIGINT, SIGTERM) that stopped the run
 
     def as_dict(self) -> dict[str, object]:
-        return {"name": self.name, "phase": self.phase, "folder": str(self.folder),
+        return {"name": self.name, "phase": self.phase, "folder": str(self.folder), "stopped_by": self.stopped_by,
                 "nodes": [{"id": n.id, "phase": n.phase, "message": n.message,
                            "parameters": n.parameters, "artifacts": {k: str(v) for k, v in n.artifacts.items()},
                            "seconds": round(n.seconds, 3)} for n in self.nodes]}
@@ -98,8 +109,10 @@ class Scope:
     def lookup(self, expression: str) -> object:
         if expression in self.values:
             return self.values[expression]
+        if expression.startswith("="):
+            return evaluate_expression(expression[1:], self.lookup)
         parts = expression.split(".")
-        if parts[0] == "tasks" and len(parts) >= 3:
+        if parts[0] in ("tasks", "steps") and len(parts) >= 3:
             return self._task_value(parts, expression)
         item = self.values.get("item")
         if parts[0] == "item" and isinstance(item, dict) and ".".join(parts[1:]) in item:
@@ -111,8 +124,12 @@ class Scope:
         node = self.tasks.get(parts[1])
         if node is None:
             raise RunError(f"{{{{{expression}}}}}: task {parts[1]!r} has not run")
-        if parts[2] == "status":
-            return node.phase
+        if len(parts) == 3 and parts[2] in NODE_FIELDS:
+            return _node_field(node, parts[2])
+        if parts[2:] == ["outputs", "result"] and node.result is not None:
+            return node.result
+        if parts[2:] == ["outputs", "parameters"]:
+            return json.dumps(node.parameters)
         table: Mapping[str, str | Path] = node.parameters if parts[3:4] == ["parameters"] else node.artifacts
         value = table.get(".".join(parts[4:])) if len(parts) > 4 else None
         if value is None:
@@ -145,10 +162,12 @@ class Run:
         self.name = metadata.get("name") or metadata.get("generateName", "workflow-").rstrip("-")
         spec = doc.get("spec", {})
         self.spec: WorkflowSpecYaml = spec.get("workflowSpec", {}) if doc.get("kind") == "CronWorkflow" else spec
-        self.templates = {t["name"]: t for t in self.spec.get("templates", [])}
+        self.templates = {t["name"]: as_dag(t) for t in self.spec.get("templates", [])}
         self.folder, self.parallelism = folder, max(1, parallelism)
         self.on_node = on_node or (lambda node: None)
         self.nodes: list[Node] = []
+        self.groups = ProcessGroups()
+        self.identity = _identity(doc, self.spec)
         self.globals = self._globals(params or {})
         self.volumes = self._volumes()
         deadline = self.spec.get("activeDeadlineSeconds")
@@ -161,8 +180,8 @@ class Run:
             if name not in declared:
                 raise ArgumentError("params", f"{mention('params')} {name}: the workflow has no such parameter"
                                               f"{did_you_mean(name, declared)}")
-        values = {f"workflow.parameters.{k}": str(v) for k, v in {**declared, **overrides}.items()}
-        return {**values, "workflow.name": self.name, "workflow.namespace": "local"}
+        values = {k: str(v) for k, v in {**declared, **overrides}.items()}
+        return dict(global_values(self.identity, values))
 
     def _volumes(self) -> dict[str, Path]:
         names = [v["metadata"]["name"] for v in self.spec.get("volumeClaimTemplates", [])]
@@ -180,29 +199,47 @@ class Run:
     def run(self) -> RunResult:
         if not self.spec.get("entrypoint"):
             raise RunError("$.spec.entrypoint: the Workflow names no entrypoint template, so nothing would run")
-        entry = self.execute(self.spec["entrypoint"], self.name, {}, {})
-        phase = entry.phase if entry.phase != "Skipped" else "Succeeded"
-        if self.spec.get("onExit"):
-            self.globals["workflow.status"] = phase
-            if self.execute(self.spec["onExit"], f"{self.name}.onExit", {}, {}).phase == "Failed":
-                phase = "Failed"
-        return RunResult(self.name, phase, self.folder, self.nodes)
+        with stop_on_signals(self.groups):
+            # Workflow arguments bind the entrypoint's inputs of the same name, as Argo binds them.
+            entry = self.execute(self.spec["entrypoint"], self.name, self._entry_arguments(), {})
+            phase = entry.phase if entry.phase != "Skipped" else "Succeeded"
+            self.groups.resume()  # a stopped run still runs its exit handler, as 'argo stop' does
+            if self.spec.get("onExit"):
+                self._exit_values(phase)
+                if self.execute(self.spec["onExit"], f"{self.name}.onExit", {}, {}).phase == "Failed":
+                    phase = "Failed"
+        return RunResult(self.name, phase, self.folder, self.nodes, self.groups.stopped_by)
+
+    def _entry_arguments(self) -> dict[str, str]:
+        prefix = "workflow.parameters."
+        return {k[len(prefix):]: str(v) for k, v in self.globals.items()
+                if k.startswith(prefix) and k != "workflow.parameters.json"}
+
+    def _exit_values(self, phase: Phase) -> None:
+        self.globals["workflow.status"] = phase
+        self.globals["workflow.duration"] = duration(self.identity)
+        self.globals["workflow.failures"] = failures([
+            (n.id.rsplit(".", 1)[-1], n.message.split("\n")[0].split(";")[0], n.template, n.finished_at) for n in self.nodes
+            if n.phase == "Failed" and "dag" not in self.templates.get(n.template, {})])
 
     def execute(self, name: str, node_id: str, params: dict[str, str], artifacts: dict[str, Path]) -> Node:
         """Run template ``name`` with the given inputs; record and return its node."""
         template = self.template(name)
-        start = time.monotonic()
+        start, started_at = time.monotonic(), _now()
         try:
-            scope = Scope(self.globals).with_values(**self._input_values(template, params))
+            scope = Scope({**self.globals, "workflow.duration": duration(self.identity)}).with_values(
+                **self._input_values(template, params), **self._input_artifacts(template, artifacts),
+                **{"node.name": node_name(self.identity, node_id, self.name)})
             if "dag" in template:
                 node = self.run_dag(template, node_id, scope, artifacts)
-            elif "container" in template:
+            elif "container" in template or "script" in template:
                 node = self.run_container(template, node_id, scope, artifacts)
             else:
-                raise RunError(f"template {name!r}: only container and dag templates run locally")
+                raise RunError(f"template {name!r}: only container, script, steps and dag templates run locally")
         except NODE_ERRORS as exc:
-            node = Node(node_id, "Failed", _reason(exc))
-        node.seconds = time.monotonic() - start
+            node = Node(node_id, "Failed", _reason(exc), exit_code=getattr(exc, "exit_code", None))
+        node.seconds, node.template, node.started_at, node.finished_at = (
+            time.monotonic() - start, name, started_at, _now())
         self.nodes.append(node)
         self.on_node(node)
         return node
@@ -216,16 +253,35 @@ class Run:
             # Arguments arrive already substituted; substituting again would let a value that
             # merely contains '{{...}}' be expanded twice.
             values[f"inputs.parameters.{item['name']}"] = str(value)
+        values["inputs.parameters"] = json.dumps([{"name": k.rsplit(".", 1)[-1], "value": v}
+                                                  for k, v in values.items()])
+        return values
+
+    def _input_artifacts(self, template: TemplateYaml, artifacts: dict[str, Path]) -> dict[str, str]:
+        """``inputs.artifacts.X`` is the file handed in; a container's ``...path`` is its own path."""
+        values = {f"inputs.artifacts.{k}": str(v) for k, v in artifacts.items()}
+        for kind in ("inputs", "outputs"):
+            section = cast(dict[str, list[dict[str, object]]], template.get(kind, {}))
+            for item in section.get("artifacts", []):
+                if "path" in item:
+                    values[f"{kind}.artifacts.{item['name']}.path"] = str(item["path"])
+            for item in section.get("parameters", []) if kind == "outputs" else []:
+                path = cast(dict[str, object], item.get("valueFrom", {})).get("path")
+                if path:
+                    values[f"outputs.parameters.{item['name']}.path"] = str(path)
         return values
 
     def run_container(self, template: TemplateYaml, node_id: str, scope: Scope,
                       artifacts: dict[str, Path]) -> Node:
+        name = str(scope.values["node.name"])
+        scope = scope.with_values(**node_values(self.identity, template["name"], name))
         resolved = cast(TemplateYaml, scope.deep(dict(template)))
         folder = self.folder / "nodes" / re.sub(r"[^\w.()-]", "_", node_id)
-        container = Container(ContainerTemplate.of(resolved), folder, self.volumes, artifacts, self.deadline)
+        container = Container(ContainerTemplate.of(resolved), folder, self.volumes, artifacts, self.deadline,
+                              self.groups)
         outcome = run_on_host(container)
         return Node(node_id, "Succeeded", f"{outcome.attempts} attempt(s)", outcome.parameters,
-                    outcome.artifacts, log=outcome.log)
+                    outcome.artifacts, log=outcome.log, exit_code=outcome.exit_code, result=outcome.result)
 
     def run_dag(self, template: TemplateYaml, node_id: str, scope: Scope,
                 artifacts: dict[str, Path]) -> Node:
@@ -274,7 +330,10 @@ class _Dag:
         omitted = False
         for name in [n for n, t in pending.items() if self.waits_for(t) <= self.done.keys()]:
             task = pending.pop(name)
-            if self._dependencies_met(task):
+            if self.run_.groups.stopping:
+                self.done[name] = self._record(Node(f"{self.node_id}.{name}", "Omitted", "the run was stopped"))
+                omitted = True
+            elif self._dependencies_met(task):
                 running[pool.submit(self.run_task, task)] = name
             else:
                 self.done[name] = self._record(Node(f"{self.node_id}.{name}", "Omitted", "depends not met"))
@@ -362,6 +421,27 @@ def _artifact_source(scope: Scope, reference: str) -> Path:
     return Path(str(scope.lookup(match.group(1))))
 
 
+def _identity(doc: WorkflowYaml, spec: WorkflowSpecYaml) -> WorkflowIdentity:
+    metadata = doc.get("metadata", {})
+    return WorkflowIdentity(
+        name=generated_name(cast(Mapping[str, object], metadata)), entrypoint=spec.get("entrypoint", ""),
+        namespace=metadata.get("namespace") or "local",
+        service_account=spec.get("serviceAccountName") or "default", priority=int(spec.get("priority") or 0),
+        labels=dict(metadata.get("labels") or {}), annotations=dict(metadata.get("annotations") or {}),
+        scheduled=doc.get("kind") == "CronWorkflow")
+
+
+def _now() -> str:
+    return rfc3339(datetime.now(timezone.utc))
+
+
+def _node_field(node: Node, name: str) -> str:
+    """``tasks.X.<name>`` for a finished node; the cluster-only ones (ip, host) are empty here."""
+    values = {"id": node.id, "status": node.phase, "startedAt": node.started_at, "finishedAt": node.finished_at,
+              "exitCode": "" if node.exit_code is None else str(node.exit_code)}
+    return values.get(name, "")
+
+
 def _reason(exc: Exception) -> str:
     return str(exc) if isinstance(exc, CregError) else f"{type(exc).__name__}: {exc}"
 
@@ -402,6 +482,7 @@ def run_workflow(doc: WorkflowYaml, folder: Path, params: Mapping[str, str] | No
     """Run an Argo Workflow (or a CronWorkflow's workflow once) with its files under ``folder``."""
     if doc.get("kind") not in ("Workflow", "WorkflowTemplate", "CronWorkflow"):
         raise RunError(f"cannot run a {doc.get('kind')!r}; expected an Argo Workflow")
+    refuse_unresolvable(cast(dict[str, Any], doc))
     prepare_folder(folder)
     return Run(doc, folder, params, parallelism, on_node).run()
 
@@ -442,6 +523,18 @@ def _check_workflow(doc: Document) -> None:
     except ArgoError as exc:
         raise RunError(problems=[doc.positions.problem(doc.data, path_steps(p.path), p.message)
                                  for p in exc.problems]) from None
+    refuse_unresolvable(doc.data, doc)
+
+
+def refuse_unresolvable(data: dict[str, Any], doc: Document | None = None) -> None:
+    """Every ``{{...}}`` Argo could not resolve, and every template a host cannot run, before
+    anything runs: located in the file when there is one."""
+    from registry.local.references import check_workflow  # lazy: only runs need it
+
+    findings = check_workflow(data)
+    if findings:
+        raise RunError(problems=[doc.positions.problem(doc.data, path, message) if doc is not None
+                                 else Problem(path=json_path(path), message=message) for path, message in findings])
 
 
 def _workflow_of(path: Path, registries: RegistryOptions | None,
