@@ -27,7 +27,8 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
 
     Each container's command runs as a local process (the image is not pulled), with its
     files under the run folder. Secrets come from CREG_SECRET_<SECRET>_<KEY> variables.
-    Exit status 0 when the run succeeded, 1 when it failed.
+    Exit status 0 when the run succeeded, 1 when it failed.  Ctrl-C or SIGTERM stops every
+    task at once, runs the exit handler, and exits with 130 or 143.
     """
     from registry.local.runner import Node, run_pipeline_file  # lazy: start-up
 
@@ -40,7 +41,12 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
     result = run_pipeline_file(pipeline, registry_options(ctx), dict(parse_params(params)), workdir, parallelism,
                                progress)
     if fmt == "text":
-        click.echo(f"{result.name}: {result.phase} (files in {result.folder})")
+        stopped = f", stopped by {result.stopped_by}" if result.stopped_by else ""
+        click.echo(f"{result.name}: {result.phase}{stopped} (files in {result.folder})")
     else:
         emit_data(result.as_dict(), fmt)
+    if result.stopped_by:  # the shell's convention for a program a signal ended: 128 + its number
+        import signal
+
+        ctx.exit(128 + signal.Signals[result.stopped_by].value)
     ctx.exit(0 if result.phase == "Succeeded" else 1)

@@ -254,7 +254,8 @@ def run_on_host(container: Container) -> Outcome:
         make_output_folders(container, paths)
         if container.template.source is not None:
             container.folder.mkdir(parents=True, exist_ok=True)
-            (container.folder / "script").write_text(rewrite(container.template.source, paths), encoding="utf-8")
+            source = rewrite(container.template.source, paths).replace(RETRIES_MARK, str(attempt - 1))
+            (container.folder / "script").write_text(source, encoding="utf-8")
         numbered = _attempt(argv, env, attempt - 1)
         code = _run_once(*numbered, container, log)
         if code == 0:

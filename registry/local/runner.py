@@ -521,8 +521,12 @@ def _check_workflow(doc: Document) -> None:
     try:
         validate(doc.data, doc.positions.file)
     except ArgoError as exc:
-        raise RunError(problems=[doc.positions.problem(doc.data, path_steps(p.path), p.message)
-                                 for p in exc.problems]) from None
+        problems = [doc.positions.problem(doc.data, path_steps(p.path), p.message) for p in exc.problems]
+        try:  # what a host cannot run says why (a templateRef), beside the schema's finding
+            refuse_unresolvable(doc.data, doc)
+        except RunError as more:
+            problems += more.problems
+        raise RunError(problems=problems) from None
     refuse_unresolvable(doc.data, doc)
 
 
