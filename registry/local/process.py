@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from registry.errors import CregError
+from registry.sources.store import cache_root
+from registry.local.pyenv import environment_for, isolate, requirements
 from registry.local.signals import ProcessGroups, Stopped
 from registry.local.variables import RETRIES_MARK
 from registry.local.workflow import ArtifactYaml, ContainerYaml, EnvVarYaml, ParameterYaml, TemplateYaml, VolumeMountYaml
@@ -244,6 +246,9 @@ def run_on_host(container: Container) -> Outcome:
     if not argv:
         raise NodeFailed("the container has no command; the local runner cannot use the image's entrypoint")
     env, log = process_environment(container.template), container.folder / "log.txt"
+    wanted = requirements(argv)
+    if wanted is not None:  # pip installs into a virtualenv of the task's own, never creg's
+        env = isolate(env, environment_for(wanted, cache_root()))
     if any("\x00" in part.replace(RETRIES_MARK, "") for part in [*argv, *env.values()]):
         # No program can receive it: the kernel passes arguments as NUL-terminated strings.
         raise NodeFailed("an argument or environment value holds a NUL character, which no program can receive")
