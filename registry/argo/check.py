@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from registry.cycles import find_cycle
-from registry.errors import CregError, Problem
+from registry.errors import CregError, Problem, did_you_mean
 from registry.resources import load_schema, validator
 from registry.schemacheck import SchemaChecker
 from registry.schemareport import findings
@@ -273,7 +273,23 @@ def _schedule_errors(doc: dict[str, Any]) -> list[tuple[str, str]]:
     if doc["kind"] != "CronWorkflow":
         return []
     found = ((index, cron_problem(text)) for index, text in enumerate(doc["spec"].get("schedules", [])))
-    return [(f"$.spec.schedules[{index}]", why) for index, why in found if why]
+    out = [(f"$.spec.schedules[{index}]", why) for index, why in found if why]
+    zone = doc["spec"].get("timezone")
+    why = timezone_problem(zone) if isinstance(zone, str) and zone else None
+    return out + [("$.spec.timezone", why)] if why else out
+
+
+def timezone_problem(name: str) -> str | None:
+    """Why ``name`` is not a zone of the IANA database (as Go's time.LoadLocation reads it), or None."""
+    import zoneinfo  # lazy: only a schedule with a timezone needs it
+
+    try:
+        zoneinfo.ZoneInfo(name)
+        return None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        known = zoneinfo.available_timezones()
+        hint = did_you_mean(name, known) or " (e.g. 'Europe/Berlin', 'UTC')"
+        return f"timezone {name!r} is not in the IANA time zone database{hint}"
 
 
 def _dag_errors(tasks: list[dict[str, Any]], templates: set[str], where: str) -> list[tuple[str, str]]:

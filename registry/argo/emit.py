@@ -334,7 +334,8 @@ def _s3(repo: S3Repository, name: str) -> Data:
     for key, value in (("region", repo.region), ("insecure", repo.insecure)):
         if value is not None:
             out[key] = value
-    out["key"] = f"{repo.key_prefix}{{{{workflow.name}}}}/{{{{pod.name}}}}/{name}.tgz"
+    prefix = repo.key_prefix.strip("/") + "/" if repo.key_prefix.strip("/") else ""  # 'runs' is a folder
+    out["key"] = f"{prefix}{{{{workflow.name}}}}/{{{{pod.name}}}}/{name}.tgz"
     for theirs, secret in (("accessKeySecret", repo.access_key), ("secretKeySecret", repo.secret_key)):
         if secret is not None:
             out[theirs] = {"name": secret.secret, "key": secret.key}
