@@ -80,9 +80,12 @@ def gc_paused() -> Iterator[None]:
 
 def lint_pipeline(path: str | Path, loader: Loader | None = None) -> list[Problem]:
     """Every problem of a pipeline file, including any in its compiled Argo output."""
+    from registry.argo.lint import independent_problems  # lazy: only lint needs it
+
     try:
         with gc_paused():
             compile_document(load_pipeline(path, loader=loader))
     except CregError as exc:
-        return exc.problems or [Problem(str(path), 0, 0, "", str(exc))]
+        found = exc.problems or [Problem(str(path), 0, 0, "", str(exc))]
+        return sorted(found + independent_problems(path, found))  # every check that can run, runs
     return []
