@@ -20,8 +20,9 @@ too, with the reason, so a run never stops half-way on them.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,18 +43,66 @@ _KINDS = ("resource", "suspend", "http", "plugin", "containerSet", "data")
 
 
 @dataclass
+class Nodes:
+    """What ``tasks.<T>...`` (or ``steps.<S>...``) a field may read.
+
+    Worked out per reference, not listed up front: listing every output of every ancestor of
+    every task made the check quadratic in a long chain's length.
+    """
+
+    kind: str  # "tasks" or "steps"
+    visible: Callable[[str], bool]  # whether the field may read that task at all
+    tasks: Mapping[str, Any]
+    templates: Mapping[str, Any]
+
+    def allows(self, parts: list[str], partial: bool) -> bool:
+        if parts[1:] == ["name"]:
+            return True
+        if len(parts) < 2 or parts[1] not in self.tasks or not self.visible(parts[1]):
+            return False
+        rest = parts[2:]
+        if partial and len(rest) <= 2 and rest[:1] in ([], ["outputs"]):
+            return True  # a map named whole in an expression: tasks['a'].outputs.parameters[...]
+        if (len(rest) == 1 and rest[0] in NODE_FIELDS) or rest in (["outputs", "result"], ["outputs", "parameters"]):
+            return True
+        if len(rest) == 3 and rest[0] == "outputs" and rest[1] in ("parameters", "artifacts"):
+            declared = self.outputs(parts[1], rest[1])
+            return declared is None or rest[2] in declared
+        return False
+
+    def outputs(self, task: str, section: str) -> set[str] | None:
+        """The outputs the task's template declares (None: not known here, a templateRef)."""
+        target = self.templates.get(self.tasks[task].get("template")) if isinstance(self.tasks[task], dict) else None
+        if not isinstance(target, dict):
+            return None
+        return {str(item.get("name")) for item in (target.get("outputs") or {}).get(section) or []}
+
+    def candidates(self, task: str) -> list[str]:
+        if task not in self.tasks:
+            return []
+        names = [f"{self.kind}.{task}.{f}" for f in NODE_FIELDS] + [f"{self.kind}.{task}.outputs.result"]
+        for section in ("parameters", "artifacts"):
+            names += [f"{self.kind}.{task}.outputs.{section}.{o}" for o in sorted(self.outputs(task, section) or ())]
+        return names
+
+
+@dataclass
 class Scope:
-    """Names a field may use: exact ones, and prefixes under which any name is allowed."""
+    """Names a field may use: exact ones, prefixes under which any name is allowed, and nodes."""
 
     names: set[str] = field(default_factory=set)
     open_prefixes: set[str] = field(default_factory=set)
+    nodes: Nodes | None = None
 
-    def plus(self, names: Iterable[str] = (), prefixes: Iterable[str] = ()) -> Scope:
-        return Scope(self.names | set(names), self.open_prefixes | set(prefixes))
+    def plus(self, names: Iterable[str] = (), prefixes: Iterable[str] = (), nodes: Nodes | None = None) -> Scope:
+        return Scope(self.names | set(names), self.open_prefixes | set(prefixes), nodes or self.nodes)
 
     def allows(self, name: str, partial: bool = False) -> bool:
         if name in self.names or any(name.startswith(p) for p in self.open_prefixes):
             return True
+        parts = name.split(".")
+        if self.nodes is not None and parts[0] == self.nodes.kind:
+            return self.nodes.allows(parts, partial)
         # Inside an expression a map may be named whole and indexed later (inputs.parameters).
         return partial and any(n.startswith(name + ".") for n in self.names | self.open_prefixes)
 
@@ -120,9 +169,9 @@ class _Checker:
         tasks = [t for t in (template.get("dag") or {}).get("tasks") or [] if isinstance(t, dict)]
         by_name = {str(t.get("name")): t for t in tasks}
         for index, task in enumerate(tasks):
-            seen = _ancestors(task, by_name)
-            self.task(task, path + ["dag", "tasks", index], scope.plus(*self.node_names("tasks", seen, by_name)))
-        everyone = scope.plus(*self.node_names("tasks", set(by_name), by_name))
+            nodes = Nodes("tasks", functools.partial(_is_ancestor, task=task, tasks=by_name), by_name, self.templates)
+            self.task(task, path + ["dag", "tasks", index], scope.plus(nodes=nodes))
+        everyone = scope.plus(nodes=Nodes("tasks", lambda name: True, by_name, self.templates))
         self.strings(template.get("outputs"), path + ["outputs"], everyone)
 
     def steps(self, template: Mapping[str, Any], path: list[PathKey], scope: Scope) -> None:
@@ -130,10 +179,10 @@ class _Checker:
         for g, group in enumerate(template.get("steps") or []):
             for s, step in enumerate(group or []):
                 if isinstance(step, dict):
-                    inner = scope.plus(*self.node_names("steps", set(earlier), earlier))
+                    inner = scope.plus(nodes=Nodes("steps", lambda name: True, dict(earlier), self.templates))
                     self.task(step, path + ["steps", g, s], inner)
             earlier.update({str(step.get("name")): step for step in group or [] if isinstance(step, dict)})
-        everyone = scope.plus(*self.node_names("steps", set(earlier), earlier))
+        everyone = scope.plus(nodes=Nodes("steps", lambda name: True, earlier, self.templates))
         self.strings(template.get("outputs"), path + ["outputs"], everyone)
 
     def task(self, task: Mapping[str, Any], path: list[PathKey], scope: Scope) -> None:
@@ -145,21 +194,6 @@ class _Checker:
         for key, value in task.items():
             if key not in ("name", "template", "depends", "dependencies"):
                 self.strings(value, path + [key], scope if key in ("withParam", "withItems") else inner)
-
-    def node_names(self, kind: str, names: set[str], tasks: Mapping[str, Any]) -> tuple[set[str], set[str]]:
-        """What ``tasks.<T>...`` of each finished task T gives (its template's declared outputs)."""
-        exact, prefixes = {f"{kind}.name"}, set()
-        for name in names:
-            exact |= {f"{kind}.{name}.{f}" for f in NODE_FIELDS}
-            exact |= {f"{kind}.{name}.outputs.result", f"{kind}.{name}.outputs.parameters"}
-            target = self.templates.get(tasks[name].get("template")) if isinstance(tasks.get(name), dict) else None
-            if not isinstance(target, dict):  # a templateRef's outputs are not known here
-                prefixes.add(f"{kind}.{name}.outputs.")
-                continue
-            for section in ("parameters", "artifacts"):
-                for item in (target.get("outputs") or {}).get(section) or []:
-                    exact.add(f"{kind}.{name}.outputs.{section}.{item.get('name')}")
-        return exact, prefixes
 
     def strings(self, value: object, path: list[PathKey], scope: Scope) -> None:
         for where, text in _strings(value, path):
@@ -220,16 +254,18 @@ def _template_names(template: Mapping[str, Any]) -> set[str]:
     return names
 
 
-def _ancestors(task: Mapping[str, Any], tasks: Mapping[str, Any]) -> set[str]:
-    """Every task ``task`` waits for, directly or through others."""
+def _is_ancestor(name: str, task: Mapping[str, Any], tasks: Mapping[str, Any]) -> bool:
+    """Whether ``task`` waits for ``name``, directly (the usual case, answered at once) or not."""
     seen: set[str] = set()
     todo = list(_waits_for(task))
     while todo:
-        name = todo.pop()
-        if name not in seen and name in tasks:
-            seen.add(name)
-            todo.extend(_waits_for(tasks[name]))
-    return seen
+        earlier = todo.pop()
+        if earlier == name:
+            return True
+        if earlier not in seen and earlier in tasks:
+            seen.add(earlier)
+            todo.extend(_waits_for(tasks[earlier]))
+    return False
 
 
 def _waits_for(task: Mapping[str, Any]) -> set[str]:
@@ -264,11 +300,13 @@ def _problem(tag: str, scope: Scope) -> str | None:
 
 def _unknown(name: str, scope: Scope, shown: str) -> str:
     head = name.split(".")[0]
-    if head in ("tasks", "steps") and name.count(".") >= 1:
+    nodes = scope.nodes
+    if nodes is not None and head == nodes.kind and name.count(".") >= 1:
         task = name.split(".")[1]
-        if not any(n.startswith(f"{head}.{task}.") for n in scope.names | scope.open_prefixes):
+        if task not in nodes.tasks or not nodes.visible(task):
             return (f"{shown}: {task!r} is not a {head[:-1]} this one waits for "
                     f"(a {head[:-1]} reads only the outputs of {head} it depends on)")
+        return f"{shown}: unknown variable {name!r}{did_you_mean(name, nodes.candidates(task))}"
     if head == "item":
         return f"{shown}: 'item' exists only in a task with withItems or withParam"
     return f"{shown}: unknown variable {name!r}{did_you_mean(name, sorted(scope.names))}"

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 from datetime import datetime, timezone
+from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -303,6 +304,15 @@ class _Dag:
         self.done: dict[str, Node] = {}
         self.scope = Scope(scope.values, self.done)
         self.workers = int(template.get("parallelism") or run.parallelism)
+        # Dependencies are parsed once; each task counts what it still waits for, and a task
+        # that ends wakes only its followers, so scheduling costs the same per task at any size.
+        self.waits = {name: self.waits_for(task) for name, task in self.tasks.items()}
+        self.left = {name: len(waits) for name, waits in self.waits.items()}
+        self.followers: dict[str, list[str]] = {}
+        for name, waits in self.waits.items():
+            for earlier in waits:
+                self.followers.setdefault(earlier, []).append(name)
+        self.ready = deque(name for name, count in self.left.items() if count == 0)
 
     def waits_for(self, task: DagTaskYaml) -> set[str]:
         if task.get("depends"):
@@ -322,26 +332,34 @@ class _Dag:
                     break
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    self.done[running.pop(future)] = future.result()
+                    self._finish(running.pop(future), future.result())
+
+    def _finish(self, name: str, node: Node) -> None:
+        self.done[name] = node
+        for follower in self.followers.get(name, ()):
+            self.left[follower] -= 1
+            if self.left[follower] == 0:
+                self.ready.append(follower)
 
     def _start_ready(self, pending: dict[str, DagTaskYaml], running: dict[Future[Node], str],
                      pool: ThreadPoolExecutor) -> bool:
         """Start (or omit) every task whose dependencies finished; True if any was omitted."""
         omitted = False
-        for name in [n for n, t in pending.items() if self.waits_for(t) <= self.done.keys()]:
+        while self.ready:  # an omitted task makes its own followers ready at once
+            name = self.ready.popleft()
             task = pending.pop(name)
             if self.run_.groups.stopping:
-                self.done[name] = self._record(Node(f"{self.node_id}.{name}", "Omitted", "the run was stopped"))
+                self._finish(name, self._record(Node(f"{self.node_id}.{name}", "Omitted", "the run was stopped")))
                 omitted = True
             elif self._dependencies_met(task):
                 running[pool.submit(self.run_task, task)] = name
             else:
-                self.done[name] = self._record(Node(f"{self.node_id}.{name}", "Omitted", "depends not met"))
+                self._finish(name, self._record(Node(f"{self.node_id}.{name}", "Omitted", "depends not met")))
                 omitted = True
         return omitted
 
     def _dependencies_met(self, task: DagTaskYaml) -> bool:
-        results = {name: node.phase for name, node in self.done.items()}
+        results = {name: self.done[name].phase for name in self.waits[task["name"]] if name in self.done}
         if task.get("depends"):
             return depends_met(task["depends"], results)
         return all(results[name] in ("Succeeded", "Skipped") for name in task.get("dependencies", []))
