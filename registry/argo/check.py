@@ -21,7 +21,8 @@ from typing import Any
 
 from registry.cycles import find_cycle
 from registry.errors import CregError, Problem, did_you_mean
-from registry.resources import load_schema, validator
+from registry.argo.prepared import prepared_schema
+from registry.resources import validator
 from registry.schemacheck import SchemaChecker
 from registry.schemareport import findings
 from registry.yamlio import PathKey, json_path
@@ -62,7 +63,7 @@ def _lenient_definitions() -> dict[str, Any]:
 
     The parsed schema stays shared and untouched, so the fast path pays for no deep copy.
     """
-    defs = dict(load_schema(SCHEMA)["definitions"])
+    defs = dict(prepared_schema(SCHEMA)["definitions"])
     for path, types in _WIDENED:
         node: dict[str, Any] = defs
         for key in path:
