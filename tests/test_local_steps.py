@@ -111,7 +111,7 @@ def test_a_loop_over_a_scripts_result(tmp_path: Path) -> None:
     result = run(quick, tmp_path)
     assert result.phase == "Succeeded", [(n.id, n.message) for n in result.nodes]
     assert next(n for n in result.nodes if n.id.endswith(".generate")).result == "[0, 1, 2]"
-    logs = sorted((result.folder / "nodes").glob("*sleep(*/log.txt"))
+    logs = sorted((result.folder / "nodes").glob("*sleep_*/log.txt"))
     assert [p.read_text().splitlines()[0] for p in logs] == [f"sleeping for {i} seconds" for i in range(3)]
 
 

@@ -129,7 +129,30 @@ def path_map(container: Container) -> list[tuple[str, str]]:
         pairs[mount["mountPath"]] = container.volumes[mount["name"]]
     if template.source is not None:
         pairs[SCRIPT_PATH] = container.folder / "script"
+    for folder in declared_folders(template):
+        # The folders above a declared path are the task's own too: 'mkdir -p /tmp/data' before
+        # writing /tmp/data/out.csv must not touch this machine's /tmp.
+        pairs.setdefault(folder, container.folder / "root" / folder.lstrip("/"))
     return sorted(((k, str(v)) for k, v in pairs.items()), key=lambda kv: -len(kv[0]))
+
+
+# Top-level folders a task's command uses as the machine's own (programs, devices, scratch);
+# a declared path under them still maps, but they are never mapped whole.
+SYSTEM_FOLDERS = frozenset({"/", "/tmp", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc", "/dev", "/proc",
+                            "/sys", "/run", "/var", "/opt", "/home", "/root", "/srv", "/mnt", "/media", "/boot"})
+
+
+def declared_folders(template: ContainerTemplate) -> list[str]:
+    """Every folder above a declared input or output path (not system folders such as /tmp)."""
+    paths = [a.get("path", "") for a in [*template.input_artifacts, *template.output_artifacts]]
+    paths += [p.get("valueFrom", {}).get("path", "") for p in template.output_parameters]
+    folders: set[str] = set()
+    for path in filter(None, paths):
+        parent = os.path.dirname(path.rstrip("/"))
+        while parent.startswith("/") and parent not in SYSTEM_FOLDERS:
+            folders.add(parent)
+            parent = os.path.dirname(parent)
+    return sorted(folders)
 
 
 def rewrite(text: str, paths: list[tuple[str, str]]) -> str:
@@ -191,6 +214,8 @@ def make_output_folders(container: Container, paths: list[tuple[str, str]]) -> N
         p.get("valueFrom", {}).get("path", "") for p in template.output_parameters]
     for path in filter(None, declared):
         Path(mapping[path]).parent.mkdir(parents=True, exist_ok=True)
+    for folder in declared_folders(template):
+        Path(mapping[folder]).mkdir(parents=True, exist_ok=True)
 
 
 def stage_inputs(container: Container, paths: list[tuple[str, str]]) -> None:
@@ -292,7 +317,7 @@ def _tail(log: Path, lines: int = 3) -> str:
 
 def _fresh_files(folder: Path) -> None:
     """An attempt starts without the files of an earlier one, so a stale output never counts."""
-    for part in ("inputs", "outputs"):
+    for part in ("inputs", "outputs", "root"):
         shutil.rmtree(folder / part, ignore_errors=True)
 
 

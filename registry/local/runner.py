@@ -277,7 +277,7 @@ class Run:
         name = str(scope.values["node.name"])
         scope = scope.with_values(**node_values(self.identity, template["name"], name))
         resolved = cast(TemplateYaml, scope.deep(dict(template)))
-        folder = self.folder / "nodes" / re.sub(r"[^\w.()-]", "_", node_id)
+        folder = self.folder / "nodes" / node_folder(node_id)
         container = Container(ContainerTemplate.of(resolved), folder, self.volumes, artifacts, self.deadline,
                               self.groups)
         outcome = run_on_host(container)
@@ -417,7 +417,7 @@ class _Dag:
         if "from" in argument:
             return _artifact_source(scope, argument["from"])
         if "raw" in argument:
-            path = self.run_.folder / "nodes" / re.sub(r"[^\w.()-]", "_", node_id) / "raw" / argument["name"]
+            path = self.run_.folder / "nodes" / node_folder(node_id) / "raw" / argument["name"]
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(scope.text(str(argument["raw"]["data"])), encoding="utf-8")
             return path
@@ -458,6 +458,12 @@ def _node_field(node: Node, name: str) -> str:
     values = {"id": node.id, "status": node.phase, "startedAt": node.started_at, "finishedAt": node.finished_at,
               "exitCode": "" if node.exit_code is None else str(node.exit_code)}
     return values.get(name, "")
+
+
+def node_folder(node_id: str) -> str:
+    """A node's folder name: letters, digits, '.', '-' and '_' only, so a path relocated into
+    it stays one word in the shell commands that held the template's own path unquoted."""
+    return re.sub(r"[^\w.-]", "_", node_id)
 
 
 def _reason(exc: Exception) -> str:
