@@ -462,3 +462,20 @@ tasks:
     assert log[0] == "hi" and log[-1].startswith("pod confined-")
     assert not any("No such file" in line for line in log)  # $(dirname ...) and '|' found the folder
     assert (result.folder / "volumes" / "data" / "listing").is_file()
+
+
+def test_the_run_ids_example_gets_argos_variables(tmp_path: Path) -> None:
+    import re
+    import uuid
+
+    result = run(EXAMPLES / "run-ids.yaml", tmp_path)
+    assert result.phase == "Succeeded", [(n.id, n.message) for n in result.nodes]
+    location = outputs(result)["run-ids.where"]["location"]
+    bucket, uid, model = location.rsplit("/", 2)
+    assert (bucket, model) == ("s3://models", "model") and uuid.UUID(uid)
+    greetings = sorted(str(n.result) for n in result.nodes if ".greet(" in n.id)
+    name = re.search(r"of (run-ids-\w{5});", greetings[0]).group(1)  # type: ignore[union-attr]
+    assert all(re.fullmatch(rf"hello \w+ from {name}-greet-\d+, attempt 0 of {name}; model at {location}", g)
+               for g in greetings), greetings
+    report = str(next(n for n in result.nodes if n.id.endswith("report")).result)
+    assert re.fullmatch(rf"{name} Succeeded on \d{{4}}-\d\d-\d\d", report)
