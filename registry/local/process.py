@@ -126,7 +126,7 @@ def path_map(container: Container) -> list[tuple[str, str]]:
         if path:
             pairs.setdefault(path, container.folder / "outputs" / "parameters" / parameter["name"])
     for mount in template.volume_mounts:
-        pairs[mount["mountPath"]] = container.volumes[mount["name"]]
+        pairs[mount["mountPath"]] = container.volumes[mount["name"]] / mount.get("subPath", "")
     if template.source is not None:
         pairs[SCRIPT_PATH] = container.folder / "script"
     for folder in declared_folders(template):
@@ -216,6 +216,9 @@ def make_output_folders(container: Container, paths: list[tuple[str, str]]) -> N
         Path(mapping[path]).parent.mkdir(parents=True, exist_ok=True)
     for folder in declared_folders(template):
         Path(mapping[folder]).mkdir(parents=True, exist_ok=True)
+    for mount in template.volume_mounts:
+        if mount.get("subPath"):  # as the kubelet does, the sub-folder is made when missing
+            Path(mapping[mount["mountPath"]]).mkdir(parents=True, exist_ok=True)
 
 
 def stage_inputs(container: Container, paths: list[tuple[str, str]]) -> None:
@@ -243,6 +246,9 @@ def collect_outputs(container: Container, paths: list[tuple[str, str]]) -> tuple
 def _output_parameters(container: Container, mapping: dict[str, str]) -> dict[str, str]:
     parameters: dict[str, str] = {}
     for parameter in container.template.output_parameters:
+        if "path" not in parameter.get("valueFrom", {}):  # a fixed value (KFP's subpaths), substituted already
+            parameters[parameter["name"]] = str(parameter.get("value", parameter.get("valueFrom", {}).get("default", "")))
+            continue
         file = Path(mapping[parameter["valueFrom"]["path"]])
         if file.is_file():
             parameters[parameter["name"]] = file.read_text(encoding="utf-8").strip()

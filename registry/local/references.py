@@ -28,7 +28,7 @@ from typing import Any
 
 from registry.errors import did_you_mean
 from registry.local.conditions import depends_names
-from registry.local.variables import NODE_FIELDS, STRFTIME_CHARS
+from registry.local.variables import NODE_FIELDS, STRFTIME_CHARS, is_argo_variable
 
 PathKey = str | int
 Finding = tuple[list[PathKey], str]
@@ -220,6 +220,10 @@ class _Checker:
             self.findings.append((path, f"template {name!r} is a {kind or 'kind of'} template, which needs a "
                                         "cluster; the local runner runs container, script, steps and dag templates"))
             return []
+        for key in ("sidecars", "initContainers"):
+            if template.get(key):
+                self.findings.append((path + [key], f"template {name!r} has {key}, which run beside its program in a "
+                                                    "pod; the local runner runs one program per task"))
         nested = [(t, p) for t, p in _tasks(template, path)]
         for task, task_path in nested:
             for key in ("templateRef", "inline"):
@@ -288,7 +292,9 @@ def _strings(value: object, path: list[PathKey]) -> Iterator[tuple[list[PathKey]
 
 
 def _problem(tag: str, scope: Scope) -> str | None:
-    """Why ``{{tag}}`` cannot be resolved here, or None."""
+    """Why ``{{tag}}`` cannot be resolved here, or None (also for a tag that is not Argo's)."""
+    if not is_argo_variable(tag.strip()):
+        return None
     if tag.startswith("="):
         for name in expression_names(tag[1:]):
             if not scope.allows(name, partial=True):

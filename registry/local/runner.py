@@ -14,11 +14,11 @@ import re
 import shutil
 import tempfile
 import time
-from datetime import datetime, timezone
 from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -28,8 +28,8 @@ from registry.local.conditions import depends_met, depends_names, evaluate_expre
 from registry.local.process import Container, ContainerTemplate, run_on_host
 from registry.local.signals import ProcessGroups, stop_on_signals
 from registry.local.steps import as_dag
-from registry.local.variables import (NODE_FIELDS, WorkflowIdentity, duration, failures, generated_name,
-                                      global_values, node_name, node_values, rfc3339)
+from registry.local.variables import (NODE_FIELDS, WorkflowIdentity, duration, failures, field_ref, generated_name,
+                                      global_values, is_argo_variable, node_name, node_values, rfc3339)
 from registry.local.workflow import ArtifactYaml, DagTaskYaml, TemplateYaml, WorkflowSpecYaml, WorkflowYaml
 from registry.yamlio import Document, json_path, load_mapping, path_steps, read_limited
 
@@ -112,6 +112,8 @@ class Scope:
             return self.values[expression]
         if expression.startswith("="):
             return evaluate_expression(expression[1:], self.lookup)
+        if not is_argo_variable(expression):
+            return "{{" + expression + "}}"  # not Argo's to resolve: left as Argo leaves it
         parts = expression.split(".")
         if parts[0] in ("tasks", "steps") and len(parts) >= 3:
             return self._task_value(parts, expression)
@@ -202,7 +204,7 @@ class Run:
             raise RunError("$.spec.entrypoint: the Workflow names no entrypoint template, so nothing would run")
         with stop_on_signals(self.groups):
             # Workflow arguments bind the entrypoint's inputs of the same name, as Argo binds them.
-            entry = self.execute(self.spec["entrypoint"], self.name, self._entry_arguments(), {})
+            entry = self.execute(self.spec["entrypoint"], self.name, self._entry_arguments(), self._entry_artifacts())
             phase = entry.phase if entry.phase != "Skipped" else "Succeeded"
             self.groups.resume()  # a stopped run still runs its exit handler, as 'argo stop' does
             if self.spec.get("onExit"):
@@ -215,6 +217,17 @@ class Run:
         prefix = "workflow.parameters."
         return {k[len(prefix):]: str(v) for k, v in self.globals.items()
                 if k.startswith(prefix) and k != "workflow.parameters.json"}
+
+    def _entry_artifacts(self) -> dict[str, Path]:
+        """``spec.arguments.artifacts`` given as raw data (KFP's for a pipeline's artifact inputs)."""
+        out = {}
+        for artifact in self.spec.get("arguments", {}).get("artifacts", []):
+            if "raw" in artifact:
+                path = self.folder / "arguments" / node_folder(artifact["name"])
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(Scope(self.globals).text(str(artifact["raw"]["data"])), encoding="utf-8")
+                out[artifact["name"]] = path
+        return out
 
     def _exit_values(self, phase: Phase) -> None:
         self.globals["workflow.status"] = phase
@@ -277,12 +290,31 @@ class Run:
         name = str(scope.values["node.name"])
         scope = scope.with_values(**node_values(self.identity, template["name"], name))
         resolved = cast(TemplateYaml, scope.deep(dict(template)))
+        self._downward_api(resolved, str(scope.values["pod.name"]))
         folder = self.folder / "nodes" / node_folder(node_id)
-        container = Container(ContainerTemplate.of(resolved), folder, self.volumes, artifacts, self.deadline,
-                              self.groups)
+        container = Container(ContainerTemplate.of(resolved), folder, self._volumes_of(template, folder),
+                              artifacts, self.deadline, self.groups)
         outcome = run_on_host(container)
         return Node(node_id, "Succeeded", f"{outcome.attempts} attempt(s)", outcome.parameters,
                     outcome.artifacts, log=outcome.log, exit_code=outcome.exit_code, result=outcome.result)
+
+    def _downward_api(self, template: TemplateYaml, pod: str) -> None:
+        """``env`` from ``fieldRef`` (the pod's name, namespace, ...) gets its value, as the kubelet gives it."""
+        for item in template.get("container", template.get("script", {})).get("env", []):
+            path = cast(dict[str, dict[str, str]], item.get("valueFrom", {})).get("fieldRef", {}).get("fieldPath")
+            if path is not None:
+                value = field_ref(path, self.identity, pod)
+                if value is None:
+                    raise RunError(f"env {item['name']}: fieldRef {path!r} has no value outside a cluster")
+                item.pop("valueFrom")
+                item["value"] = value
+
+    def _volumes_of(self, template: TemplateYaml, folder: Path) -> dict[str, Path]:
+        """The workflow's volumes and the template's own (a secret's, say: an empty folder here)."""
+        own = {v["name"]: folder / "volumes" / v["name"] for v in template.get("volumes", [])}
+        for path in own.values():
+            path.mkdir(parents=True, exist_ok=True)
+        return {**self.volumes, **own}
 
     def run_dag(self, template: TemplateYaml, node_id: str, scope: Scope,
                 artifacts: dict[str, Path]) -> Node:

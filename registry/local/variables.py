@@ -123,5 +123,28 @@ def failures(nodes: list[tuple[str, str, str, str]]) -> str:
                        for display, message, template, finished in nodes])
 
 
+# The names Argo resolves; a tag with another root (KFP's ``{{$.inputs...}}``, a program's own
+# ``{{x}}``) is not Argo's and passes through unchanged, as Argo leaves it.
+ARGO_ROOTS = frozenset({"workflow", "inputs", "outputs", "pod", "node", "steps", "tasks", "item", "retries",
+                        "lastRetry", "cronworkflow"})
+
+
+def is_argo_variable(name: str) -> bool:
+    """Whether Argo would try to resolve ``{{name}}`` (expression tags always are)."""
+    return name.startswith("=") or name.split(".")[0].split("[")[0] in ARGO_ROOTS
+
+
+def field_ref(path: str, identity: WorkflowIdentity, pod: str) -> str | None:
+    """The downward API's value for ``env[].valueFrom.fieldRef.fieldPath`` (None: not known here)."""
+    values = {"metadata.name": pod, "metadata.namespace": identity.namespace, "metadata.uid": identity.uid,
+              "spec.serviceAccountName": identity.service_account, "spec.nodeName": "localhost",
+              "status.hostIP": "127.0.0.1", "status.podIP": "127.0.0.1"}
+    labels = {**identity.labels, "workflows.argoproj.io/workflow": identity.name}
+    values.update({f"metadata.labels['{k}']": v for k, v in labels.items()})
+    if path.startswith(("metadata.labels[", "metadata.annotations[")):
+        return values.get(path, "")  # the kubelet gives an absent label or annotation as empty
+    return values.get(path)
+
+
 # What ``tasks.X.<field>`` / ``steps.X.<field>`` may name besides outputs.
 NODE_FIELDS = ("id", "ip", "status", "exitCode", "startedAt", "finishedAt", "hostNodeName")

@@ -60,9 +60,10 @@ class EnvVarYaml(TypedDict, total=False):
     valueFrom: EnvSourceYaml
 
 
-class VolumeMountYaml(TypedDict):
-    name: str
-    mountPath: str
+class VolumeMountYaml(TypedDict, total=False):
+    name: Required[str]
+    mountPath: Required[str]
+    subPath: str
 
 
 class ContainerYaml(TypedDict, total=False):
@@ -107,6 +108,7 @@ class TemplateYaml(TypedDict, total=False):
     parallelism: int | str
     retryStrategy: RetryStrategyYaml
     activeDeadlineSeconds: int | str
+    volumes: list[NameYaml]  # the template's own volumes
 
 
 class NameYaml(TypedDict):
