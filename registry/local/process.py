@@ -25,6 +25,7 @@ from typing import BinaryIO, cast
 
 from registry.errors import CregError
 from registry.sources.store import cache_root
+from registry.local.backoff import Backoff
 from registry.local.pyenv import environment_for, isolate, requirements
 from registry.local.signals import ProcessGroups, Stopped
 from registry.local.variables import RETRIES_MARK
@@ -58,6 +59,7 @@ class ContainerTemplate:
     output_parameters: list[ParameterYaml] = field(default_factory=list)
     output_artifacts: list[ArtifactYaml] = field(default_factory=list)
     retry_limit: int | str = 0
+    backoff: Backoff = Backoff()
     deadline: int | str | None = None  # activeDeadlineSeconds
     source: str | None = None  # a script template's program, run as the command's last argument
 
@@ -74,6 +76,7 @@ class ContainerTemplate:
                    output_parameters=outputs.get("parameters", []),
                    output_artifacts=outputs.get("artifacts", []),
                    retry_limit=template.get("retryStrategy", {}).get("limit", 0),
+                   backoff=Backoff.of(cast(Mapping[str, object], template.get("retryStrategy", {}))),
                    deadline=template.get("activeDeadlineSeconds"))
 
 
@@ -283,7 +286,7 @@ def run_on_host(container: Container) -> Outcome:
     if any("\x00" in part.replace(RETRIES_MARK, "") for part in [*argv, *env.values()]):
         # No program can receive it: the kernel passes arguments as NUL-terminated strings.
         raise NodeFailed("an argument or environment value holds a NUL character, which no program can receive")
-    start, attempts, code = time.monotonic(), 1 + int(container.template.retry_limit), 0
+    start, attempts, code, attempt = time.monotonic(), 1 + int(container.template.retry_limit), 0, 0
     for attempt in range(1, attempts + 1):
         _fresh_files(container.folder)
         stage_inputs(container, paths)
@@ -298,9 +301,19 @@ def run_on_host(container: Container) -> Outcome:
             parameters, artifacts = collect_outputs(container, paths)
             return Outcome(parameters, artifacts, log, attempt, time.monotonic() - start,
                            _result(container.folder), code)
-        if container.groups.stopping:
-            break  # a stopped run retries nothing
-    raise NodeFailed(f"{argv[0]} failed {attempts} time(s); {log} ends with:\n{_tail(log)}", code)
+        if attempt < attempts and not _wait_to_retry(container, attempt, time.monotonic() - start, log):
+            break
+    raise NodeFailed(f"{argv[0]} failed {attempt} time(s); {log} ends with:\n{_tail(log)}", code)
+
+
+def _wait_to_retry(container: Container, retry: int, elapsed: float, log: Path) -> bool:
+    """Wait as the backoff says; False when the run stopped or maxDuration has passed."""
+    delay = container.template.backoff.delay(retry, elapsed)
+    if delay is None:
+        with log.open("a", encoding="utf-8") as out:
+            out.write("creg run: retryStrategy.backoff.maxDuration has passed; no more retries\n")
+        return False
+    return not container.groups.pause(delay)  # a stopped run retries nothing
 
 
 def _attempt(argv: list[str], env: dict[str, str], retries: int) -> tuple[list[str], dict[str, str]]:

@@ -34,6 +34,7 @@ class ProcessGroups:
         self._groups: set[int] = set()
         self.stopped_by: str | None = None  # the signal's name once the run was told to stop
         self._stopping = False
+        self._stop_event = threading.Event()
 
     @property
     def stopping(self) -> bool:
@@ -59,6 +60,7 @@ class ProcessGroups:
         with self._lock:
             self._stopping, self.stopped_by = True, self.stopped_by or reason
             groups = list(self._groups)
+        self._stop_event.set()
         for group in groups:
             _kill(group, signal.SIGTERM)
         threading.Thread(target=self._kill_later, args=(groups,), daemon=True).start()
@@ -72,6 +74,11 @@ class ProcessGroups:
         """Let tasks start again (the exit handler runs after a stop, as Argo's does)."""
         with self._lock:
             self._stopping = False
+            self._stop_event.clear()
+
+    def pause(self, seconds: float) -> bool:
+        """Sleep (a retry's backoff) unless the run stops first; True if it stopped."""
+        return self._stop_event.wait(seconds) if seconds > 0 else self._stopping
 
     def kill_all(self) -> None:
         with self._lock:
