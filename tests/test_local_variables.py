@@ -163,3 +163,26 @@ def test_exit_handler_sees_status_duration_and_failures(tmp_path: Path) -> None:
 def test_a_param_given_on_the_command_line_reaches_the_entrypoint(tmp_path: Path) -> None:
     result = run(tmp_path, WORKFLOW, message="goodbye")
     assert str(node(result, ".ids").result).endswith("|goodbye")
+
+
+def test_an_output_with_a_global_name_reaches_later_tasks(tmp_path: Path) -> None:
+    result = run(tmp_path, """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: globals}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: make, template: make}
+    - - {name: use, template: use}
+  - name: make
+    outputs:
+      parameters: [{name: v, globalName: shared, valueFrom: {path: /tmp/v}}]
+    container: {image: busybox, command: [sh, -c, 'printf 42 > /tmp/v']}
+  - name: use
+    container: {image: busybox, command: [printf, '%s', '{{workflow.outputs.parameters.shared}}']}
+""")
+    assert result.phase == "Succeeded", [(n.id, n.message) for n in result.nodes]
+    assert node(result, ".use").result == "42"

@@ -295,8 +295,17 @@ class Run:
         container = Container(ContainerTemplate.of(resolved), folder, self._volumes_of(template, folder),
                               artifacts, self.deadline, self.groups)
         outcome = run_on_host(container)
+        self._export_globals(template, outcome.parameters, outcome.artifacts)
         return Node(node_id, "Succeeded", f"{outcome.attempts} attempt(s)", outcome.parameters,
                     outcome.artifacts, log=outcome.log, exit_code=outcome.exit_code, result=outcome.result)
+
+    def _export_globals(self, template: TemplateYaml, parameters: dict[str, str], artifacts: dict[str, Path]) -> None:
+        """Outputs with a ``globalName`` become ``workflow.outputs.*`` for every later task."""
+        outputs = cast(dict[str, list[dict[str, str]]], template.get("outputs", {}))
+        for kind, values in (("parameters", parameters), ("artifacts", artifacts)):
+            for item in outputs.get(kind, []):
+                if item.get("globalName") and item["name"] in values:
+                    self.globals[f"workflow.outputs.{kind}.{item['globalName']}"] = str(values[item["name"]])
 
     def _downward_api(self, template: TemplateYaml, pod: str) -> None:
         """``env`` from ``fieldRef`` (the pod's name, namespace, ...) gets its value, as the kubelet gives it."""
