@@ -86,3 +86,28 @@ tasks:
     result = subprocess.run([CREG, "run", str(path)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert not alive(int((pids / "child").read_text()))  # as a pod's end ends its container's processes
+
+
+def test_a_program_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_path: Path) -> None:
+    """The entrypoint is the container itself, so its process starts in creg's main thread."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    path = tmp_path / "wf.yaml"
+    path.write_text(f"""
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {{name: stubborn}}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {{image: busybox, command: [sh, -c, "trap '' TERM; echo $$ > {pids}/main; sleep 60 & wait; sleep 60"]}}
+""", encoding="utf-8")
+    process = subprocess.Popen([CREG, "run", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for([pids / "main"])
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert 1.5 <= time.monotonic() - started < 8, "SIGKILL came too early or too late"
+    assert process.returncode == 128 + signal.SIGTERM and "stopped by SIGTERM" in out
+    assert not alive(int((pids / "main").read_text()))
