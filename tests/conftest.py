@@ -42,6 +42,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("CREG_CACHE_DIR", str(home / ".cache" / "creg"))
     monkeypatch.delenv("CREG_REGISTRIES", raising=False)
     monkeypatch.delenv("CREG_OFFLINE", raising=False)
+    monkeypatch.delenv("CREG_HOME", raising=False)  # the run store: under XDG_DATA_HOME above
 
     real_connect = socket.socket.connect
 

@@ -186,3 +186,17 @@ spec:
 """)
     assert result.phase == "Succeeded", [(n.id, n.message) for n in result.nodes]
     assert node(result, ".use").result == "42"
+
+
+def test_workflow_name_is_the_name_the_run_store_gives_the_run(tmp_path: Path) -> None:
+    import subprocess
+
+    from helpers_registry import CREG
+
+    path = tmp_path / "p.yaml"
+    path.write_text("name: wn\ntasks:\n  a: {image: busybox, command: [sh, -c, 'printf \"%s %s\" {{workflow.name}} {{pod.name}}']}\n")
+    done = subprocess.run([CREG, "run", str(path), "--workdir", str(tmp_path / "run"), "--format", "json"],
+                          capture_output=True, text=True, timeout=60)
+    report = json.loads(done.stdout)
+    shown = (tmp_path / "run" / "nodes" / "wn.a" / "log.txt").read_text()
+    assert shown == f"{report['run']} {report['run']}-a-{fnv32a(report['run'] + '.a')}"

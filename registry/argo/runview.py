@@ -16,6 +16,9 @@ both places, and the local store is checked against the same swagger schema as t
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -132,3 +135,50 @@ def progress(workflow: Workflow) -> str:
     pods = [n for n in (status.get("nodes") or {}).values() if n.get("type") == "Pod"]
     done = sum(1 for n in pods if n.get("phase") in FINISHED_PHASES)
     return f"{done}/{len(pods)}"
+
+
+# A Kubernetes label value (and the name part of a key): at most 63 characters, alphanumeric at
+# both ends, '-', '_' and '.' inside.  Checked locally too, so a label that works here works on Argo.
+_LABEL_NAME = r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)"
+_LABEL_KEY = re.compile(rf"([a-z0-9]([-a-z0-9.]{{0,251}}[a-z0-9])?/)?{_LABEL_NAME}")
+_LABEL_VALUE = re.compile(rf"{_LABEL_NAME}?")
+
+
+def label_problem(key: str, value: str) -> str | None:
+    """Why ``key=value`` is not a Kubernetes label, or None when it is one."""
+    if not _LABEL_KEY.fullmatch(key):
+        return f"{key!r} is not a label key (a name of up to 63 letters, digits, '-', '_', '.', optionally 'prefix/')"
+    if not _LABEL_VALUE.fullmatch(value):
+        return f"{key}={value!r}: a label value has up to 63 letters, digits, '-', '_', '.', alphanumeric at both ends"
+    return None
+
+
+def pipeline_digest(doc: Mapping[str, Any]) -> str:
+    """What ``creg.dev/pipeline-digest`` holds: sha256 of the Workflow's spec without its arguments.
+
+    Arguments (the run's parameter values) and metadata (the run's name) are left out, so every run
+    of one compiled pipeline carries the same digest; a label value holds 63 characters at most,
+    hence the first 32 hex digits (128 bits).
+    """
+    spec = dict(doc.get("spec") or {})
+    if doc.get("kind") == "CronWorkflow":
+        spec = dict(spec.get("workflowSpec") or {})
+    spec.pop("arguments", None)
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def pipeline_name(doc: Mapping[str, Any]) -> str:
+    """The pipeline a Workflow was compiled from (its ``creg.dev/pipeline`` annotation), else its name."""
+    metadata = doc.get("metadata") or {}
+    annotated = (metadata.get("annotations") or {}).get(LABEL_PIPELINE)
+    return str(annotated or metadata.get("name") or str(metadata.get("generateName") or "workflow-").rstrip("-"))
+
+
+def run_labels(doc: Mapping[str, Any], experiment: str | None, labels: Mapping[str, str]) -> dict[str, str]:
+    """The labels creg puts on a run of ``doc``: the user's, the experiment's, the pipeline's and its digest."""
+    wanted = {**labels, LABEL_PIPELINE: pipeline_name(doc)[:63].strip("-_.") or "workflow",
+              LABEL_PIPELINE_DIGEST: pipeline_digest(doc)}
+    if experiment is not None:
+        wanted[LABEL_EXPERIMENT] = experiment
+    return wanted

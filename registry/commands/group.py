@@ -43,6 +43,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("index_cmd", "Build or extend a registry index."),
     "run": ("run", "Run a pipeline on this machine."),
     "submit": ("submit", "Create a compiled pipeline on an Argo Server."),
+    "runs": ("runs", "List, inspect, follow, stop, retry and delete runs."),
+    "experiments": ("experiments", "List experiments and their runs."),
 }
 
 

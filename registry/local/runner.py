@@ -194,6 +194,11 @@ class Run:
             path.mkdir(parents=True, exist_ok=True)
         return volumes
 
+    def name_as(self, name: str) -> None:
+        """``{{workflow.name}}`` (and pod names) as the place that records the run named it."""
+        self.identity.name = name
+        self.globals["workflow.name"] = name
+
     def template(self, name: str) -> TemplateYaml:
         if name not in self.templates:
             raise RunError(f"template {name!r} is not defined{did_you_mean(name, self.templates)}")
