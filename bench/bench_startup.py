@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"compile": 1.4, "lint": 1.4, "show": 1.3, "validate": 1.3, "--help": 1.0}
 HELP_TARGET = 3.5  # creg --help against python -c pass (an empty click app is about 2.8x)
 COMMANDS = ("cache", "compile", "component", "deprecate", "graph", "index", "lint", "lock", "new", "publish",
-            "pull", "registry", "run", "search", "show", "submit", "validate", "versions")
+            "pull", "registry", "run", "runs", "experiments", "search", "show", "submit", "validate", "versions")
 
 
 def workloads(creg: list[str], out: Path) -> dict[str, list[str]]:
