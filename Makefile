@@ -33,6 +33,7 @@ bench: $(BIN)/creg
 	$(BIN)/python bench/bench_publish.py
 	$(BIN)/python bench/bench_compile.py
 	$(BIN)/python bench/bench_lint.py
+	$(BIN)/python bench/bench_outdated.py
 	$(BIN)/python bench/bench_runs.py
 	$(BIN)/python bench/bench_scheduler.py
 

@@ -90,6 +90,8 @@ def _expand(item: Any, values: dict[str, str], outputs: dict[str, Path]) -> list
         return [item]
     if "inputValue" in item:
         return [values[item["inputValue"]]]
+    if "inputPath" in item:  # the value given is the file's path
+        return [values[item["inputPath"]]]
     if "outputPath" in item:
         return [str(outputs[item["outputPath"]])]
     if "if" in item:

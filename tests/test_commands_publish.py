@@ -112,3 +112,28 @@ def test_typos_get_clean_errors_not_tracebacks(tmp_path: Path) -> None:
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
         assert f"'{name}' is not a valid component name" in result.stderr
     assert (registry / "index.yaml").read_bytes() == before
+
+
+def test_a_new_major_names_the_pipelines_here_it_would_break(tmp_path: Path) -> None:
+    registry, src, work = tmp_path / "reg", tmp_path / "src", tmp_path / "work"
+    assert creg("publish", str(make_component(src, "add", "1.0.0")), "--to", str(registry)).returncode == 0
+    work.mkdir()
+    (work / "uses-b.yaml").write_text("name: p\ntasks:\n  t:\n    component: add@^1\n    args: {a: 1, b: 2}\n")
+    (work / "only-a.yaml").write_text("name: q\ntasks:\n  t: {component: add@1.0.0, args: {a: 1}}\n")
+    no_b = component_text(inputs=[{"name": "a", "type": "Float"}])
+    major = make_component(src, "add", "2.0.0", text=no_b)
+    done = creg("--registry", str(registry), "publish", str(major), "--to", str(registry), cwd=work)
+    assert done.returncode == 0, done.stderr
+    assert "uses-b.yaml:4:16 task t (add@^1, on 1.0.0): would break: input 'b' was removed and the task passes it" \
+        in done.stdout
+    assert "only-a.yaml:3:18 task t (add@1.0.0, on 1.0.0): unaffected" in done.stdout
+    assert "add@2.0.0 would break 1 of 2 use(s) here" in done.stderr
+
+
+def test_a_minor_lists_nothing(tmp_path: Path) -> None:
+    registry, src, work = tmp_path / "reg", tmp_path / "src", tmp_path / "work"
+    assert creg("publish", str(make_component(src, "add", "1.0.0")), "--to", str(registry)).returncode == 0
+    work.mkdir()
+    (work / "p.yaml").write_text("name: p\ntasks:\n  t: {component: add@^1, args: {a: 1, b: 2}}\n")
+    done = creg("publish", str(make_component(src, "add", "1.1.0")), "--to", str(registry), cwd=work)
+    assert done.returncode == 0 and "would break" not in done.stdout + done.stderr

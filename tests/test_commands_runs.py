@@ -15,7 +15,7 @@ from helpers_runs import CHAIN, write
 from registry.argo import runview
 from registry.commands._runs_table import epoch, span
 from registry.local import listing
-from registry.local.store import RunStore
+from registry.local.store import NewRun, RunStore
 
 
 class Store(NamedTuple):
@@ -214,8 +214,7 @@ def test_the_listing_shows_the_newest_fifty_unless_told_otherwise(tmp_path: Path
     store = RunStore()
     doc = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"generateName": "many-"},
            "spec": {"entrypoint": "main", "templates": []}}
-    made = [store.create("many", doc, runner_name="many", parameters=[], overrides={}, labels={},
-                         workdir=None, parallelism=1) for _ in range(55)]
+    made = [store.create("many", doc, NewRun("many", [], {}, {}, None, 1)) for _ in range(55)]
     store.close()
     shown = creg("runs", "list")
     assert len(shown.stdout.splitlines()) == 51 and shown.stderr == (
@@ -227,3 +226,30 @@ def test_the_listing_shows_the_newest_fifty_unless_told_otherwise(tmp_path: Path
 def test_the_fast_listing_names_the_labels_as_runview_does() -> None:
     assert (listing.LABEL_EXPERIMENT, listing.LABEL_PIPELINE, listing.LABEL_CRON) == (
         runview.LABEL_EXPERIMENT, runview.LABEL_PIPELINE, runview.LABEL_CRON)
+
+
+def test_watch_on_a_terminal_redraws_the_get_view_in_place(store: Store) -> None:
+    import os
+    import pty
+    import subprocess
+
+    from helpers_registry import CREG
+
+    leader, follower = pty.openpty()
+    watcher = subprocess.Popen([str(CREG), "runs", "watch", store.good], stdout=follower, stderr=subprocess.PIPE,
+                               env={**os.environ, **store.env})
+    os.close(follower)
+    assert watcher.wait(timeout=60) == 0
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal's other end is closed: all read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    text = shown.decode()
+    assert text.startswith("\x1b[H\x1b[2J") and f"Name:           {store.good}" in text
+    assert "├─✔ make" in text and "└─✔ use" in text

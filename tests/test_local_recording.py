@@ -96,3 +96,77 @@ def test_a_second_process_follows_a_detached_run_to_its_end(tmp_path: Path) -> N
     assert followed.returncode == 0
     assert followed.stdout.splitlines() == ["make: making", "make: made", "use: got 5"]
     assert get(name)["status"]["phase"] == "Succeeded"
+
+
+def test_a_run_stopped_as_it_starts_ends_stopped_not_runner_exited(tmp_path: Path) -> None:
+    pidfile = tmp_path / "task.pid"
+    source = write(tmp_path, "slow.yaml", SLOW.format(pidfile=pidfile, exits=tmp_path / "exits"))
+    name = creg("run", str(source), "--detach").stdout.strip()
+    try:
+        assert creg("runs", "stop", name).returncode == 0  # the runner may not even have started Python yet
+        watched = creg("runs", "watch", name, "--interval", "0.1", timeout=60)
+    finally:
+        end_process(pidfile)
+    assert watched.returncode == 1 and watched.stdout.splitlines()[-1] == f"{name}: Failed (Stopped)"
+
+
+def test_a_watcher_sees_a_runner_that_dies_while_it_watches(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+
+    pidfile = tmp_path / "task.pid"
+    source = write(tmp_path, "slow.yaml", SLOW.format(pidfile=pidfile, exits=tmp_path / "exits"))
+    name = creg("run", str(source), "--detach").stdout.strip()
+    try:
+        wait_until(pidfile.exists)
+        watcher = subprocess.Popen([str(Path(__file__).resolve().parent.parent / ".venv" / "bin" / "creg"), "runs",
+                                    "watch", name, "--interval", "0.1"], stdout=subprocess.PIPE, text=True)
+        (row,) = RunStore().rows("SELECT pid FROM runs WHERE name = ?", (name,))
+        os.kill(row["pid"], signal.SIGKILL)
+        out, _ = watcher.communicate(timeout=60)
+    finally:
+        end_process(pidfile)
+    assert watcher.returncode == 1 and out.splitlines()[-1] == f"{name}: Failed (runner exited)"
+
+
+def test_runs_of_one_pipeline_share_its_digest_whatever_their_parameters(tmp_path: Path) -> None:
+    source = write(tmp_path, "chain.yaml", CHAIN)
+    other = write(tmp_path, "other.yaml", CHAIN.replace("echo made", "echo done"))
+    for args in ((str(source), "--param", "n=1"), (str(source), "--param", "n=2"), (str(other),)):
+        assert creg("run", *args).returncode == 0
+    digests = [wf["metadata"]["labels"]["creg.dev/pipeline-digest"] for wf in reversed(runs())]
+    assert digests[0] == digests[1] != digests[2]
+    parameters = [wf["spec"]["arguments"]["parameters"] for wf in reversed(runs())]
+    assert parameters[:2] == [[{"name": "n", "value": "1"}], [{"name": "n", "value": "2"}]]
+
+
+def test_labels_are_kubernetes_labels() -> None:
+    from registry.argo.runview import label_problem
+
+    assert label_problem("creg.dev/experiment", "exp_1.a-b") is None and label_problem("team", "") is None
+    assert label_problem("team", "x" * 64) and label_problem("team", "-x") and label_problem("bad key", "x")
+    assert label_problem("Example.COM/x", "y")  # a prefix is a lower-case DNS name
+
+
+def test_a_first_ctrl_c_stops_the_run_as_argo_stop_does(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+
+    from helpers_registry import CREG
+
+    pidfile, exits = tmp_path / "task.pid", tmp_path / "exits"
+    source = write(tmp_path, "slow.yaml", SLOW.format(pidfile=pidfile, exits=exits))
+    runner = subprocess.Popen([str(CREG), "run", str(source)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        wait_until(pidfile.exists)
+        task = int(pidfile.read_text())
+        runner.send_signal(signal.SIGINT)
+        out, err = runner.communicate(timeout=60)
+    finally:
+        end_process(pidfile)
+    assert runner.returncode == 1 and "stopping" in err and "Traceback" not in err
+    (workflow,) = runs()
+    assert workflow["status"]["phase"] == "Failed" and workflow["status"]["message"] == "Stopped"
+    assert exits.read_text() == "ran\n"
+    wait_until(lambda: not os.path.exists(f"/proc/{task}") or _zombie(task), timeout=10)  # the task ended too

@@ -159,3 +159,43 @@ def test_the_default_workdir_is_the_runs_folder_in_the_store(tmp_path: Path) -> 
     folder = store_home() / "runs" / workflow["metadata"]["name"]
     assert workflow["metadata"]["annotations"]["creg.dev/workdir"] == str(folder)
     assert (folder / "nodes" / "chain.make" / "log.txt").read_text() == "making\nmade\n"
+
+
+LOOPED = """\
+name: looped
+params: {mode: {type: String, default: fast}}
+tasks:
+  fan:
+    image: sh
+    loop: {items: [a, b]}
+    command: [sh, -c, 'echo "item $0"', {item: null}]
+  slow-only:
+    image: sh
+    when: param.mode == 'slow'
+    command: [sh, -c, 'echo never']
+  after:
+    image: sh
+    after: [fan]
+    command: [sh, -c, 'echo after']
+"""
+
+
+def test_loops_and_skipped_tasks_take_argos_node_types(tmp_path: Path) -> None:
+    assert creg("run", str(write(tmp_path, "looped.yaml", LOOPED))).returncode == 0
+    (listed,) = runs()
+    name = listed["metadata"]["name"]
+    workflow = get(name)
+    shown = nodes(workflow)
+    group = shown["fan"]
+    assert group["type"] == "TaskGroup" and group["phase"] == "Succeeded" and group["boundaryID"] == name
+    iterations = [shown["fan(0:a)"], shown["fan(1:b)"]]
+    assert sorted(group["children"]) == sorted(n["id"] for n in iterations)
+    assert {n["type"] for n in iterations} == {"Pod"} and {n["boundaryID"] for n in iterations} == {name}
+    assert all(n["children"] == [shown["after"]["id"]] for n in iterations)  # dependents hang off each iteration
+    assert shown["slow-only"]["type"] == "Skipped" and shown["slow-only"]["phase"] == "Skipped"
+    assert workflow["status"]["progress"] == "3/3"
+    assert [e.message for e in schema_validator("Workflow").iter_errors(workflow)] == []
+    tree = creg("runs", "get", name).stdout
+    assert "├─✔ fan " in tree and "│ ├─✔ fan(0:a)" in tree and "│ └─✔ fan(1:b)" in tree
+    # Iterations run side by side, so either may start (and be listed) first.
+    assert sorted(creg("runs", "logs", name, "fan").stdout.splitlines()) == ["fan(0:a): item a", "fan(1:b): item b"]

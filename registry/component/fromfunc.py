@@ -1,233 +1,244 @@
-"""A typed Python function -> a component spec (KFP's ``func_to_container_op``, statically).
+"""A Python function -> a component spec, as KFP v1's ``create_component_from_func`` makes it.
 
 The file is parsed with ``ast`` and never imported or executed: converting a function must
-not run the user's module-level code (which may need packages, credentials or a GPU that
-the author's laptop lacks).  Consequences, all reported as ``file:line:col`` problems:
+not run the user's module-level code (which may need packages, credentials or a GPU that the
+author's laptop lacks).  The interface follows KFP 1.8.22 (``kfp/components/_python_op.py``):
 
-* every parameter needs a type annotation from the supported set (int, float, str, bool,
-  list, dict, their ``typing`` spellings and ``Optional[...]``), plus a return annotation
-  (``-> None`` for none; ``NamedTuple('Outputs', [('a', float), ...])`` or a module-level
-  ``class Outputs(NamedTuple)`` for several outputs);
-* defaults must be literals; no ``*args``/``**kwargs``;
-* the body may use only builtins, its parameters, its own locals and names it imports
-  itself: a module-level name would not exist in the container (it would be a closure over
-  a global), so it is an error.
+* every annotation becomes a type as KFP names it: none -> untyped; ``int``/``float``/``str``/
+  ``bool``/``list``/``dict`` -> Integer/Float/String/Boolean/JsonArray/JsonObject; another class
+  -> its name; a string -> itself; ``typing`` generics -> their ``str()`` (``typing.List[int]``);
+  ``Optional[X]`` (and ``X | None``) -> X;
+* ``InputPath(T)``/``InputTextFile(T)``/``InputBinaryFile(T)`` parameters are file inputs and
+  ``OutputPath(T)``/``OutputTextFile(T)``/``OutputBinaryFile(T)`` file outputs of type T, named
+  without their ``_path`` (paths only) and ``_file`` suffixes;
+* a default makes an input optional; it is written as KFP serializes it (``5`` -> ``'5'``,
+  ``{}`` -> ``'{}'``), ``None`` gives no default;
+* the return annotation gives the outputs: a ``NamedTuple`` one per field, another type one
+  called ``Output``, none (or ``-> None``) no outputs;
+* the name comes from the function's (``my_divmod`` -> ``My divmod``), the description from the
+  docstring's first line, input descriptions from a Google-style ``Args:`` section.
 
-The function travels inside the spec with its annotations and decorators removed (they may
-name things the container lacks), followed by a small runner that parses ``--NAME VALUE``
-arguments and writes each output to its ``----output-paths`` file, run with ``python3 -u -c``.
+What KFP would accept but make into a broken component is refused with ``file:line:col``
+(``*args``, a default on a file output); what it would make into a component that fails when
+it runs (a module-level name used in the body) is converted with a warning.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
-import json
 import re
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from registry.component.funcdoc import argument_docs, summary
+from registry.component.funcprogram import Interface, Port, TypeStruct, container_command, program
+from registry.component.funcsource import (Conversion, FunctionNode, Module, SourceError, Unreadable,
+                                           find_conversions, leaf_name, plain_conversion, read_module,
+                                           static_value)
+from registry.component.functypes import TypeReader, is_none, literal, serialize_default
 from registry.component.model import load_component_from_text
 from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
 from registry.sources.store import atomic_write
 from registry.yamlio import dump
 
-PYTHON_IMAGE = "python:3.11"
-SIMPLE_TYPES = {"int": "Integer", "float": "Float", "str": "String", "bool": "Boolean",
-                "list": "JsonArray", "dict": "JsonObject"}
-GENERIC_TYPES = {"list": "JsonArray", "List": "JsonArray", "Sequence": "JsonArray",
-                 "dict": "JsonObject", "Dict": "JsonObject", "Mapping": "JsonObject"}
+KFP_DEFAULT_IMAGE = "python:3.7"  # kfp.components._python_op.default_base_image_or_builder
+PYTHON_IMAGE = KFP_DEFAULT_IMAGE
+FILE_ANNOTATIONS = {"InputPath": ("input", "path"), "InputTextFile": ("input", "text"),
+                    "InputBinaryFile": ("input", "binary"), "OutputPath": ("output", "path"),
+                    "OutputTextFile": ("output", "text"), "OutputBinaryFile": ("output", "binary")}
 SINGLE_OUTPUT = "Output"
-PACKAGE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-\[\],<>=!~ ]*$")
+PACKAGE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-\[\],<>=!~ +:/@#%]*$")
 BUILTIN_NAMES = frozenset(dir(builtins)) | {"__name__", "__file__"}
-
 
 class FromFuncError(CregError):
     """The function cannot become a component; every problem is listed."""
 
 
 class TargetError(FromFuncError, ArgumentError):
-    """The ``target`` argument is not ``FILE.py:FUNCTION``."""
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    type: str
-    default: object = None  # any Python literal
-    has_default: bool = False
-
-    @property
-    def optional(self) -> bool:
-        return self.has_default and self.default is None
+    """The ``target`` argument is not ``FILE.py`` or ``FILE.py:FUNCTION``."""
 
 
 class _Problems:
-    def __init__(self, file: str, func: str) -> None:
-        self.file, self.func, self.items = file, func, []  # type: ignore[var-annotated]
+    def __init__(self, module: Module, func: str) -> None:
+        self.module, self.func = module, func
+        self.items: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def add(self, node: ast.AST | None, message: str) -> None:
-        line, col = (getattr(node, "lineno", 0), getattr(node, "col_offset", -1) + 1) if node else (0, 0)
-        self.items.append(Problem(self.file, line, col, "", f"{self.func}(): {message}"))
+        self.items.append(self.module.problem(node, f"{self.func}(): {message}"))
+
+    def warn(self, node: ast.AST | None, message: str) -> None:
+        self.warnings.append(self.module.problem(node, f"{self.func}(): {message}", "warning"))
 
 
 # --- finding the function --------------------------------------------------------------------
 
 
-def parse_target(target: str) -> tuple[Path, str]:
-    """``'file.py:func'`` -> ``(Path('file.py'), 'func')``."""
+def parse_target(target: str) -> tuple[Path, str | None]:
+    """``'file.py:func'`` -> ``(Path('file.py'), 'func')``; ``'file.py'`` -> ``(Path('file.py'), None)``."""
     file, sep, func = target.rpartition(":")
-    if not sep or not file or not func.isidentifier():
-        # the argument is malformed, not the function
-        raise TargetError("target", f"'{target}': expected FILE.py:FUNCTION, e.g. ops.py:add")
+    if not sep:
+        return Path(target), None
+    if not file or not func.isidentifier():
+        raise TargetError("target", f"'{target}': expected FILE.py or FILE.py:FUNCTION, e.g. ops.py:add")
     return Path(file), func
 
 
-def find_function(tree: ast.Module, func: str, file: str) -> ast.FunctionDef:
-    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    node = functions.get(func)
+def find_function(module: Module, func: str) -> ast.FunctionDef:
+    node = module.functions.get(func)
     if node is None:
-        raise FromFuncError(problems=[Problem(file, 0, 0, "", f"no top-level function '{func}'"
-                                              f"{did_you_mean(func, functions)}; found: {', '.join(functions) or 'none'}")])
+        found = ", ".join(module.functions) or "none"
+        raise FromFuncError(problems=[Problem(module.file, 0, 0, "", f"no top-level function '{func}'"
+                                              f"{did_you_mean(func, module.functions)}; found: {found}")])
     if isinstance(node, ast.AsyncFunctionDef):
-        raise FromFuncError(problems=[Problem(file, node.lineno, node.col_offset + 1, "", f"{func}(): async functions cannot be components")])
+        raise FromFuncError(problems=[module.problem(node, f"{func}(): async functions cannot be components")])
     return node
-
-
-# --- types -----------------------------------------------------------------------------------
-
-
-def type_of(node: ast.expr) -> tuple[str | None, bool]:
-    """Annotation -> (component type or None when unsupported, nullable)."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        try:
-            return type_of(ast.parse(node.value, mode="eval").body)  # a forward reference 'int'
-        except SyntaxError:
-            return None, False
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return _union(node.left, node.right)
-    if isinstance(node, ast.Subscript):
-        return _generic(node)
-    return SIMPLE_TYPES.get(_dotted_leaf(node) or "") if _is_plain(node) else None, False
-
-
-def _is_plain(node: ast.expr) -> bool:
-    return isinstance(node, (ast.Name, ast.Attribute))
-
-
-def _dotted_leaf(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
-def _is_none(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
-
-
-def _union(left: ast.expr, right: ast.expr) -> tuple[str | None, bool]:
-    if _is_none(right):
-        return type_of(left)[0], True
-    if _is_none(left):
-        return type_of(right)[0], True
-    return None, False
-
-
-def _generic(node: ast.Subscript) -> tuple[str | None, bool]:
-    base = _dotted_leaf(node.value)
-    if base == "Optional":
-        return type_of(node.slice)[0], True
-    if base == "Union" and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2:
-        return _union(*node.slice.elts)
-    return GENERIC_TYPES.get(base or ""), False
 
 
 # --- parameters and outputs ------------------------------------------------------------------
 
 
-def read_params(func: ast.FunctionDef, problems: _Problems) -> list[Param]:
+def unique(name: str, taken: set[str]) -> str:
+    """KFP's _make_name_unique_by_adding_index: 'x', 'x_2', 'x_3'..."""
+    candidate, index = name, 2
+    while candidate in taken:
+        candidate, index = f"{name}_{index}", index + 1
+    taken.add(candidate)
+    return candidate
+
+
+def read_interface(func: ast.FunctionDef, module: Module, problems: _Problems) -> Interface:
+    types = TypeReader(module)
+    docs = argument_docs(ast.get_docstring(func))
+    inputs: list[Port] = []
+    outputs: list[Port] = []
+    input_names: set[str] = set()
+    output_names: set[str] = set()
+    for arg, default in _parameters(func, problems):
+        read = _parameter_port(arg, default, types, problems)
+        if read is None:
+            continue
+        direction, port = read
+        taken, into = (output_names, outputs) if direction == "output" else (input_names, inputs)
+        into.append(Port(unique(port.name, taken), port.type, port.style, arg.arg, port.optional,
+                         port.default, docs.get(arg.arg)))
+    returned, single = _returned(func, types, problems)
+    outputs += [Port(unique(name, output_names), kind, "return") for name, kind in returned]
+    return Interface(tuple(inputs), tuple(outputs), single)
+
+
+def _parameters(func: ast.FunctionDef, problems: _Problems) -> list[tuple[ast.arg, ast.expr | None]]:
     args = func.args
     for prefix, star in (("*", args.vararg), ("**", args.kwarg)):
         if star is not None:
             problems.add(star, f"'{prefix}{star.arg}' cannot become inputs; name every parameter")
+    for arg in args.posonlyargs:
+        problems.add(arg, f"parameter '{arg.arg}' is positional-only; the launcher passes every argument by name")
     positional = args.posonlyargs + args.args
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-    pairs = list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
-    return [p for p in (_param(arg, default, problems) for arg, default in pairs) if p is not None]
+    return list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
 
 
-def _param(arg: ast.arg, default: ast.expr | None, problems: _Problems) -> Param | None:
-    if arg.annotation is None:
-        problems.add(arg, f"parameter '{arg.arg}' has no type annotation; annotate it with one of "
-                          f"{', '.join(SIMPLE_TYPES)}")
-        return None
-    kind, nullable = type_of(arg.annotation)
-    if kind is None:
-        problems.add(arg.annotation, f"parameter '{arg.arg}': unsupported type '{ast.unparse(arg.annotation)}'; "
-                                     f"expected one of {', '.join(SIMPLE_TYPES)} (or Optional of one)")
-        return None
+def _parameter_port(arg: ast.arg, default: ast.expr | None, types: TypeReader,
+                    problems: _Problems) -> tuple[str, Port] | None:
+    annotation = types.strip_optional(arg.annotation)
+    if isinstance(annotation, ast.Call) and leaf_name(annotation.func) in FILE_ANNOTATIONS:
+        return _file_port(arg, annotation, default, types, problems)
+    kind = types.type_of(annotation)
     if default is None:
-        return Param(arg.arg, kind)
+        return "input", Port(arg.arg, kind)
     try:
-        value = ast.literal_eval(default)
-    except ValueError:
+        value = static_value(default, types.module)
+    except Unreadable:
         problems.add(default, f"parameter '{arg.arg}': the default must be a literal (a number, string, "
-                              f"True/False, None, list or dict)")
+                              f"True/False, None, list or dict) or a module-level constant")
         return None
-    return Param(arg.arg, kind, value, True)
+    return "input", Port(arg.arg, kind, optional=True, default=_default_text(arg, value, kind, problems))
 
 
-@dataclass(frozen=True)
-class Outputs:
-    items: tuple[tuple[str, str], ...] = ()  # (name, type)
-    single: bool = False  # the function returns the value itself, not a tuple of values
+def _default_text(arg: ast.arg, value: object, kind: TypeStruct, problems: _Problems) -> str | None:
+    if value is None:
+        return None
+    try:
+        return serialize_default(value, kind)
+    except (ValueError, TypeError) as exc:  # KFP warns too, and leaves the input optional without default
+        problems.warn(arg, f"parameter '{arg.arg}': the default {value!r} cannot be written as type "
+                           f"{kind!r} ({exc}); the input is optional without a default")
+        return None
 
 
-def read_outputs(func: ast.FunctionDef, tree: ast.Module, problems: _Problems) -> Outputs:
-    """The outputs the return annotation declares."""
+def _file_port(arg: ast.arg, annotation: ast.Call, default: ast.expr | None, types: TypeReader,
+               problems: _Problems) -> tuple[str, Port] | None:
+    wrapper = leaf_name(annotation.func) or ""
+    direction, style = FILE_ANNOTATIONS[wrapper]
+    if default is not None and not (wrapper == "InputPath" and is_none(default)):
+        problems.add(default, f"parameter '{arg.arg}': {wrapper}() parameters take no default (InputPath() "
+                              "only None, which makes the input optional)")
+        return None
+    name = arg.arg
+    if wrapper in ("InputPath", "OutputPath") and name.endswith("_path"):
+        name = name[: -len("_path")]
+    if name.endswith("_file"):
+        name = name[: -len("_file")]
+    type_node = annotation.args[0] if annotation.args else next(
+        (k.value for k in annotation.keywords if k.arg == "type"), None)
+    return direction, Port(name, types.type_of(type_node), style, optional=default is not None)
+
+
+def _returned(func: ast.FunctionDef, types: TypeReader, problems: _Problems) -> tuple[list[tuple[str, TypeStruct]], bool]:
+    """The outputs the return annotation declares, and whether the function returns one value."""
     returns = func.returns
-    if returns is None:
-        problems.add(func, "no return annotation; add '-> None' when it returns nothing, or the type it returns")
-        return Outputs()
-    if _is_none(returns):
-        return Outputs()
-    fields = _named_tuple_fields(returns, tree)
-    if fields is None:
-        kind = type_of(returns)[0]
-        if kind is None:
-            problems.add(returns, f"unsupported return type '{ast.unparse(returns)}'; expected one of "
-                                  f"{', '.join(SIMPLE_TYPES)} or NamedTuple('Outputs', [('name', type), ...])")
-            return Outputs()
-        return Outputs(((SINGLE_OUTPUT, kind),), single=True)
-    return Outputs(tuple(out for out in (_field(name, node, problems) for name, node in fields) if out is not None))
+    if returns is None or is_none(returns):
+        return [], False
+    fields = _tuple_fields(returns, types.module)
+    for item in _malformed_fields(returns):
+        problems.add(item, f"NamedTuple field {ast.unparse(item)}: expected ('name', type)")
+    if fields is not None:
+        return [(name, types.type_of(node)) for name, node in fields], False
+    if isinstance(returns, ast.Dict):  # KFP's deprecated {'name': type} form
+        keys = [k.value for k in returns.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        if len(keys) == len(returns.keys):
+            return [(k, types.type_of(v)) for k, v in zip(keys, returns.values)], False
+    return [(SINGLE_OUTPUT, types.type_of(returns))], True
 
 
-def _field(name: str, node: ast.expr, problems: _Problems) -> tuple[str, str] | None:
-    kind = type_of(node)[0]
-    if kind is None:
-        problems.add(node, f"output '{name}': unsupported type '{ast.unparse(node)}'")
-        return None
-    return name, kind
-
-
-def _named_tuple_fields(node: ast.expr, tree: ast.Module) -> list[tuple[str, ast.expr]] | None:
-    if isinstance(node, ast.Call) and _dotted_leaf(node.func) == "NamedTuple" and len(node.args) == 2:
-        items = node.args[1]
-        if isinstance(items, (ast.List, ast.Tuple)):
-            return [(pair.elts[0].value, pair.elts[1]) for pair in items.elts
-                    if isinstance(pair, ast.Tuple) and len(pair.elts) == 2
-                    and isinstance(pair.elts[0], ast.Constant) and isinstance(pair.elts[0].value, str)]
+def _tuple_fields(node: ast.expr, module: Module) -> list[tuple[str, ast.expr | None]] | None:
+    """NamedTuple('X', [('a', int)]), NamedTuple('X', a=int), a class X(NamedTuple), namedtuple('X', 'a b')."""
     if isinstance(node, ast.Name):
-        for statement in tree.body:
+        for statement in module.tree.body:
             if isinstance(statement, ast.ClassDef) and statement.name == node.id and \
-                    any(_dotted_leaf(base) == "NamedTuple" for base in statement.bases):
-                return [(s.target.id, s.annotation) for s in statement.body
-                        if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
+                    any(leaf_name(base) == "NamedTuple" for base in statement.bases):
+                fields: list[tuple[str, ast.expr | None]] = [
+                    (s.target.id, s.annotation) for s in statement.body
+                    if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
+                return fields
+        if node.id in module.constants:
+            return _tuple_fields(module.constants[node.id], module)
+    if isinstance(node, ast.Call) and leaf_name(node.func) == "NamedTuple":
+        items = node.args[1] if len(node.args) > 1 else None
+        pairs = items.elts if isinstance(items, (ast.List, ast.Tuple)) else []
+        named: list[tuple[str, ast.expr | None]] = [
+            (p.elts[0].value, p.elts[1]) for p in pairs if isinstance(p, ast.Tuple) and len(p.elts) == 2
+            and isinstance(p.elts[0], ast.Constant) and isinstance(p.elts[0].value, str)]
+        return named + [(k.arg, k.value) for k in node.keywords if k.arg]
+    if isinstance(node, ast.Call) and leaf_name(node.func) == "namedtuple" and len(node.args) > 1:
+        names = literal(node.args[1])
+        names = names.replace(",", " ").split() if isinstance(names, str) else names
+        if isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names):
+            return [(n, None) for n in names]
     return None
+
+
+def _malformed_fields(node: ast.expr) -> list[ast.expr]:
+    """Entries of NamedTuple('X', [...]) that are not ('name', type) pairs (Python refuses them)."""
+    if not (isinstance(node, ast.Call) and leaf_name(node.func) == "NamedTuple" and len(node.args) > 1):
+        return []
+    items = node.args[1]
+    entries = items.elts if isinstance(items, (ast.List, ast.Tuple)) else [items]
+    return [p for p in entries if not (isinstance(p, ast.Tuple) and len(p.elts) == 2 and
+                                       isinstance(p.elts[0], ast.Constant) and isinstance(p.elts[0].value, str))]
 
 
 # --- closures over globals -------------------------------------------------------------------
@@ -263,188 +274,246 @@ def _bound_names(func: ast.FunctionDef) -> set[str]:
     return bound
 
 
-def check_scope(func: ast.FunctionDef, problems: _Problems) -> None:
+def check_scope(func: ast.FunctionDef, problems: _Problems, extra_code: str = "") -> None:
+    """KFP copies only the function (after ``extra_code``) into the container: a module-level name
+    will not be there."""
     for node in ast.walk(func):
         if isinstance(node, (ast.Global, ast.Nonlocal)):
-            problems.add(node, "'global'/'nonlocal' cannot work inside a container; pass values as parameters")
+            problems.warn(node, "'global'/'nonlocal' cannot reach the module inside a container; "
+                                "pass values as parameters")
+    defined = _names_bound_by(extra_code, problems)
     for name in free_names(func):
-        problems.add(name, f"uses '{name.id}', a name from outside the function (a closure over a module "
-                           f"global); import it or define it inside the function body")
+        if name.id not in defined:
+            problems.warn(name, f"uses '{name.id}', a name from outside the function (a closure over a module "
+                                f"global): it will not exist in the container; import it or define it inside the body")
 
 
-# --- the program the container runs ----------------------------------------------------------
-
-
-def stripped_source(func: ast.FunctionDef) -> str:
-    """The function without decorators or annotations (they may name things the image lacks)."""
-    clean = ast.parse(ast.unparse(func)).body[0]
-    assert isinstance(clean, ast.FunctionDef)
-    clean.decorator_list, clean.returns = [], None
-    for arg in ast.walk(clean.args):
-        if isinstance(arg, ast.arg):
-            arg.annotation = None
-    return ast.unparse(clean)
-
-
-RUNNER = '''
-import argparse as _argparse
-import json as _json
-import os as _os
-
-
-def _parse_bool(text):
-    lowered = str(text).strip().lower()
-    if lowered in ("true", "1", "yes"):
-        return True
-    if lowered in ("false", "0", "no"):
-        return False
-    raise _argparse.ArgumentTypeError("expected true or false, got %r" % (text,))
-
-
-_READERS = {"Integer": int, "Float": float, "String": str, "Boolean": _parse_bool,
-            "JsonArray": _json.loads, "JsonObject": _json.loads}
-
-
-def _serialize(kind, value):
-    return _json.dumps(value) if kind in ("JsonArray", "JsonObject") else str(value)
-
-
-def _main():
-    # No automatic --help/-h: a parameter may be called 'help' (or 'h'), and the launcher never asks
-    # for help; no abbreviations: '--a' must never be taken for '--alpha'.
-    parser = _argparse.ArgumentParser(prog=_COMPONENT, description=_DESCRIPTION, add_help=False,
-                                      allow_abbrev=False)
-    for name, kind, required in _INPUTS:
-        parser.add_argument("--" + name, dest=name, type=_READERS[kind], required=required,
-                            default=_argparse.SUPPRESS)
-    if _OUTPUTS:
-        parser.add_argument("----output-paths", dest="_output_paths", type=str, nargs=len(_OUTPUTS), required=True)
-    arguments = vars(parser.parse_args())
-    paths = arguments.pop("_output_paths", [])
-    result = _FUNCTION(**arguments)
-    if _SINGLE_OUTPUT:
-        result = [result]
-    for index, ((name, kind), path) in enumerate(zip(_OUTPUTS, paths)):
-        value = result[index]
-        if _os.path.dirname(path):
-            _os.makedirs(_os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as handle:
-            handle.write(_serialize(kind, value))
-
-
-_main()
-'''
-
-
-def program(func: ast.FunctionDef, spec_name: str, description: str, params: list[Param],
-            outputs: Outputs) -> str:
-    inputs = [(p.name, p.type, not p.has_default) for p in params]
-    settings = (f"_COMPONENT = {spec_name!r}\n_DESCRIPTION = {description!r}\n_INPUTS = {inputs!r}\n"
-                f"_OUTPUTS = {list(outputs.items)!r}\n_SINGLE_OUTPUT = {outputs.single!r}\n"
-                f"_FUNCTION = {func.name}\n")
-    return stripped_source(func) + "\n\n" + settings + RUNNER
+def _names_bound_by(extra_code: str, problems: _Problems) -> set[str]:
+    try:
+        tree = ast.parse(extra_code)
+    except SyntaxError as exc:
+        problems.add(None, f"extra_code is not Python: {exc.msg} (its line {exc.lineno})")
+        return set()
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    names |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    return names | {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+                    if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
 
 
 # --- the spec --------------------------------------------------------------------------------
 
 
 def spec_name(func_name: str) -> str:
-    """``my_divmod`` -> ``My divmod`` (as KFP names function components)."""
-    words = func_name.replace("_", " ").strip()
+    """``my_divmod`` -> ``My divmod`` (KFP's _python_function_name_to_component_name)."""
+    words = re.sub(" +", " ", func_name.replace("_", " ")).strip(" ")
     return words[:1].upper() + words[1:]
 
 
-def serialize_default(kind: str, value: object) -> str:
-    return json.dumps(value) if kind in ("JsonArray", "JsonObject") else str(value)
-
-
-def input_entry(param: Param) -> dict[str, Any]:
-    entry: dict[str, Any] = {"name": param.name, "type": param.type}
-    if param.has_default and param.default is not None:
-        entry["default"] = serialize_default(param.type, param.default)
-        entry["optional"] = True
-    elif param.optional:
-        entry["optional"] = True
-    return entry
-
-
-def argument_list(params: list[Param], outputs: Outputs) -> list[Any]:
-    args: list[Any] = []
-    for param in params:
-        pair = [f"--{param.name}", {"inputValue": param.name}]
-        args += [{"if": {"cond": {"isPresent": param.name}, "then": pair}}] if param.optional else pair
-    if outputs.items:
-        args += ["----output-paths"] + [{"outputPath": name} for name, _ in outputs.items]
-    return args
-
-
-def container_command(source: str, packages: list[str]) -> list[str]:
-    python = ["python3", "-u", "-c", source]
-    if not packages:
-        return python
-    quoted = " ".join(shlex.quote(p) for p in packages)
-    pip = f"PIP_DISABLE_PIP_VERSION_CHECK=1 python3 -m pip install --quiet --no-warn-script-location {quoted}"
-    return ["sh", "-c", f'({pip} || {pip} --user) && "$0" "$@"'] + python
-
-
-def check_packages(packages: list[str]) -> None:
+def check_packages(packages: list[str] | tuple[str, ...]) -> None:
     bad = [p for p in packages if not PACKAGE_PATTERN.match(p)]
     if bad:
         raise FromFuncError(f"{mention('packages')}: {', '.join(map(repr, bad))} do not look like pip requirements "
                             "(e.g. numpy, pandas==2.2.0)", arguments=["packages"])
 
 
-def function_to_spec(file: Path, func_name: str, base_image: str = PYTHON_IMAGE,
-                     packages: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
-    """The component spec (plain data) for ``func_name`` in ``file``."""
-    source, tree = _parse_file(file)
-    func = find_function(tree, func_name, str(file))
-    problems = _Problems(str(file), func_name)
-    params = read_params(func, problems)
-    outputs = read_outputs(func, tree, problems)
-    check_scope(func, problems)
-    check_packages(list(packages))
+@dataclass(frozen=True)
+class Converted:
+    """One converted function: the spec as plain data, where to write it, and the warnings."""
+
+    conversion: Conversion
+    data: dict[str, Any]
+    warnings: tuple[Problem, ...]
+
+
+def convert(module: Module, conversion: Conversion) -> Converted:
+    """The component spec (plain data) the conversion asks for."""
+    func = find_function(module, conversion.function)
+    problems = _Problems(module, conversion.function)
+    interface = read_interface(func, module, problems)
+    check_scope(func, problems, conversion.extra_code)
+    check_packages(conversion.packages)
     if problems.items:
-        raise FromFuncError(problems=problems.items)
-    return _spec_data(func, params, outputs, base_image, list(packages))
+        raise FromFuncError(problems=problems.items + problems.warnings)
+    return Converted(conversion, _spec_data(module, func, conversion, interface), tuple(problems.warnings))
 
 
-def _parse_file(file: Path) -> tuple[str, ast.Module]:
-    try:
-        source = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise FromFuncError(problems=[Problem(str(file), 0, 0, "", f"cannot read: {why}")]) from None
-    try:
-        return source, ast.parse(source, filename=str(file))
-    except SyntaxError as exc:
-        raise FromFuncError(problems=[Problem(str(file), exc.lineno or 0, exc.offset or 0, "",
-                                              f"Python syntax error: {exc.msg}")]) from None
-
-
-def _spec_data(func: ast.FunctionDef, params: list[Param], outputs: Outputs,
-               image: str, packages: list[str]) -> dict[str, Any]:
-    name = spec_name(func.name)
-    description = ast.get_docstring(func) or ""
+def _spec_data(module: Module, func: ast.FunctionDef, conversion: Conversion, interface: Interface) -> dict[str, Any]:
+    name = conversion.name or spec_name(func.name)
+    description = (conversion.description or summary(ast.get_docstring(func)) or "").strip()
     data: dict[str, Any] = {"name": name}
     if description:
         data["description"] = description
-    if params:
-        data["inputs"] = [input_entry(p) for p in params]
-    if outputs.items:
-        data["outputs"] = [{"name": n, "type": t} for n, t in outputs.items]
-    command = container_command(program(func, name, description, params, outputs), packages)
-    data["implementation"] = {"container": {"image": image, "command": command,
-                                            "args": argument_list(params, outputs)}}
+    if conversion.annotations:
+        data["metadata"] = {"annotations": dict(conversion.annotations)}
+    if interface.inputs:
+        data["inputs"] = [_port_entry(p) for p in interface.inputs]
+    if interface.outputs:
+        data["outputs"] = [_port_entry(p) for p in interface.outputs]
+    source = program(_with_literal_defaults(func, module), name, description, interface, conversion.extra_code)
+    data["implementation"] = {"container": {
+        "image": conversion.base_image or KFP_DEFAULT_IMAGE,
+        "command": container_command(source, list(conversion.packages)),
+        "args": argument_list(interface)}}
     return data
 
 
-def write_component(file: Path, func_name: str, out: Path, base_image: str = PYTHON_IMAGE,
-                    packages: list[str] | tuple[str, ...] = ()) -> str:
-    """Convert, validate the result as any component.yaml, and write it atomically."""
-    data = function_to_spec(file, func_name, base_image, packages)
-    text = dump(data, literal_blocks=True)  # the program stays readable as a | block
-    if load_component_from_text(text, str(out)).to_dict() != data:
+def _with_literal_defaults(func: ast.FunctionDef, module: Module) -> ast.FunctionDef:
+    """A copy whose defaults naming module constants hold their values: only the function travels
+    into the container, so ``threshold=THRESHOLD`` would fail there (as it does in KFP's)."""
+    copy = ast.parse(ast.unparse(func)).body[0]
+    assert isinstance(copy, ast.FunctionDef)
+    copy.args.defaults = [_literal_node(d, module) for d in copy.args.defaults]
+    copy.args.kw_defaults = [None if d is None else _literal_node(d, module) for d in copy.args.kw_defaults]
+    return copy
+
+
+def _literal_node(node: ast.expr, module: Module) -> ast.expr:
+    if literal(node) is not None or is_none(node):
+        return node
+    try:
+        return ast.parse(repr(static_value(node, module)), mode="eval").body
+    except (Unreadable, SyntaxError):
+        return node
+
+
+def _port_entry(port: Port) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": port.name}
+    if port.type is not None:
+        entry["type"] = port.type
+    if port.description:
+        entry["description"] = port.description
+    if port.default is not None:
+        entry["default"] = port.default
+    if port.optional:
+        entry["optional"] = True
+    return entry
+
+
+def argument_list(interface: Interface) -> list[Any]:
+    """KFP's order: inputs, file outputs, then ``----output-paths`` and the returned outputs."""
+    args: list[Any] = []
+    for port in interface.inputs:
+        pair = [f"--{port.parameter}", {"inputPath" if port.style != "value" else "inputValue": port.name}]
+        args += [{"if": {"cond": {"isPresent": port.name}, "then": pair}}] if port.optional else pair
+    for port in interface.outputs:
+        if port.style != "return":
+            args += [f"--{port.parameter}", {"outputPath": port.name}]
+    returned = [port.name for port in interface.outputs if port.style == "return"]
+    if returned:
+        args += ["----output-paths"] + [{"outputPath": name} for name in returned]
+    return args
+
+
+# --- what the command asks for ----------------------------------------------------------------
+
+
+def conversions_for(module: Module, function: str | None, base_image: str | None = None,
+                    packages: list[str] | tuple[str, ...] | None = None) -> list[Conversion]:
+    """The file's own calls (for ``function`` only, when named); ``FILE.py:FUNCTION`` with no call
+    converts it with KFP's defaults.  ``base_image``/``packages`` override what the calls say."""
+    calls = find_conversions(module)
+    if function is not None:
+        find_function(module, function)
+        calls = [c for c in calls if c.function == function] or [plain_conversion(module, function)]
+    elif not calls:
+        functions = ", ".join(module.functions) or "none"
+        raise TargetError("target", problems=[Problem(module.file, 0, 0, "", "no create_component_from_func() or "
+                                                      "func_to_container_op() call to follow; expected FILE.py:FUNCTION "
+                                                      f"(functions: {functions})")])
+    return [_override(c, base_image, packages) for c in calls]
+
+
+def _override(conversion: Conversion, base_image: str | None, packages: list[str] | tuple[str, ...] | None) -> Conversion:
+    from dataclasses import replace
+
+    if base_image is not None:
+        conversion = replace(conversion, base_image=base_image)
+    if packages is not None:
+        conversion = replace(conversion, packages=tuple(packages))
+    return conversion
+
+
+def function_to_spec(file: Path, func_name: str, base_image: str | None = None,
+                     packages: list[str] | tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The component spec (plain data) for ``func_name`` in ``file``, with its call's options."""
+    module = read_module(file)
+    return convert(module, conversions_for(module, func_name, base_image, packages)[0]).data
+
+
+def output_path(source: Path, conversion: Conversion) -> Path:
+    """The file a call names (relative to the source's folder), else FUNCTION.component.yaml there."""
+    named = Path(conversion.output_file) if conversion.output_file else Path(f"{conversion.function}.component.yaml")
+    return named if named.is_absolute() else source.parent / named
+
+
+def render(converted: Converted, out: Path, module: Module | None = None) -> str:
+    """YAML text of the spec, checked as any component.yaml and to read back as the same spec.
+
+    A spec KFP would write but creg refuses (two outputs that Argo names alike, 'Output' and
+    'output') is reported at the function, since that is what the author must change."""
+    text = dump(converted.data, literal_blocks=True)  # the program stays readable as a | block
+    try:
+        loaded = load_component_from_text(text, str(out))
+    except CregError as exc:  # SpecError, or a YamlError for a type struct YAML cannot hold
+        if module is None or not exc.problems:
+            raise
+        func = module.functions[converted.conversion.function]
+        raise FromFuncError(problems=[module.problem(func, f"{func.name}(): the component would be invalid: "
+                                                           f"{p.path}: {p.message}") for p in exc.problems]) from None
+    if loaded.to_dict() != converted.data:
         raise FromFuncError(f"{out}: internal error: the written YAML does not read back as the spec")
-    atomic_write(out, text.encode("utf-8"))
     return text
+
+
+def convert_file(file: Path, function: str | None = None, out: Path | None = None, base_image: str | None = None,
+                 packages: list[str] | tuple[str, ...] | None = None) -> list[tuple[Path, Converted]]:
+    """Convert every conversion asked for and write them all (or none when one fails)."""
+    module = read_module(file)
+    conversions = conversions_for(module, function, base_image, packages)
+    if out is not None and len(conversions) != 1:
+        listed = ", ".join(f"{c.function} (line {c.line})" for c in conversions)
+        raise ArgumentError("out", f"{mention('out')}: {file} makes {len(conversions)} components ({listed}); "
+                                   "give no output file, or name one FILE.py:FUNCTION")
+    done = _convert_all(module, conversions)
+    targets = [(out if out is not None else output_path(file, c.conversion), c) for c in done]
+    _check_distinct(module, targets)
+    texts = [render(converted, path, module) for path, converted in targets]  # all checked before any write
+    for (path, converted), text in zip(targets, texts):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, text.encode("utf-8"))
+    return targets
+
+
+def _convert_all(module: Module, conversions: list[Conversion]) -> list[Converted]:
+    done: list[Converted] = []
+    problems: list[Problem] = []
+    for conversion in conversions:
+        try:
+            done.append(convert(module, conversion))
+        except FromFuncError as exc:
+            problems += exc.problems
+    if problems:
+        raise FromFuncError(problems=sorted(set(problems)))
+    return done
+
+
+def _check_distinct(module: Module, targets: list[tuple[Path, Converted]]) -> None:
+    seen: dict[Path, Converted] = {}
+    for path, converted in targets:
+        first = seen.setdefault(path.resolve(), converted)
+        if first is not converted:
+            call = converted.conversion
+            raise FromFuncError(problems=[Problem(module.file, call.line, call.column, "",
+                                                  f"{call.function}: writes {path}, as line {first.conversion.line} does")])
+
+
+def write_component(file: Path, func_name: str, out: Path, base_image: str | None = None,
+                    packages: list[str] | tuple[str, ...] | None = None) -> str:
+    """Convert one function, validate the result as any component.yaml, and write it atomically."""
+    ((_, converted),) = convert_file(file, func_name, out, base_image, packages)
+    return out.read_text(encoding="utf-8")
+
+
+__all__ = ["Converted", "FromFuncError", "KFP_DEFAULT_IMAGE", "SourceError", "TargetError", "convert",
+           "convert_file", "conversions_for", "function_to_spec", "output_path", "parse_target", "render",
+           "write_component", "FunctionNode"]

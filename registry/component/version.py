@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Iterable, TypeVar
 
 SemVer = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
@@ -73,8 +74,12 @@ class ComponentVersion:
     def ref(self) -> str:
         return f"{self.name}@{self.version}"
 
-    @property
+    @cached_property
     def semver(self) -> SemVer | None:
+        # Cached: choosing among a name's versions reads every entry's semver, and a command
+        # that resolves many references (creg outdated over 1,000 pipelines) would parse the
+        # same version strings hundreds of thousands of times.  (cached_property writes the
+        # instance's __dict__ directly, which a frozen dataclass allows.)
         return parse_semver(self.version)
 
 

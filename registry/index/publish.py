@@ -53,6 +53,14 @@ class Change:
     level: str  # one of LEVELS
     message: str
     path: tuple[str | int, ...] = ()  # where in the new spec (for positions)
+    # What changed, for callers that ask whether a given use notices it (``creg outdated``):
+    # kind is one of CHANGE_KINDS, subject the input's or output's name.
+    kind: str = ""
+    subject: str = ""
+
+
+CHANGE_KINDS = ("input-removed", "output-removed", "input-type", "output-type", "input-new-required",
+                "input-became-required", "input-new-optional", "output-new")
 
 
 @dataclass(frozen=True)
@@ -204,7 +212,7 @@ def interface_changes(old: ComponentSpec, new: ComponentSpec) -> list[Change]:
     changes = _io_changes("input", old.inputs, new.inputs)
     changes += _io_changes("output", old.outputs, new.outputs)
     changes += _input_changes(old, new)
-    changes += [Change("minor", f"new output '{item.name}'", ("outputs", index))
+    changes += [Change("minor", f"new output '{item.name}'", ("outputs", index), "output-new", item.name)
                 for index, item in enumerate(new.outputs) if old.output(item.name) is None]
     return changes
 
@@ -216,9 +224,11 @@ def _input_changes(old: ComponentSpec, new: ComponentSpec) -> list[Change]:
         before = old.input(item.name)
         if before is None:
             level, kind = ("major", "required") if item.required else ("minor", "optional")
-            changes.append(Change(level, f"new {kind} input '{item.name}'", ("inputs", index)))
+            changes.append(Change(level, f"new {kind} input '{item.name}'", ("inputs", index),
+                                  f"input-new-{kind}", item.name))
         elif item.required and not before.required:
-            changes.append(Change("major", f"input '{item.name}' became required", ("inputs", index)))
+            changes.append(Change("major", f"input '{item.name}' became required", ("inputs", index),
+                                  "input-became-required", item.name))
     return changes
 
 
@@ -228,13 +238,14 @@ def _io_changes(kind: str, old_items: tuple[InputSpec | OutputSpec, ...],
     new_by_name = {item.name: i for i, item in enumerate(new_items)}
     for item in old_items:
         if item.name not in new_by_name:
-            changes.append(Change("major", f"{kind} '{item.name}' was removed", (f"{kind}s",)))
+            changes.append(Change("major", f"{kind} '{item.name}' was removed", (f"{kind}s",), f"{kind}-removed",
+                                  item.name))
             continue
         index = new_by_name[item.name]
         old_type, new_type = thaw(item.type), thaw(new_items[index].type)
         if old_type != new_type:
             changes.append(Change("major", f"type of {kind} '{item.name}' changed from {old_type!r} to {new_type!r}",
-                                  (f"{kind}s", index, "type")))
+                                  (f"{kind}s", index, "type"), f"{kind}-type", item.name))
     return changes
 
 

@@ -9,16 +9,20 @@ recording each node when it starts and ends; ``main`` is the detached runner tha
 The runner itself (``runner.Run``) knows nothing of the store: ``RecordedRun`` adds the hooks —
 a node starting, a container's exit code, a stopped run (SIGTERM: running tasks end "Stopped",
 the exit handler still runs, the run ends Failed "Stopped", as ``argo stop``) and a retry's
-succeeded nodes, reused with their outputs instead of run again.
+succeeded nodes, reused with their outputs instead of run again.  Stopping is per process (a
+signal, and the run's ``signals.ProcessGroups``): one recorded run runs in a process at a time.
 """
 
 from __future__ import annotations
 
 import json
+import functools
+import queue
 import re
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
@@ -29,7 +33,9 @@ from registry.errors import ArgumentError, CregError, did_you_mean, mention
 from registry.local.conditions import depends_names
 from registry.local.process import NodeFailed
 from registry.local.runner import Node, RunError, RunResult, Run, Scope, prepare_folder, _workflow_of
-from registry.local.store import STOPPED, RunStore, node_id, task_of
+from registry.local.store import (
+    STOPPED, Change, NewRun, RunStore, finish_groups, finish_node, node_id, start_node, task_of,
+)
 from registry.local.workflow import TemplateYaml, WorkflowYaml
 
 if TYPE_CHECKING:
@@ -39,12 +45,21 @@ RUNNABLE_KINDS = ("Workflow", "WorkflowTemplate", "CronWorkflow")
 
 
 class Recorder:
-    """Turns the runner's node ids (``<workflow>.<task>``) into the store's rows for one run."""
+    """Turns the runner's node ids (``<workflow>.<task>``) into the store's rows for one run.
+
+    Tasks hand their changes to a writer thread, which commits whatever has queued up in one
+    transaction: a task never waits for SQLite, and 100 short tasks cost a few commits, not 200.
+    Each change carries the time it happened; the queue is drained before the run is finished.
+    """
 
     def __init__(self, store: RunStore, run: str, runner_name: str, folder: Path) -> None:
         self.store, self.run, self.runner_name, self.folder = store, run, runner_name, folder
+        self.changes: queue.SimpleQueue[Change | None] = queue.SimpleQueue()
+        self.writer = threading.Thread(target=self._write, name=f"record {run}", daemon=True)
+        self.error: BaseException | None = None
         self.dags: set[str] = set()
         self.groups: set[str] = set()
+        self.lock = threading.Lock()  # tasks start and end on the runner's worker threads
         self.exit_codes: dict[str, int] = {}
         self.reused: dict[str, Node] = {}  # runner node id -> the earlier attempt's node
         self.stop_requested = False
@@ -56,7 +71,8 @@ class Recorder:
         """The DAG node a node belongs to: the longest DAG name it extends (None at the top)."""
         if name in (self.run, f"{self.run}.onExit"):
             return None
-        inside = [dag for dag in self.dags if name.startswith(dag + ".")]
+        with self.lock:
+            inside = [dag for dag in self.dags if name.startswith(dag + ".")]
         return max(inside, key=len) if inside else None
 
     def started(self, runner_id: str, template: TemplateYaml) -> None:
@@ -65,20 +81,28 @@ class Recorder:
         if boundary is not None and "(" in name[len(boundary) + 1:]:
             self._group_started(boundary, name)
         if "dag" in template:
-            self.dags.add(name)
+            with self.lock:
+                self.dags.add(name)
             tasks = {t["name"]: sorted(depends_names(t["depends"]) if t.get("depends") else t.get("dependencies", []))
                      for t in template["dag"]["tasks"]}
-            self.store.node_started(self.run, name, "DAG", template["name"], boundary, tasks=tasks)
+            self._started(name, "DAG", template["name"], boundary, tasks=tasks)
         else:
             log = self.folder / "nodes" / re.sub(r"[^\w.()-]", "_", runner_id) / "log.txt"  # as the runner names it
-            self.store.node_started(self.run, name, "Pod", template["name"], boundary, log=str(log))
+            self._started(name, "Pod", template["name"], boundary, log=str(log))
+
+    def _started(self, name: str, kind: str, template: str, boundary: str | None,
+                 tasks: Mapping[str, list[str]] | None = None, log: str | None = None) -> None:
+        self.changes.put(functools.partial(start_node, run=self.run, name=name, kind=kind, template=template,
+                                           boundary=boundary, at=time.time(), tasks=tasks, log=log))
 
     def _group_started(self, boundary: str, name: str) -> None:
         """A loop's first iteration: its TaskGroup node, as Argo shows a fan-out."""
         group = f"{boundary}.{task_of(boundary, name)}"
-        if group not in self.groups:
+        with self.lock:
+            first = group not in self.groups
             self.groups.add(group)
-            self.store.node_started(self.run, group, "TaskGroup", "", boundary)
+        if first:
+            self._started(group, "TaskGroup", "", boundary)
 
     def finished(self, node: Node) -> None:
         if node.id in self.reused:
@@ -89,9 +113,40 @@ class Recorder:
         if node.id in self.exit_codes:
             outputs["exitCode"] = self.exit_codes[node.id]
         kind = "Skipped" if node.phase in ("Skipped", "Omitted") else "Pod"
-        self.store.node_finished(self.run, name, node.phase, node.message, outputs, (kind, self.boundary(name)))
-        if name in self.dags:
-            self.store.groups_finished(self.run, name)
+        self.changes.put(functools.partial(finish_node, run=self.run, name=name, phase=node.phase,
+                                           message=node.message, outputs=outputs,
+                                           fallback=(kind, self.boundary(name)), at=time.time()))
+        with self.lock:
+            dag = name in self.dags
+        if dag:
+            self.changes.put(functools.partial(finish_groups, run=self.run, boundary=name, at=time.time()))
+
+    def start(self) -> None:
+        self.writer.start()
+
+    def close(self) -> None:
+        """Every change queued so far is in the store (or the writer's error is raised)."""
+        self.changes.put(None)
+        self.writer.join()
+        if self.error is not None:
+            raise self.error
+
+    def _write(self) -> None:
+        while True:
+            batch = [self.changes.get()]
+            while True:  # whatever queued up meanwhile goes in the same transaction
+                try:
+                    batch.append(self.changes.get_nowait())
+                except queue.Empty:
+                    break
+            changes = [change for change in batch if change is not None]
+            if changes and self.error is None:
+                try:
+                    self.store.apply(self.run, changes)
+                except BaseException as exc:  # raised in the runner's thread by close()
+                    self.error = exc
+            if len(changes) < len(batch):
+                return
 
 
 class RecordedRun(Run):
@@ -132,6 +187,14 @@ def prepare_run(store: RunStore, path: str | Path, registries: RegistryOptions |
                 labels: Mapping[str, str] | None = None) -> str:
     """Compile and check the pipeline, record a ``Pending`` run of it; the run's name."""
     doc, overrides = _workflow_of(Path(path), registries, params)
+    return prepare_document(store, doc, overrides, workdir, parallelism, experiment, labels)
+
+
+def prepare_document(store: RunStore, doc: WorkflowYaml, overrides: Mapping[str, str],
+                     workdir: str | Path | None = None, parallelism: int = 4, experiment: str | None = None,
+                     labels: Mapping[str, str] | None = None) -> str:
+    """``prepare_run`` for a Workflow already compiled (the Python API compiles pipelines held in
+    memory); ``overrides`` are applied to its arguments."""
     if doc.get("kind") not in RUNNABLE_KINDS:
         raise RunError(f"cannot run a {doc.get('kind')!r}; expected an Argo Workflow")
     declared = _declared_parameters(doc)
@@ -141,11 +204,10 @@ def prepare_run(store: RunStore, path: str | Path, registries: RegistryOptions |
     if folder is not None:
         prepare_folder(folder)
     metadata = doc.get("metadata", {})
-    name = store.create(_name_prefix(doc), doc, runner_name=metadata.get("name") or
-                        metadata.get("generateName", "workflow-").rstrip("-"),
-                        parameters=[{"name": k, "value": v} for k, v in {**declared, **overrides}.items()],
-                        overrides=dict(overrides), labels=wanted, workdir=str(folder) if folder else None,
-                        parallelism=parallelism)
+    runner_name = metadata.get("name") or metadata.get("generateName", "workflow-").rstrip("-")  # as Run names it
+    parameters = [{"name": k, "value": v} for k, v in {**declared, **overrides}.items()]
+    name = store.create(_name_prefix(doc), doc, NewRun(runner_name, parameters, overrides, wanted,
+                                                       str(folder) if folder else None, parallelism))
     if folder is None:
         prepare_folder(store.folder(name))
     return name
@@ -160,7 +222,8 @@ def _name_prefix(doc: WorkflowYaml) -> str:
 def _declared_parameters(doc: WorkflowYaml) -> dict[str, str]:
     spec = doc.get("spec", {})
     spec = spec.get("workflowSpec", {}) if doc.get("kind") == "CronWorkflow" else spec
-    return {p["name"]: str(p.get("value", p.get("default", ""))) for p in spec.get("arguments", {}).get("parameters", [])}
+    declared = spec.get("arguments", {}).get("parameters", [])
+    return {p["name"]: str(p.get("value", p.get("default", ""))) for p in declared}
 
 
 def _check_overrides(overrides: Mapping[str, str], declared: Mapping[str, str]) -> None:
@@ -197,7 +260,8 @@ def execute_run(store: RunStore, name: str, on_node: Callable[[Node], None] | No
         recorder.finished(node)
         shown(node)
 
-    with _stop_on_sigterm(recorder):
+    recorder.start()
+    with _stop_on_signals(recorder):
         try:
             run = RecordedRun(json.loads(row["workflow"]), folder, json.loads(row["overrides"]), row["parallelism"],
                               report)
@@ -207,8 +271,10 @@ def execute_run(store: RunStore, name: str, on_node: Callable[[Node], None] | No
                 run.groups.stop("SIGTERM")
             result = run.run()
         except BaseException as exc:
+            recorder.close()
             store.finish(name, "Error" if not isinstance(exc, CregError) else "Failed", _why(exc))
             raise
+    recorder.close()
     store.finish(name, *_outcome(result, recorder))
     return result
 
@@ -244,27 +310,34 @@ def _succeeded_nodes(store: RunStore, recorder: Recorder) -> dict[str, Node]:
     return reused
 
 
-class _stop_on_sigterm:
-    """While a run runs in the main thread, SIGTERM stops it (``creg runs stop``) instead of killing it.
+class _stop_on_signals:
+    """While a run runs in the main thread, SIGTERM (``creg runs stop``) and a first Ctrl-C stop it
+    as ``argo stop`` does, instead of killing creg and leaving its tasks running in their own
+    sessions; a second Ctrl-C interrupts at once.
 
     The handler only sets flags and signals task processes: it may interrupt the main thread
     anywhere, even inside the store's lock.
     """
 
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
-        self.previous: Any = None
+        self.previous: dict[int, Any] = {}
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
-        self.recorder.stop_requested = True  # before the run starts; once it runs, its own handlers stop it
+        # Before the run starts (once it runs, Run.run's own handlers stop its process groups).
+        self.recorder.stop_requested = True
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # the next Ctrl-C interrupts
 
     def __enter__(self) -> None:
         if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGTERM, self.handle)
+            self.previous = {signum: signal.signal(signum, self.handle) for signum in self.SIGNALS}
 
     def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
+        for signum, previous in self.previous.items():
+            signal.signal(signum, previous)
 
 
 # -- in the background ------------------------------------------------------------------------------

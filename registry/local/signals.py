@@ -97,7 +97,8 @@ def stop_on_signals(groups: ProcessGroups) -> Iterator[None]:
     """While the run goes on, SIGINT and SIGTERM stop its tasks instead of killing creg.
 
     Only the main thread can set handlers; elsewhere (a library caller's thread) the run
-    relies on its caller calling ``stop``.  The previous handlers come back afterwards.
+    relies on its caller calling ``stop``.  The previous handlers come back afterwards.  A first
+    Ctrl-C stops the run as ``creg runs stop`` does; a second one interrupts creg at once.
     """
     done = threading.Event()
     threading.Thread(target=_watchdog, args=(groups, done), daemon=True).start()
@@ -105,6 +106,9 @@ def stop_on_signals(groups: ProcessGroups) -> Iterator[None]:
     if threading.current_thread() is threading.main_thread():
         def handler(signum: int, frame: FrameType | None) -> None:
             groups.stop(signal.Signals(signum).name)
+            if signum == signal.SIGINT:  # a second Ctrl-C aborts at once (its tasks still end: kill_all)
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                os.write(2, b"creg run: stopping: running tasks end, the exit handler runs (Ctrl-C again to abort)\n")
 
         previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:

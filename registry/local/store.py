@@ -16,6 +16,7 @@ at any moment leaves the database whole.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -27,17 +28,19 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from registry.argo.runview import (
-    FINISHED_PHASES, LABEL_EXPERIMENT, LABEL_PIPELINE, RUNNING_PHASES, Experiment, LogLine, RunQuery, Workflow, resolve_run_id,
+    FINISHED_PHASES, LABEL_EXPERIMENT, LABEL_PIPELINE, RUNNING_PHASES, Experiment, LogLine, RunQuery, Workflow,
+    resolve_run_id,
 )
 from registry.errors import CregError
 from registry.local.listing import (
-    DATABASE, SCHEMA_VERSION, ListRow, connect, dead_runners, list_rows, list_sql, process_start, runner_alive, store_home,
+    DATABASE, SCHEMA_VERSION, ListRow, connect, dead_runners, list_rows, list_sql, process_start, runner_alive,
+    store_home,
 )
 
 __all__ = ["DATABASE", "LocalRuns", "RunStore", "process_start", "runner_alive", "store_home"]
@@ -105,6 +108,17 @@ def rfc3339(seconds: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
+class NewRun(NamedTuple):
+    """What a run is recorded with when it is created."""
+
+    runner_name: str  # the workflow's name inside the runner: its node ids start with it
+    parameters: list[dict[str, str]]  # [{name, value}]: every parameter's value, as Argo's spec.arguments
+    overrides: Mapping[str, str]  # what the runner applies to the workflow's own arguments
+    labels: Mapping[str, str]
+    workdir: str | None  # None: the run's folder in the store
+    parallelism: int
+
+
 class RunStore:
     """The database and the runs' folders.  Thread-safe: one connection behind a lock."""
 
@@ -124,7 +138,7 @@ class RunStore:
         if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             self.db.execute("PRAGMA journal_mode = WAL")  # persistent: stored in the file
             self.db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
-        # WAL with NORMAL: a commit is durable once checkpointed, never corrupt; no fsync per node.
+        # WAL with NORMAL: no fsync per node; a power loss may undo the last commits, never corrupt.
         self.db.execute("PRAGMA synchronous = NORMAL")
 
     def close(self) -> None:
@@ -153,25 +167,24 @@ class RunStore:
 
     # -- a run's life -------------------------------------------------------------------------
 
-    def create(self, pipeline: str, doc: Mapping[str, Any], **fields: Any) -> str:
-        """A new ``Pending`` run of ``doc`` owned by this process; its unique name."""
+    def create(self, prefix: str, doc: Mapping[str, Any], run: NewRun) -> str:
+        """A new ``Pending`` run of ``doc``, owned by this process; its unique name ``<prefix>-xxxxx``."""
         while True:
-            name = f"{pipeline}-{new_suffix()}"
+            name = f"{prefix}-{new_suffix()}"
             try:
                 with self.write() as db:
-                    self._insert(db, name, pipeline, doc, fields)
+                    self._insert(db, name, doc, run)
                 return name
             except sqlite3.IntegrityError:
                 continue  # the name is taken: draw again, as Argo does
 
-    def _insert(self, db: sqlite3.Connection, name: str, pipeline: str, doc: Mapping[str, Any],
-                fields: Mapping[str, Any]) -> None:
-        labels: Mapping[str, str] = fields["labels"]
-        workdir = fields.get("workdir") or str(self.folder(name))
+    def _insert(self, db: sqlite3.Connection, name: str, doc: Mapping[str, Any], run: NewRun) -> None:
+        labels = run.labels
         db.execute("INSERT INTO runs (name, pipeline, experiment, runner_name, phase, created, parameters, overrides,"
                    " labels, workdir, parallelism, pid, pid_start, workflow) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                   (name, labels.get(LABEL_PIPELINE, pipeline), labels.get(LABEL_EXPERIMENT, ""), fields["runner_name"], "Pending", time.time(), json.dumps(fields["parameters"]),
-                    json.dumps(fields["overrides"]), json.dumps(labels), workdir, fields["parallelism"],
+                   (name, labels.get(LABEL_PIPELINE, ""), labels.get(LABEL_EXPERIMENT, ""), run.runner_name,
+                    "Pending", time.time(), json.dumps(run.parameters), json.dumps(dict(run.overrides)),
+                    json.dumps(dict(labels)), run.workdir or str(self.folder(name)), run.parallelism,
                     os.getpid(), process_start(os.getpid()), json.dumps(doc)))
         db.executemany("INSERT INTO labels (run, key, value) VALUES (?,?,?)",
                        [(name, key, value) for key, value in labels.items()])
@@ -183,7 +196,7 @@ class RunStore:
                        (pid, process_start(pid), name))
 
     def claim(self, name: str) -> sqlite3.Row:
-        """This process starts running ``name`` (Pending, or Failed for a retry); its row."""
+        """This process starts running the ``Pending`` run ``name`` (new, or a retry's); its row."""
         with self.write() as db:
             changed = db.execute("UPDATE runs SET phase = 'Running', started = COALESCE(started, ?), finished = NULL,"
                                  " message = '', pid = ?, pid_start = ? WHERE name = ? AND phase = 'Pending'",
@@ -225,36 +238,50 @@ class RunStore:
 
     def node_started(self, run: str, name: str, kind: str, template: str, boundary: str | None,
                      tasks: Mapping[str, list[str]] | None = None, log: str | None = None) -> None:
-        with self.write() as db:
-            db.execute("INSERT OR REPLACE INTO nodes (run, name, type, template, phase, boundary, started, tasks, log)"
-                       " VALUES (?,?,?,?,?,?,?,?,?)",
-                       (run, name, kind, template, "Running", boundary, time.time(),
-                        json.dumps(tasks) if tasks is not None else None, log))
-            update_progress(db, run)
+        self.apply(run, [functools.partial(start_node, run=run, name=name, kind=kind, template=template,
+                                           boundary=boundary, at=time.time(), tasks=tasks, log=log)])
 
     def node_finished(self, run: str, name: str, phase: str, message: str, outputs: Mapping[str, Any],
                       fallback: tuple[str, str | None]) -> None:
-        """Record a node's end; ``fallback`` (type, boundary) makes the row of a node that never started."""
-        now = time.time()
+        self.apply(run, [functools.partial(finish_node, run=run, name=name, phase=phase, message=message,
+                                           outputs=outputs, fallback=fallback, at=time.time())])
+
+    def apply(self, run: str, changes: Sequence[Change]) -> None:
+        """Changes to ``run``'s nodes, in order, in one transaction (a recorder's batch)."""
         with self.write() as db:
-            db.execute("INSERT OR IGNORE INTO nodes (run, name, type, phase, boundary, started) VALUES (?,?,?,?,?,?)",
-                       (run, name, fallback[0], phase, fallback[1], now))
-            db.execute("UPDATE nodes SET phase = ?, message = ?, finished = ?, outputs = ? WHERE run = ? AND name = ?",
-                       (phase, message, now, json.dumps(outputs), run, name))
+            for change in changes:
+                change(db)
             update_progress(db, run)
 
-    def groups_finished(self, run: str, boundary: str) -> None:
-        """A DAG ended: each loop's group node takes the phase of its iterations, as in Argo."""
-        with self.write() as db:
-            groups = db.execute("SELECT name FROM nodes WHERE run = ? AND boundary = ? AND type = 'TaskGroup'",
-                                (run, boundary)).fetchall()
-            for (group,) in groups:
-                phases = {p for (p,) in db.execute(
-                    "SELECT phase FROM nodes WHERE run = ? AND boundary = ? AND substr(name, 1, ?) = ?",
-                    (run, boundary, len(group) + 1, group + "("))}
-                phase = "Failed" if phases & {"Failed", "Error"} else "Succeeded" if "Succeeded" in phases else "Skipped"
-                db.execute("UPDATE nodes SET phase = ?, finished = ? WHERE run = ? AND name = ?",
-                           (phase, time.time(), run, group))
+
+Change = Callable[[sqlite3.Connection], None]  # one change to the store, made inside a transaction
+
+
+def start_node(db: sqlite3.Connection, run: str, name: str, kind: str, template: str, boundary: str | None,
+               at: float, tasks: Mapping[str, list[str]] | None = None, log: str | None = None) -> None:
+    db.execute("INSERT OR REPLACE INTO nodes (run, name, type, template, phase, boundary, started, tasks, log)"
+               " VALUES (?,?,?,?,?,?,?,?,?)", (run, name, kind, template, "Running", boundary, at,
+                                               json.dumps(tasks) if tasks is not None else None, log))
+
+
+def finish_node(db: sqlite3.Connection, run: str, name: str, phase: str, message: str, outputs: Mapping[str, Any],
+                fallback: tuple[str, str | None], at: float) -> None:
+    """A node's end; ``fallback`` (type, boundary) makes the row of a node that never started."""
+    db.execute("INSERT OR IGNORE INTO nodes (run, name, type, phase, boundary, started) VALUES (?,?,?,?,?,?)",
+               (run, name, fallback[0], phase, fallback[1], at))
+    db.execute("UPDATE nodes SET phase = ?, message = ?, finished = ?, outputs = ? WHERE run = ? AND name = ?",
+               (phase, message, at, json.dumps(outputs), run, name))
+
+
+def finish_groups(db: sqlite3.Connection, run: str, boundary: str, at: float) -> None:
+    """A DAG ended: each loop's group node takes the phase of its iterations, as in Argo."""
+    groups = db.execute("SELECT name FROM nodes WHERE run = ? AND boundary = ? AND type = 'TaskGroup'",
+                        (run, boundary)).fetchall()
+    for (group,) in groups:
+        phases = {p for (p,) in db.execute("SELECT phase FROM nodes WHERE run = ? AND boundary = ?"
+                                           " AND substr(name, 1, ?) = ?", (run, boundary, len(group) + 1, group + "("))}
+        phase = "Failed" if phases & {"Failed", "Error"} else "Succeeded" if "Succeeded" in phases else "Skipped"
+        db.execute("UPDATE nodes SET phase = ?, finished = ? WHERE run = ? AND name = ?", (phase, at, run, group))
 
 
 def update_progress(db: sqlite3.Connection, run: str) -> None:
@@ -300,7 +327,8 @@ def workflow_of(row: sqlite3.Row) -> Workflow:
 
 def node_of(run: str, row: sqlite3.Row, children: list[str]) -> dict[str, Any]:
     name = row["name"]
-    node: dict[str, Any] = {"id": node_id(run, name), "name": name, "displayName": display_name(run, name, row["boundary"]),
+    node: dict[str, Any] = {"id": node_id(run, name), "name": name,
+                            "displayName": display_name(run, name, row["boundary"]),
                             "type": row["type"], "phase": row["phase"]}
     if row["template"]:
         node["templateName"] = row["template"]
@@ -370,7 +398,8 @@ def _outbound(name: str, by_name: Mapping[str, sqlite3.Row], edges: Mapping[str,
     if name not in by_name:
         return []
     if by_name[name]["type"] == "TaskGroup":
-        return [n for n in by_name if n.startswith(name + "(") and by_name[n]["boundary"] == by_name[name]["boundary"]] or [name]
+        boundary = by_name[name]["boundary"]
+        return [n for n in by_name if n.startswith(name + "(") and by_name[n]["boundary"] == boundary] or [name]
     return [name]
 
 
@@ -398,6 +427,8 @@ class LocalRuns:
 
     def get_run(self, run_id: str) -> Workflow:
         name = self.resolve(run_id)
+        if self.phase(name) in RUNNING_PHASES:
+            self.store.reap()  # a watcher must see a runner that died meanwhile, not wait forever
         (row,) = self.store.rows(f"SELECT {_LIST_COLUMNS}, r.workflow FROM runs r WHERE r.name = ?", (name,))
         workflow = workflow_of(row)
         doc = json.loads(row["workflow"])
@@ -450,9 +481,21 @@ class LocalRuns:
             raise CregError(f"run '{name}' is not running ({row['phase']}): nothing to stop")
         if runner_alive(row["pid"], row["pid_start"]):
             _signal_runner(row["pid"])
+            self._settle_stopped(name, row["pid"], row["pid_start"])
         else:
             self.store.reap()
         return self.get_run(name)
+
+    def _settle_stopped(self, name: str, pid: int, started: str | None, seconds: float = 2.0) -> None:
+        """A runner signalled before it could catch the signal (one just starting) dies of it:
+        its run ends "Stopped", as asked, rather than "runner exited"."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and runner_alive(pid, started):
+            if self.phase(name) not in RUNNING_PHASES:
+                return
+            time.sleep(0.05)
+        if not runner_alive(pid, started) and self.phase(name) in RUNNING_PHASES:
+            self.store.finish(name, "Failed", STOPPED)
 
     def retry_run(self, run_id: str) -> Workflow:
         name = self.resolve(run_id)
@@ -462,17 +505,17 @@ class LocalRuns:
     def experiments(self) -> list[Experiment]:
         rows = self.store.rows(
             "SELECT l.value AS experiment, r.phase AS phase, COUNT(*) AS runs, MAX(r.created) AS newest"
-            " FROM labels l JOIN runs r ON r.name = l.run WHERE l.key = ? GROUP BY l.value, r.phase", (LABEL_EXPERIMENT,))
+            " FROM labels l JOIN runs r ON r.name = l.run WHERE l.key = ? GROUP BY l.value, r.phase",
+            (LABEL_EXPERIMENT,))
         counts: dict[str, dict[str, int]] = {}
         for row in rows:
             counts.setdefault(row["experiment"], {})[row["phase"]] = row["runs"]
         return [self._experiment(name, phases) for name, phases in sorted(counts.items())]
 
     def _experiment(self, name: str, counts: dict[str, int]) -> Experiment:
-        (last,) = self.store.rows("SELECT r.name, r.created FROM labels l JOIN runs r ON r.name = l.run"
-                                  " WHERE l.key = ? AND l.value = ? ORDER BY r.created DESC LIMIT 1",
-                                  (LABEL_EXPERIMENT, name))
-        return Experiment(name, counts, last["name"], rfc3339(last["created"]) or "")
+        (last,) = self.store.rows("SELECT r.name, COALESCE(r.started, r.created) AS started FROM runs r"
+                                  " WHERE r.experiment = ? ORDER BY r.created DESC LIMIT 1", (name,))
+        return Experiment(name, counts, last["name"], rfc3339(last["started"]) or "")
 
 
 def _since(query: RunQuery) -> float | None:
