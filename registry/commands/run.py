@@ -33,7 +33,7 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
     files under the run folder. Secrets come from CREG_SECRET_<SECRET>_<KEY> variables.
     The run is recorded in the run store (see `creg runs`).
     Exit status 0 when the run succeeded, 1 when it failed.  Ctrl-C or SIGTERM stops every
-    task at once, runs the exit handler, and exits with 130 or 143.
+    task at once and runs the exit handler (the run fails, 'Stopped'); a second Ctrl-C aborts.
     """
     from registry.local.recording import execute_run, prepare_run  # lazy: start-up
     from registry.local.runner import Node  # lazy: start-up
@@ -59,8 +59,4 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
         click.echo(f"{result.name}: {result.phase}{stopped} (run {name}, files in {result.folder})")
     else:
         emit_data({"run": name, **result.as_dict()}, fmt)
-    if result.stopped_by:  # the shell's convention for a program a signal ended: 128 + its number
-        import signal
-
-        ctx.exit(128 + signal.Signals[result.stopped_by].value)
     ctx.exit(0 if result.phase == "Succeeded" else 1)
