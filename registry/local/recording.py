@@ -32,7 +32,7 @@ from registry.argo.runview import label_problem, pipeline_name, run_labels
 from registry.errors import ArgumentError, CregError, did_you_mean, mention
 from registry.local.conditions import depends_names
 from registry.local.process import NodeFailed
-from registry.local.runner import Node, RunError, RunResult, Run, Scope, prepare_folder, _workflow_of
+from registry.local.runner import Node, RunError, RunResult, Run, Scope, node_folder, prepare_folder, _workflow_of
 from registry.local.store import (
     STOPPED, Change, NewRun, RunStore, finish_groups, finish_node, node_id, start_node, task_of,
 )
@@ -87,7 +87,7 @@ class Recorder:
                      for t in template["dag"]["tasks"]}
             self._started(name, "DAG", template["name"], boundary, tasks=tasks)
         else:
-            log = self.folder / "nodes" / re.sub(r"[^\w.()-]", "_", runner_id) / "log.txt"  # as the runner names it
+            log = self.folder / "nodes" / node_folder(runner_id) / "log.txt"  # as the runner names it
             self._started(name, "Pod", template["name"], boundary, log=str(log))
 
     def _started(self, name: str, kind: str, template: str, boundary: str | None,
