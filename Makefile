@@ -35,6 +35,8 @@ bench: $(BIN)/creg
 	$(BIN)/python bench/bench_lint.py
 	$(BIN)/python bench/bench_outdated.py
 	$(BIN)/python bench/bench_runs.py
+	$(BIN)/python bench/bench_hostile.py
+	$(BIN)/python bench/bench_argo_runs.py
 	$(BIN)/python bench/bench_scheduler.py
 
 # Optional: hera 7.1 and kfp 1.8.22 in their own venvs, compiling the same shapes.

@@ -86,7 +86,7 @@ def bench_list(creg: Path, runs: int, size: int) -> None:
     print(f"  creg --version                           {version:7.1f} ms   1.00x")
     print(f"  creg runs list (the newest 50)           {listed:7.1f} ms   {listed / version:.2f}x")
     print(f"  creg runs list --experiment --status     {experiment:7.1f} ms   {experiment / version:.2f}x")
-    print(f"  creg runs list --all (all {size} rows) {every:7.1f} ms   {every / version:.2f}x")
+    print(f"  {f'creg runs list --all ({size} rows)':<41}{every:7.1f} ms   {every / version:.2f}x")
     print(f"  python -m registry runs list (click)     {clicked:7.1f} ms   {clicked / version:.2f}x")
     ratio = listed / version
     print(f"runs list / --version: {ratio:.2f}x (target <= {LIST_TARGET}x): {'OK' if ratio <= LIST_TARGET else 'MISSED'}")

@@ -210,3 +210,22 @@ def test_pipeline_commands_refuse_a_device_without_reading_it(command: str) -> N
     result = creg(command, "/dev/zero", timeout=30)
     assert result.returncode == 1, result.stderr
     assert "/dev/zero: error: not a regular file (a character device)" in result.stderr
+
+
+def test_sparse_positions_agree_with_the_full_table_where_asked() -> None:
+    """The places a report asks for, found in one pass over the text, are the full table's."""
+    from registry.yamlio import AskedPositions, load_any, sparse_positions
+
+    text = ("a: {b: [1, {c: 2, 'd e': [x, y]}], f: null}\nlist:\n- k: v\n  m:\n    - 1\n    - n: {o: p}\n"
+            "empty: {}\nlast: [[], [z]]\n")
+    data, full = load_any(text, "f.yaml")
+    places = [(["a", "b", 1, "d e", 1], False), (["a", "b", 1, "c"], True), (["list", 0, "m", 1, "n", "o"], False),
+              (["list", 0, "m", 1, "n", "o"], True), (["last", 1, 0], False), (["a", "f"], False), ([], False),
+              (["empty", "missing"], False), (["list", 5], False)]
+    asked = AskedPositions(file="f.yaml")
+    for path, key in places:
+        asked.locate(data, path, key)
+    sparse = sparse_positions(text, "f.yaml", data, asked.asked)
+    for path, key in places:
+        assert sparse.locate(data, path, key) == full.locate(data, path, key), (path, key)
+    assert sparse.locate(data, ["a", "b", 0]) == full.locate(data, ["a", "b"])  # not asked: the closest parent asked

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers_registry import (RegistryServer, creg, creg_popen, local_registry, path_entry, sha, tar_gz,
+from helpers_registry import (ROOT, RegistryServer, creg, creg_popen, local_registry, path_entry, sha, tar_gz,
                               tar_tree, wait_for, write_index)
 from registry.component.model import digest_of
 from registry.sources.store import Store
@@ -280,3 +280,26 @@ def test_control_characters_from_a_registry_never_reach_the_terminal(tmp_path: P
         assert out.returncode == 0, out.stderr
         assert "\x1b" not in out.stdout + out.stderr and "\x07" not in out.stdout + out.stderr
         assert "\\x1b" in out.stdout + out.stderr, args
+
+
+def test_an_index_changed_twenty_times_leaves_one_copy_and_clean_prunes_old_ones(tmp_path: Path) -> None:
+    """Every distinct index.yaml used to leave a validated copy nothing listed or pruned."""
+    from registry.index.publish import deprecate
+
+    root = local_registry(tmp_path / "reg", {"add": ["1.0.0"]})
+    other = local_registry(tmp_path / "other", {"mul": ["1.0.0"]})
+    for i in range(20):
+        deprecate(root, "add@1.0.0", f"message {i}")
+        assert creg("--registry", str(root), "--registry", str(other), "search", "add").returncode == 0
+    listing = json.loads(creg("cache", "list", "--format", "json").stdout)
+    owners = sorted(c["registry"] for c in listing["indexes"])
+    assert owners == sorted([str(root.resolve()), str(other.resolve()), str(ROOT)])  # the newest per registry
+
+    # a copy that no registry names any more (left by an older creg, or a crash) is listed and pruned
+    stray = Path(listing["indexes"][0]["path"]).with_name("0" * 64)
+    stray.write_bytes(b"old")
+    shown = creg("cache", "list")
+    assert "(an older index; 'creg cache clean' removes it)" in shown.stdout and "4 index copies" in shown.stderr
+    assert creg("cache", "clean", "--older-than", "30").returncode == 0
+    after = json.loads(creg("cache", "list", "--format", "json").stdout)["indexes"]
+    assert not stray.exists() and sorted(c["registry"] for c in after) == owners

@@ -248,3 +248,44 @@ def test_a_prefix_that_is_not_a_folder_is_a_usage_error(tmp_path: Path) -> None:
             built_index_bytes(tmp_path, prefix=prefix)
     assert not (tmp_path / "index.yaml").exists()
     assert build(tmp_path, prefix="components/").added == ["add@1.0.0"]
+
+
+def test_import_reads_only_specs_below_the_prefix_and_at_most_a_spec_of_each(tmp_path: Path) -> None:
+    """A component.yaml over the spec limit is reported (after reading 4 MiB + 1 byte, never all
+    of it); members outside --prefix are never read; the valid one is indexed."""
+    from registry.sources.archives import for_each_member
+
+    archive = tmp_path / "t.tar.gz"
+    big = b"#" * (5 * 1024 * 1024)
+    files = {"top/components/add/component.yaml": component_text().encode(),
+             "top/components/huge/component.yaml": big, "top/other/x/component.yaml": big}
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    summary = import_archive(str(archive), "1.0.0", tmp_path / "reg")
+    assert summary.added == ["add@1.0.0"] and summary.invalid_files == 1
+    assert "huge/component.yaml: error: larger than 4194304 bytes" in summary.invalid[0].format()
+    assert summary.skipped == ["top/other/x/component.yaml: not in a folder below 'components/'"]
+
+    handed: list[tuple[str, int | None]] = []
+    for_each_member(archive, "t", lambda names: {n for n in names if "/other/" not in n},
+                    lambda name, data: handed.append((name, None if data is None else len(data))), 1000)
+    assert handed == [("top/components/add/component.yaml", len(files["top/components/add/component.yaml"])),
+                      ("top/components/huge/component.yaml", None)]
+
+
+def test_import_of_a_url_streams_it_and_keeps_the_exact_digest(tmp_path: Path) -> None:
+    from helpers_registry import RegistryServer, sha
+
+    served = tmp_path / "www"
+    served.mkdir()
+    make_component(tmp_path / "src" / "components", "add", "1.0.0")
+    archive = tar_folder(tmp_path / "src", "pipelines-1", served / "a.tar.gz")
+    with RegistryServer(served) as server:
+        summary = import_archive(f"{server.url}/a.tar.gz", "1.0.0", tmp_path / "reg")
+    assert summary.added == ["add/1.0.0@1.0.0"]
+    entry = index_of(tmp_path / "reg")["components"]["add/1.0.0"][0]
+    assert entry["source"]["archiveDigest"] == sha(archive.read_bytes())
+    assert entry["source"]["archive"].endswith("/a.tar.gz") and not (tmp_path / "reg" / "archives").exists()

@@ -378,3 +378,41 @@ def test_an_earlier_version_that_fits_between_is_accepted(tmp_path: Path) -> Non
     publish(make_component(tmp_path / "src", "add", "1.1.0", component_text([A, C])), registry)
     publish(make_component(tmp_path / "src", "add", "1.0.1", component_text([A])), registry)
     assert versions(registry, "add") == ["1.2.0", "1.1.0", "1.0.1", "1.0.0"]
+
+
+def _debris(registry: Path) -> list[Path]:
+    """What a publish killed between its writes leaves (creg's own file shapes), and user files."""
+    leftovers = [registry / ".index.yaml.k3j9x_2a.tmp", registry / "add" / "9.9.9" / ".add-9.9.9.tar.gz.abcdEFGH.tmp",
+                 registry / "add" / "9.9.9" / "add-9.9.9.tar.gz", registry / "archives" / "half.tar.gz"]
+    for path in leftovers:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"partial")
+    for keep in ("README.md", "notes/add-1.0.0.tar.gz.bak", "notes/1.0.0/x.tar.gz", ".git/.a.12345678.tmp"):
+        (registry / keep).parent.mkdir(parents=True, exist_ok=True)
+        (registry / keep).write_text("the user's")
+    return leftovers
+
+
+def test_the_next_publish_removes_what_a_killed_one_left(tmp_path: Path) -> None:
+    registry = tmp_path / "reg"
+    publish(make_component(tmp_path / "src", "add", "1.0.0"), registry)
+    leftovers = _debris(registry)
+    with pytest.warns(UserWarning, match=r"removed 4 leftover file\(s\) of an interrupted publish"):
+        publish(make_component(tmp_path / "src", "add", "1.0.1"), registry)
+    assert not any(path.exists() for path in leftovers)
+    assert (registry / "add" / "1.0.0" / "add-1.0.0.tar.gz").is_file() and (registry / "add" / "1.0.1").is_dir()
+    assert all((registry / keep).is_file() for keep in ("README.md", "notes/add-1.0.0.tar.gz.bak",
+                                                        "notes/1.0.0/x.tar.gz", ".git/.a.12345678.tmp"))
+    assert Registry([str(registry)]).load("add@1.0.1").name == "Add"
+
+
+def test_index_build_clean_removes_the_debris_too(tmp_path: Path) -> None:
+    from helpers_registry import creg
+
+    registry = tmp_path / "reg"
+    publish(make_component(tmp_path / "src", "add", "1.0.0"), registry)
+    leftovers = _debris(registry)
+    out = creg("index", "build", str(registry), "--merge", "--clean")
+    assert out.returncode == 0, out.stderr
+    assert not any(path.exists() for path in leftovers) and out.stderr.count("removed: ") == 4
+    assert (registry / "add" / "1.0.0" / "add-1.0.0.tar.gz").is_file()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import marshal
 import warnings
 from pathlib import Path
 
@@ -422,3 +424,157 @@ def test_an_unreachable_registry_is_asked_once_per_run(tmp_path: Path) -> None:
             registry.resolve("direct")
         assert server.count("index.yaml") == asked and asked >= 1
         assert len([w for w in caught if "skipped" in str(w.message)]) == 1
+
+
+def test_a_mirror_cannot_serve_an_archive_that_only_matches_once_normalised(tmp_path: Path) -> None:
+    """The archive indexed is LF-only; the mirror's has CRLF where it had LF.  Its normalised bytes
+    hash to the indexed digest, its real ones do not: refused, nothing cached."""
+    root = tmp_path / "www"
+    spec = component_text("x").encode()
+    honest = tar_gz(tmp_path / "honest.tar", {"x/component.yaml": spec}).read_bytes()
+    plain = gzip.decompress(honest) if honest[:2] == b"\x1f\x8b" else honest
+    tampered = plain.replace(b"\n", b"\r\n")  # a different byte string, same normalised text
+    (root / "files").mkdir(parents=True)
+    (root / "files" / "x.tar").write_bytes(tampered)
+    digest = sha(tampered.replace(b"\r\n", b"\n"))
+    assert digest == sha(plain) and sha(tampered) != digest
+    write_index(root, {"x": [{"version": "1.0.0", "digest": sha(spec), "source": {
+        "archive": "files/x.tar", "archiveDigest": digest, "member": "x/component.yaml"}}]})
+    with RegistryServer(root) as server:
+        with pytest.raises(DigestMismatch, match=sha(tampered)):
+            Registry([server.url]).load("x")
+    assert Store().entries() == [] and Store().temp_files() == []
+
+
+def test_a_crlf_component_url_loads_and_verifies_under_the_text_rule(tmp_path: Path) -> None:
+    root = tmp_path / "www"
+    crlf = component_text("crlf").replace("\n", "\r\n").encode()
+    (root / "files").mkdir(parents=True)
+    (root / "files" / "c.yaml").write_bytes(crlf)
+    write_index(root, {"crlf": [{"version": "1.0.0", "digest": sha(crlf.replace(b"\r\n", b"\n")),
+                                 "source": {"url": "URL/files/c.yaml"}}]})
+    with RegistryServer(root) as server:
+        serve_index(server, root)
+        assert Registry([server.url]).load("crlf").name == "crlf"
+    assert [e.rule for e in Store().entries()] == ["component-text"]
+    assert creg("cache", "verify").returncode == 0
+
+
+def test_a_component_url_is_fetched_with_the_spec_size_limit(tmp_path: Path) -> None:
+    """A url: source may not make creg download (and keep) more than a spec can be."""
+    root = tmp_path / "www"
+    (root / "files").mkdir(parents=True)
+    (root / "files" / "big.yaml").write_bytes(b"#" * (5 * 1024 * 1024))
+    write_index(root, {"big": [{"version": "1.0.0", "digest": sha(b"x"), "source": {"url": "URL/files/big.yaml"}}]})
+    with RegistryServer(root) as server:
+        serve_index(server, root)
+        with pytest.raises(CregError, match=f"larger than the limit of {4 * 1024 * 1024} bytes"):
+            Registry([server.url]).load("big")
+    assert Store().entries() == [] and Store().temp_files() == []
+
+
+GRAPH = """\
+name: pair
+inputs: [{name: a, type: Integer}]
+implementation:
+  graph:
+    tasks:
+      first:
+        componentRef: {name: add, tag: ^1}
+        arguments: {a: {graphInput: {inputName: a}}}
+      nested:
+        componentRef:
+          spec:
+            name: inner
+            inputs: [{name: a, type: Integer}]
+            implementation:
+              graph:
+                tasks:
+                  deep:
+                    componentRef: {name: mul, tag: ~1.0}
+                    arguments: {a: {graphInput: {inputName: a}}}
+        arguments: {a: {graphInput: {inputName: a}}}
+"""
+
+
+def test_lock_pins_the_inner_references_of_graph_components_at_any_depth(tmp_path: Path) -> None:
+    root = tmp_path / "reg"
+    entries = {"add": [path_entry(root, "add", "1.0.0")], "mul": [path_entry(root, "mul", "1.0.0")],
+               "pair": [path_entry(root, "pair", "1.0.0", text=GRAPH)]}
+    write_index(root, entries)
+    pipe = tmp_path / "pipe" / "pipeline.yaml"
+    pipe.parent.mkdir()
+    (pipe.parent / "graph.yaml").write_text(GRAPH.replace("^1", "1.0.0").replace("~1.0", "^1"))
+    pipe.write_text("name: p\ntasks:\n  a: {component: pair@1.0.0, args: {a: 1}}\n"
+                    "  b: {component: ./graph.yaml, args: {a: 2}}\n")
+    report = lock_file(pipe, Registry([str(root)]))
+    assert sorted(e.ref for e in report.entries) == ["add@1.0.0", "add@^1", "mul@^1", "mul@~1.0", "pair@1.0.0"]
+
+    # a newer add appears: the frozen lock is stale because of the inner reference alone
+    entries["add"].append(path_entry(root, "add", "1.1.0"))
+    write_index(root, entries)
+    with pytest.raises(LockError, match=r"stale \(frozen\): add@\^1: locked add@1.0.0"):
+        lock_file(pipe, Registry([str(root)]), frozen=True)
+    assert Registry([str(root)], lock=Lock.load(report.path)).resolve("add@^1").component.version == "1.0.0"
+
+
+def test_a_broken_inner_reference_names_the_graph_that_uses_it(tmp_path: Path) -> None:
+    root = tmp_path / "reg"
+    write_index(root, {"add": [path_entry(root, "add", "1.0.0")],
+                       "pair": [path_entry(root, "pair", "1.0.0", text=GRAPH)]})
+    pipe = tmp_path / "refs.yaml"
+    pipe.write_text("- pair@1.0.0\n")
+    with pytest.raises(LockError, match=r"refs.yaml:1:3: .*mul@~1.0 \(used by pair@1.0.0\): .*unknown component 'mul'"):
+        lock_file(pipe, Registry([str(root)]))
+
+
+PULL_LOOP = """
+import sys
+from registry.index.resolve import Registry
+for i in range(int(sys.argv[2])):
+    Registry([sys.argv[1]]).fetch("arch/a")
+"""
+CLEAN_LOOP = """
+import sys, time
+from registry.sources.store import Store
+ends = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < ends:
+    Store().clean()
+"""
+
+
+def test_cache_clean_during_pulls_never_fails_a_pull(tmp_path: Path) -> None:
+    """Two real processes: one cleans the cache in a loop, one pulls an archive member in a loop
+    (each pull after a clean downloads the archive and reads it).  The reader holds the archive
+    shared, so the cleaner waits instead of removing it between the two steps."""
+    import subprocess
+    import sys
+
+    root = http_registry(tmp_path)  # used as a folder registry: the archive is read from the cache
+    (root / "index.yaml").write_text((root / "index.yaml").read_text().replace("URL/", "http://127.0.0.1:9/"))
+    cleaner = subprocess.Popen([sys.executable, "-c", CLEAN_LOOP, "6"], stderr=subprocess.PIPE, text=True)
+    try:
+        puller = subprocess.run([sys.executable, "-c", PULL_LOOP, str(root), "150"], capture_output=True,
+                                text=True, timeout=120)
+    finally:
+        cleaner.wait(timeout=60)
+    assert puller.returncode == 0, puller.stderr[-2000:]
+    assert cleaner.returncode == 0, cleaner.stderr[-2000:]
+
+
+def test_an_invalid_index_is_remembered_and_fails_the_same_way_without_being_parsed_again(tmp_path: Path) -> None:
+    root = tmp_path / "reg"
+    root.mkdir()
+    bad = "apiVersion: creg/v1\ncomponents:\n" + "".join(f"  c{i}: [{{version: '1', digest: x}}]\n" for i in range(300))
+    (root / "index.yaml").write_text(bad)
+    with pytest.raises(CregError) as first:
+        Registry([str(root)]).searched[0].index()
+    assert "stopped after 200 problems" in str(first.value)
+    (note,) = (Store().root / "indexes" / "invalid").iterdir()
+    assert note.name == sha(bad.encode()).removeprefix("sha256:")
+
+    # The note is what answers now: a changed note shows up in the next error.
+    note.write_bytes(marshal.dumps([(2, 1, "$.components", "remembered", "error")]))
+    with pytest.raises(CregError, match=r"index.yaml:2:1: error: \$.components: remembered"):
+        Registry([str(root)]).searched[0].index()
+    assert creg("cache", "clean", "--older-than", "1").returncode == 0 and not note.exists()

@@ -199,3 +199,22 @@ def test_loops_and_skipped_tasks_take_argos_node_types(tmp_path: Path) -> None:
     assert "├─✔ fan " in tree and "│ ├─✔ fan(0:a)" in tree and "│ └─✔ fan(1:b)" in tree
     # Iterations run side by side, so either may start (and be listed) first.
     assert sorted(creg("runs", "logs", name, "fan").stdout.splitlines()) == ["fan(0:a): item a", "fan(1:b): item b"]
+
+
+def test_a_store_open_for_long_sees_a_runner_die(tmp_path: Path) -> None:
+    """The web UI keeps one store open: listing it must still fail a run whose runner died."""
+    pidfile = tmp_path / "task.pid"
+    source = write(tmp_path, "slow.yaml", SLOW.format(pidfile=pidfile, exits=tmp_path / "exits"))
+    backend = LocalRuns()
+    runner = subprocess.Popen([str(CREG), "run", str(source), "--experiment", "e"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    try:
+        wait_until(pidfile.exists)
+        assert [wf["status"]["phase"] for wf in backend.list_runs(RunQuery())] == ["Running"]
+        runner.send_signal(signal.SIGKILL)
+        runner.wait()
+        (workflow,) = backend.list_runs(RunQuery())
+    finally:
+        end_process(pidfile)
+    assert (workflow["status"]["phase"], workflow["status"]["message"]) == ("Failed", "runner exited")
+    assert dict(backend.experiments()[0].counts) == {"Failed": 1}

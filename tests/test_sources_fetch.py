@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import re
+import threading
 import time
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
@@ -173,3 +176,70 @@ def test_a_token_never_appears_in_a_request_error(served: RegistryServer) -> Non
         with pytest.raises(FetchError) as caught:
             request_json("GET", f"{served.url}/{token}", headers={"Authorization": value})
         assert token not in str(caught.value) and "***" in str(caught.value)
+
+
+# --- streamed lines (Argo's log stream) ---------------------------------------------------------
+
+
+class _Lines(http.server.BaseHTTPRequestHandler):
+    """``/lines``: three lines, the last without a newline; ``/slow``: a line every 0.2 s for ever;
+    ``/moved?to=URL``: a 302 there.  Every request's Authorization header is noted."""
+
+    seen: list[tuple[str, str]] = []
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.seen.append((self.path, self.headers.get("Authorization", "")))
+        if self.path.startswith("/moved"):
+            self.send_response(302)
+            self.send_header("Location", self.path.split("to=", 1)[1])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.end_headers()
+        if self.path == "/lines":
+            self.wfile.write(b'{"a": 1}\n\n{"b": 2}\n{"c"')
+            self.wfile.flush()
+            time.sleep(0.05)
+            self.wfile.write(b': 3}')
+            return
+        for _ in range(100):
+            self.wfile.write(b"tick\n")
+            self.wfile.flush()
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def lines_server() -> Iterator[str]:
+    _Lines.seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Lines)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_stream_lines_yields_whole_lines_and_keeps_the_token_on_its_origin(lines_server: str) -> None:
+    from registry.sources.fetch import stream_lines
+
+    auth = {"Authorization": "Bearer s3cr3t-token"}
+    assert list(stream_lines(f"{lines_server}/lines", auth)) == [b'{"a": 1}', b'{"b": 2}', b'{"c": 3}']
+    assert list(stream_lines(f"{lines_server}/moved?to=/lines", auth))[0] == b'{"a": 1}'
+    other_origin = lines_server.replace("127.0.0.1", "localhost") + "/lines"
+    assert list(stream_lines(f"{lines_server}/moved?to={other_origin}", auth))[-1] == b'{"c": 3}'
+    assert [header for _, header in _Lines.seen] == ["Bearer s3cr3t-token"] * 4 + [""]
+
+
+def test_stream_lines_has_a_deadline_and_refuses_a_downgrade(lines_server: str) -> None:
+    from registry.sources.fetch import stream_lines
+
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"still open after 0.5 s"):
+        list(stream_lines(f"{lines_server}/slow", limit_seconds=0.5))
+    assert time.monotonic() - started < 5
+    with pytest.raises(FetchError, match="only http"):
+        list(stream_lines(f"{lines_server}/moved?to=file:///etc/passwd"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers_registry import sha
-from registry.sources.store import DigestMismatch, Store, cache_root
+from registry.sources.store import COMPONENT_TEXT, EXACT, DigestMismatch, Store, cache_root
 
 
 def test_cache_root_follows_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,11 +39,61 @@ def test_put_mismatch_names_both_digests_and_caches_nothing(tmp_path: Path) -> N
     assert store.entries() == [] and store.temp_files() == []
 
 
-def test_component_digest_ignores_crlf(tmp_path: Path) -> None:
+def test_component_digest_ignores_crlf_and_the_cache_records_that_rule(tmp_path: Path) -> None:
     store = Store(tmp_path / "c")
     crlf = b"name: x\r\nimplementation: {}\r\n"
-    path = store.put(sha(crlf.replace(b"\r\n", b"\n")), crlf)
+    digest = sha(crlf.replace(b"\r\n", b"\n"))
+    path = store.put(digest, crlf, text=True)
     assert path.read_bytes() == crlf  # the published bytes, unchanged
+    assert [(e.digest, e.rule) for e in store.entries()] == [(digest, COMPONENT_TEXT)]
+    assert store.read(digest) == crlf and store.verify() == []
+
+
+def test_other_objects_match_byte_for_byte(tmp_path: Path) -> None:
+    """An archive whose CRLF-normalised bytes hash to the digest is not the archive indexed."""
+    store = Store(tmp_path / "c")
+    crlf = b"archive bytes\r\n" * 10
+    with pytest.raises(DigestMismatch):
+        store.put(sha(crlf.replace(b"\r\n", b"\n")), crlf)
+    with pytest.raises(DigestMismatch):
+        store.ensure(sha(crlf.replace(b"\r\n", b"\n")), lambda tmp: tmp.write_bytes(crlf) and None)
+    assert store.entries() == [] and store.temp_files() == []
+
+
+def test_verify_holds_exact_objects_to_the_exact_rule(tmp_path: Path) -> None:
+    """An object stored byte for byte and later swapped for its CRLF twin is corrupt."""
+    store = Store(tmp_path / "c")
+    data = b"line\nline\n"
+    store.put(sha(data), data).write_bytes(data.replace(b"\n", b"\r\n"))
+    assert [e.rule for e in store.verify()] == [EXACT]
+    with pytest.raises(DigestMismatch, match="corrupt"):
+        store.read(sha(data))
+
+
+def test_ensure_uses_the_digest_computed_while_streaming(tmp_path: Path) -> None:
+    """A producer's digest is taken as the bytes' own (no second read of a large file)."""
+    store = Store(tmp_path / "c")
+    with pytest.raises(DigestMismatch, match=sha(b"claimed")):
+        store.ensure(sha(b"data"), lambda tmp: (tmp.write_bytes(b"data"), sha(b"claimed"))[1])
+    assert store.ensure(sha(b"data"), lambda tmp: (tmp.write_bytes(b"data"), sha(b"data"))[1]).read_bytes() == b"data"
+
+
+def test_a_handle_from_the_cache_outlives_a_clean(tmp_path: Path) -> None:
+    store = Store(tmp_path / "c")
+    data = b"archive" * 1000
+    handle = store.open_verified(sha(data), lambda tmp: (tmp.write_bytes(data), None)[1])
+    assert handle is not None
+    with handle:
+        store.clean()
+        assert not store.has(sha(data)) and handle.read() == data  # removed, yet still read whole
+
+
+def test_open_verified_rehashes_a_cached_object(tmp_path: Path) -> None:
+    store = Store(tmp_path / "c")
+    store.put(sha(b"good"), b"good").write_bytes(b"evil")
+    with pytest.raises(DigestMismatch, match="corrupt"):
+        store.open_verified(sha(b"good"))
+    assert store.open_verified(sha(b"absent")) is None
 
 
 def test_ensure_produces_once_under_concurrency(tmp_path: Path) -> None:

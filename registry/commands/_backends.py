@@ -6,11 +6,10 @@ both alike through ``registry.argo.runview.RunBackend``.
 
 from __future__ import annotations
 
-import importlib
 import os
 from typing import TYPE_CHECKING
 
-from registry.errors import ArgumentError, CregError
+from registry.errors import ArgumentError
 
 if TYPE_CHECKING:
     from registry.argo.runview import RunBackend
@@ -25,17 +24,10 @@ def backend_for(server: str | None, namespace: str | None) -> "RunBackend":
         from registry.local.store import LocalRuns  # lazy: start-up
 
         return LocalRuns()
-    try:
-        # By name: the Argo Server backend is written alongside (registry.argo.serverruns).
-        module = importlib.import_module("registry.argo.serverruns")
-    except ModuleNotFoundError as exc:
-        if exc.name != "registry.argo.serverruns":
-            raise
-        raise CregError("runs on an Argo Server are not available yet in this version of creg; "
-                        "unset ARGO_SERVER (and drop --server) to see the runs on this machine") from None
     from registry.argo.server import Server  # lazy: start-up
+    from registry.argo.serverruns import ArgoRuns  # lazy: start-up
 
-    backend: RunBackend = module.ArgoRuns(Server.from_options(server, namespace))
+    backend: RunBackend = ArgoRuns(Server.from_options(server, namespace))
     return backend
 
 

@@ -21,11 +21,11 @@ def global_settings(ctx: click.Context) -> Settings:
 
 
 def registry_options(ctx: click.Context) -> "RegistryOptions":
-    """``--registry`` and ``--offline`` as the library takes them."""
+    """``--registry``, ``--offline`` and ``--allow-rollback`` as the library takes them."""
     from registry.index.resolve import RegistryOptions  # lazy: start-up
 
     settings = global_settings(ctx)
-    return RegistryOptions(tuple(settings.registries), settings.offline)
+    return RegistryOptions(tuple(settings.registries), settings.offline, settings.allow_rollback)
 
 
 def open_registry(ctx: click.Context) -> "Registry":

@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "submit": ("submit", "Create a compiled pipeline on an Argo Server."),
     "runs": ("runs", "List, inspect, follow, stop, retry and delete runs."),
     "experiments": ("experiments", "List experiments and their runs."),
+    "schedules": ("schedules", "List, suspend, resume or delete scheduled pipelines on Argo."),
 }
 
 
@@ -58,10 +59,12 @@ class Settings:
     the CLI's start-up time.
     """
 
-    def __init__(self, registries: Iterable[str] = (), offline: bool = False, traceback: bool = False) -> None:
+    def __init__(self, registries: Iterable[str] = (), offline: bool = False, traceback: bool = False,
+                 allow_rollback: bool = False) -> None:
         self.registries = list(registries)
         self.offline = offline
         self.traceback = traceback
+        self.allow_rollback = allow_rollback
 
 
 # The first class an error is an instance of gives the exit code.
@@ -181,12 +184,15 @@ def _report_warnings(caught: list[warnings.WarningMessage], spelling: Callable[[
               help="Search this registry (before the configured ones); repeatable.")
 @click.option("--offline", is_flag=True, envvar="CREG_OFFLINE",
               help="Use the cache only; never touch the network.")
+@click.option("--allow-rollback", is_flag=True, envvar="CREG_ALLOW_ROLLBACK",
+              help="Accept a remote index older than one seen before (with a warning).")
 @click.option("--traceback", is_flag=True, help="Show a Python traceback for errors.")
 @click.version_option(package_name="creg")
 @click.pass_context
-def main(ctx: click.Context, registries: tuple[str, ...], offline: bool, traceback: bool) -> None:
+def main(ctx: click.Context, registries: tuple[str, ...], offline: bool, allow_rollback: bool,
+         traceback: bool) -> None:
     """creg: a registry of Kubeflow Pipelines components, compiled to Argo Workflows."""
-    ctx.obj = Settings(list(registries), offline, traceback)
+    ctx.obj = Settings(list(registries), offline, traceback, allow_rollback)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,13 +19,17 @@ def command() -> None:
 @click.option("--merge", is_flag=True, help="Keep index entries the tree does not have (published archives, imports).")
 @click.option("--prefix", default=None, metavar="SUBDIR",
               help="Scan SUBDIR/<name>/<version>/component.yaml (default: components/ when it exists, else DIR).")
-def build_command(root: Path, merge: bool, prefix: str | None) -> None:
+@click.option("--clean", is_flag=True,
+              help="Also remove temp files and archives no index entry names (left by a killed publish).")
+def build_command(root: Path, merge: bool, prefix: str | None, clean: bool) -> None:
     """Regenerate ROOT/index.yaml from ROOT's <name>/<version>/component.yaml tree."""
     from registry.index.build import build  # lazy: start-up
 
-    report = build(root, merge=merge, prefix=prefix)
+    report = build(root, merge=merge, prefix=prefix, clean=clean)
     for line in report.skipped:
         click.echo(f"skipped: {line}", err=True)
+    for line in report.removed:
+        click.echo(f"removed: {root / line}", err=True)
     click.echo(f"{root / 'index.yaml'}: {report.line()}")
 
 

@@ -4,6 +4,7 @@
 registries:
   - https://example.org/creg
   - /srv/team-registry
+indexMaxAge: 30   # days; an older remote index gets a warning (optional)
 ```
 Unknown keys are errors (a typo would otherwise silently drop every registry).  Edits are
 written atomically and hold a lock against concurrent edits.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from registry.errors import ArgumentError, CregError, Problem, did_you_mean
 from registry.sources.fetch import is_remote, local_path
@@ -22,7 +23,7 @@ from registry.sources.store import atomic_write, file_lock
 if TYPE_CHECKING:
     from registry.yamlio import Document
 
-KEYS = ("registries",)
+KEYS = ("registries", "indexMaxAge")
 
 
 def config_path() -> Path:
@@ -39,19 +40,28 @@ def normalize_root(root: str) -> str:
 
 
 def read_config(path: Path | None = None) -> tuple[str, ...]:
-    """The registries the config file lists (its one key), checked."""
-    path = path or config_path()
+    """The registries the config file lists, checked."""
+    return tuple(_read_data(path or config_path()).get("registries", []))
+
+
+def configured_max_age(path: Path | None = None) -> float | None:
+    """The config file's ``indexMaxAge`` (days), or None."""
+    value = _read_data(path or config_path()).get("indexMaxAge")
+    return float(value) if value is not None else None
+
+
+def _read_data(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return ()
+        return {}
     from registry.yamlio import load_mapping  # lazy: start-up (yaml; only when a config file exists)
 
     doc = load_mapping(raw, str(path))
     problems = _config_problems(doc)
     if problems:
         raise CregError(problems=problems)
-    return tuple(doc.data.get("registries", []))
+    return doc.data
 
 
 def _config_problems(doc: Document) -> list[Problem]:
@@ -63,6 +73,9 @@ def _config_problems(doc: Document) -> list[Problem]:
     if not isinstance(registries, list) or not all(isinstance(r, str) for r in registries):
         problems.append(doc.positions.problem(doc.data, ["registries"],
                                               "expected a list of registry URLs or directories"))
+    age = doc.data.get("indexMaxAge")
+    if "indexMaxAge" in doc.data and (isinstance(age, bool) or not isinstance(age, (int, float)) or age <= 0):
+        problems.append(doc.positions.problem(doc.data, ["indexMaxAge"], "expected a number of days above 0"))
     return problems
 
 
@@ -99,5 +112,7 @@ def _edit(root: str, add: bool, path: Path) -> bool:
         if (root in registries) == add:
             return False
         changed = [*registries, root] if add else [r for r in registries if r != root]
-        atomic_write(path, dump({"registries": changed}).encode("utf-8"))
+        age = configured_max_age(path)
+        kept = {"indexMaxAge": int(age) if age == int(age) else age} if age is not None else {}
+        atomic_write(path, dump({"registries": changed, **kept}).encode("utf-8"))
     return True

@@ -7,12 +7,19 @@ only when the written bytes differ: a no-op or a failed edit leaves ``index.yaml
 byte-identical.  The file is always written in one canonical form (key order of the schema,
 components sorted by name, versions newest first) so diffs stay small and rebuilds are
 reproducible.
+
+Every write raises the index's ``serial`` by one and stamps ``generated`` (UTC, or
+``$SOURCE_DATE_EPOCH`` for reproducible builds): readers remember the highest serial they saw
+and refuse an older index (rollback), and can warn about an index that stopped changing
+(freeze).  An edit that changes nothing keeps both, so the file stays byte-identical.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -37,6 +44,8 @@ class IndexEdit:
     components: dict[str, list[IndexEntry]] = field(default_factory=dict)
     original: bytes | None = None
     changed: bool = False  # set by every modification; an unchanged index is never rewritten
+    serial: int = 0  # 0: not stated (an index written before serials, or none yet)
+    generated: str = ""
 
     def entry(self, name: str, version: str) -> IndexEntry | None:
         return next((e for e in self.components.get(name, []) if e.component.version == version), None)
@@ -77,12 +86,17 @@ def read_index(registry_dir: Path) -> IndexEdit:
     except FileNotFoundError:
         return IndexEdit(path, {"name": Path(registry_dir).resolve().name or "local"})
     index = load_index(raw, str(path))
-    return IndexEdit(path, dict(index.data.get("registry", {})), index.entries(), raw)
+    return IndexEdit(path, dict(index.data.get("registry", {})), index.entries(), raw,
+                     serial=index.serial, generated=index.generated)
 
 
 def canonical(edit: IndexEdit) -> dict[str, Any]:
     """Schema key order, components by name, versions newest first (non-semver tags after)."""
     out: dict[str, Any] = {"apiVersion": API_VERSION}
+    if edit.serial:
+        out["serial"] = edit.serial
+    if edit.generated:
+        out["generated"] = edit.generated
     if edit.registry:
         out["registry"] = {key: edit.registry[key] for key in REGISTRY_KEYS if key in edit.registry}
     out["components"] = {name: [entry.index_item() for entry in order_versions(edit.components[name])]
@@ -109,6 +123,16 @@ def editing(registry_dir: str | Path) -> Iterator[IndexEdit]:
         yield edit
         if not edit.changed:
             return
-        raw = index_bytes(edit)
-        if raw != edit.original:
-            atomic_write(edit.path, raw)
+        if dump(canonical(edit)).encode("utf-8") == edit.original:
+            return  # the same bytes: no new serial (validating is left to the write)
+        edit.serial += 1
+        edit.generated = generated_now()
+        atomic_write(edit.path, index_bytes(edit))
+
+
+def generated_now() -> str:
+    """UTC now to the second, or ``$SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc) if epoch.isdigit()
+              else datetime.datetime.now(datetime.timezone.utc))
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -135,20 +135,34 @@ def ref_sites(path: Path) -> dict[str, Site]:
     return sites
 
 
-def _yaml_refs(data: dict[str, Any] | list[Any]) -> list[tuple[str, list[Any]]]:
+def component_paths(path: Path) -> dict[str, Site]:
+    """Each ``component: ./file.yaml`` of a pipeline (a graph there may name registry refs)."""
+    from registry.yamlio import json_path, load_any  # lazy: start-up (yaml; resolving imports this module)
+
+    data, positions = load_any(path.read_bytes(), str(path))
+    if not isinstance(data, dict):
+        return {}
+    sites: dict[str, Site] = {}
+    for ref, where in _yaml_refs(data, paths=True):
+        sites.setdefault(ref, (*positions.locate(data, where), json_path(where)))
+    return sites
+
+
+def _yaml_refs(data: dict[str, Any] | list[Any], paths: bool = False) -> list[tuple[str, list[Any]]]:
     """``(ref, path)`` of every string of a YAML list, or every ``component: NAME@REF`` (tasks,
-    finally, nested groups) and ``components: [...]`` item of a pipeline (not checked yet)."""
+    finally, nested groups) and ``components: [...]`` item of a pipeline (not checked yet).
+    With ``paths``: every ``component: ./file.yaml`` instead."""
     if isinstance(data, list):
-        return [(item, [i]) for i, item in enumerate(data) if isinstance(item, str)]
+        return [] if paths else [(item, [i]) for i, item in enumerate(data) if isinstance(item, str)]
     listed = data.get("components")
-    found = [(c, ["components", i]) for i, c in enumerate(listed if isinstance(listed, list) else [])
+    found = [(c, ["components", i]) for i, c in enumerate(listed if isinstance(listed, list) and not paths else [])
              if isinstance(c, str)]
     pending: deque[tuple[Any, list[Any]]] = deque([(data, [])])
     while pending:
         node, where = pending.popleft()
         if isinstance(node, dict):
             value = node.get("component")
-            if isinstance(value, str) and not is_component_path(value):
+            if isinstance(value, str) and is_component_path(value) == paths:
                 found.append((value, where + ["component"]))
             pending.extend((child, where + [key]) for key, child in node.items())
         elif isinstance(node, list):

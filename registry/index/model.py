@@ -149,6 +149,16 @@ class Index:
     def names(self) -> list[str]:
         return sorted(self._components)
 
+    @property
+    def serial(self) -> int:
+        """The index's serial (0 for an index written before serials existed)."""
+        serial = self.data.get("serial", 0)
+        return serial if isinstance(serial, int) else 0
+
+    @property
+    def generated(self) -> str:
+        return str(self.data.get("generated", ""))
+
     def __contains__(self, name: str) -> bool:
         return name in self._components
 
@@ -250,22 +260,33 @@ INDEX_MAX_NODES = 10_000_000
 
 
 def load_index(raw: bytes | str, source: str = "index.yaml") -> Index:
-    """Parse and schema-validate an index; every problem is reported with its position."""
+    """Parse and schema-validate an index; every problem is reported with its position.
+
+    The index is loaded without a position table (an index is large; positions cost several
+    times its own memory) and only an invalid one is looked at again, for the positions of
+    the problems it reports: at most a few hundred, however many places are wrong.
+    """
     # lazy: start-up; a cached compact index needs neither these nor PyYAML
-    from registry.resources import checker
-    from registry.yamlio import load_mapping
+    from registry.yamlio import AskedPositions, Document, load_mapping, sparse_positions
 
     # An index grows with its registry: 10,000 versions are about 134,000 values.  The large
     # node cap is only safe because aliases are refused: creg never writes them, and without
     # them a 1 KB remote index could make the loader expand millions of values first.
     doc = load_mapping(raw.encode("utf-8") if isinstance(raw, str) else raw, source,
-                       max_bytes=INDEX_MAX_BYTES, max_nodes=INDEX_MAX_NODES, aliases=False)
+                       max_bytes=INDEX_MAX_BYTES, max_nodes=INDEX_MAX_NODES, aliases=False, positions=False)
+    if not _problems(doc):
+        return Index(doc.data, source)
+    asked = AskedPositions(file=source)
+    _problems(Document(doc.data, asked, doc.text))
+    located = Document(doc.data, sparse_positions(doc.text, source, doc.data, asked.asked), doc.text)
+    raise IndexFormatError(problems=_dedupe(_problems(located)))
+
+
+def _problems(doc: Document) -> list[Problem]:
+    from registry.resources import checker  # lazy: start-up
+
     problems = [] if checker(INDEX_SCHEMA).is_valid(doc.data) else _schema_problems(doc)
-    problems += _duplicate_versions(doc)
-    problems += _escaping_sources(doc)
-    if problems:
-        raise IndexFormatError(problems=_dedupe(problems))
-    return Index(doc.data, source)
+    return problems + _duplicate_versions(doc) + _escaping_sources(doc)
 
 
 INDEX_SCHEMA = "index.schema.json"
@@ -277,6 +298,8 @@ INDEX_PATTERNS = {
     "^[A-Za-z0-9][A-Za-z0-9._+-]*$":
         "is not a valid version: use letters, digits, '.', '_', '+' and '-', starting with a letter or digit",
     "^(https?|file)://": "is not a URL: expected one starting with https://, http:// or file://",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$":
+        "is not a UTC time: expected YYYY-MM-DDTHH:MM:SSZ",
 }
 SOURCE_CHOICES = ("expected exactly one of {path: FILE}, {url: https://...} or "
                   "{archive: URL, archiveDigest: sha256:<hex>, member: PATH}")

@@ -23,6 +23,7 @@ least a minor bump; anything else is a patch.  A version that is not semver
 from __future__ import annotations
 
 import datetime
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -30,7 +31,7 @@ from registry.component.model import (SPEC_FILE, ComponentSpec, InputSpec, Outpu
                                       load_component_from_text, thaw)
 from registry.component.version import (NAME_PATTERN, VERSION_PATTERN, ComponentVersion, SemVer, parse_range,
                                         parse_semver)
-from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
+from registry.errors import ArgumentError, CregError, CregWarning, Problem, did_you_mean, mention
 from registry.index.edit import IndexEdit, editing
 from registry.index.model import ArchiveSource, Deprecation, IndexEntry, PathSource
 from registry.index.resolve import Registry
@@ -356,6 +357,7 @@ def publish(path: str | Path, registry_dir: str | Path, version: str | None = No
     candidate = prepare(Path(path), version, name, registry_dir=registry_dir)
     _check_semver(candidate, allow_breaking)
     with editing(registry_dir) as index:
+        _remove_debris(registry_dir, index)
         entries = index.components.get(candidate.component.name, [])
         existing = same_version(entries, candidate.component.version)
         if existing is not None:
@@ -366,6 +368,18 @@ def publish(path: str | Path, registry_dir: str | Path, version: str | None = No
         atomic_write(registry_dir / candidate.archive_path, candidate.archive)
         index.put(new_entry(candidate, allow_breaking, today or today_utc()))
         return result
+
+
+def _remove_debris(registry_dir: Path, index: IndexEdit) -> None:
+    """Leftovers of a killed publish go (the index lock is held: no publish is in flight)."""
+    from registry.index.debris import remove_debris  # lazy: start-up (deprecate does not need it)
+
+    removed = remove_debris(registry_dir, [e for entries in index.components.values() for e in entries])
+    if removed:
+        listed = ", ".join(str(p.relative_to(registry_dir)) for p in removed[:5])
+        more = f" and {len(removed) - 5} more" if len(removed) > 5 else ""
+        warnings.warn(CregWarning(f"{registry_dir}: removed {len(removed)} leftover file(s) of an interrupted "
+                                  f"publish that no index entry names: {listed}{more}"), stacklevel=3)
 
 
 def _check_semver(candidate: Candidate, allow_breaking: bool) -> None:

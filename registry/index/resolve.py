@@ -8,6 +8,7 @@ the content-addressed cache when possible and fetched (then cached) otherwise.
 
 from __future__ import annotations
 
+import marshal
 import os
 import warnings
 from dataclasses import dataclass
@@ -15,11 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from registry.component.version import ComponentVersion
-from registry.errors import CregError, CregWarning, did_you_mean, mention
+from registry.errors import CregError, CregWarning, Problem, did_you_mean, mention
 from registry.index.config import configured_registries, normalize_root
-from registry.index.model import (ArchiveSource, Index, IndexEntry, ResolveError, Source, UrlSource, dump_compact,
-                                  load_compact, load_index, split_ref)
-from registry.sources.fetch import FetchError, OfflineError, download_bytes, download_to_file, is_remote, local_path
+from registry.index.records import read_record, write_record
+from registry.index.model import (ArchiveSource, Index, IndexEntry, IndexFormatError, ResolveError, Source, UrlSource,
+                                  dump_compact, load_compact, load_index, split_ref)
+from registry.sources.fetch import (LIMITS, FetchError, OfflineError, download_bytes, download_to_file, is_remote,
+                                    local_path)
 from registry.sources.store import Store, atomic_write, sha256_hex
 
 if TYPE_CHECKING:
@@ -42,6 +45,10 @@ def env_offline() -> bool:
     return os.environ.get("CREG_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def env_allow_rollback() -> bool:
+    return os.environ.get("CREG_ALLOW_ROLLBACK", "").strip().lower() in ("1", "true", "yes", "on")
+
+
 class RegistryOptions(NamedTuple):
     """The caller's choice of registries: searched before ``$CREG_REGISTRIES`` and the config
     file; ``offline`` (or ``$CREG_OFFLINE``) means the cache only.  (A NamedTuple: defining a
@@ -49,6 +56,7 @@ class RegistryOptions(NamedTuple):
 
     registries: tuple[str, ...] = ()
     offline: bool = False
+    allow_rollback: bool = False  # accept a remote index older than one seen before (with a warning)
 
 
 @dataclass(frozen=True)
@@ -75,10 +83,11 @@ class Resolved:
 class SearchedRegistry:
     """One registry: a folder or base URL with an ``index.yaml``; its index loads lazily."""
 
-    def __init__(self, root: str | None, store: Store, offline: bool) -> None:
+    def __init__(self, root: str | None, store: Store, offline: bool, allow_rollback: bool = False) -> None:
         self._root = normalize_root(root) if root is not None else None
         self.store = store
         self.offline = offline
+        self.allow_rollback = allow_rollback
         self._index: Index | None = None
         self._index_error: CregError | None = None
 
@@ -151,29 +160,36 @@ class SearchedRegistry:
         return self._index
 
     def _remote_index(self) -> Index:
+        """The served index, refused when older than one accepted before (rollback), with a
+        warning when older than the configured maximum age (freeze)."""
+        from registry.index.freshness import check_age, check_serial  # lazy: start-up (remote only)
+
         raw = self._remote_index_bytes()
         index = parse_index_cached(raw, self.index_location, self.store)
+        record = read_record(self.store, self.root)
+        check_serial(index, self.index_location, record.serial, self.allow_rollback)
+        check_age(index, self.index_location)
         if not self.offline:  # valid, so it becomes the copy offline runs use
             _try_write(self._last_good_path(), raw)
+        write_record(self.store, record._replace(digest=sha256_hex(raw), serial=index.serial), record)
         return index
 
     def _local_index(self) -> Index:
         """Unchanged file (same device, inode, size, mtime): straight to the validated copy,
         without reading or hashing the index itself."""
         path = Path(self.index_location)
+        record = read_record(self.store, self.root)
         try:
             info = path.stat()
             stamp = f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}"
-            stamp_file = self.store.root / "indexes" / "stamps" / sha256_hex(self.root.encode())
-            known = _read_text(stamp_file).split(" ")
-            if known[0] == stamp and len(known) == 2:
-                return parse_index_cached(b"", self.index_location, self.store, known[1])
+            if record.stamp == stamp and record.digest:
+                return parse_index_cached(b"", self.index_location, self.store, record.digest)
             raw = path.read_bytes()
         except OSError as exc:
             raise ResolveError(f"{self.index_location}: cannot read the registry index: "
                                f"{exc.strerror}") from None
         index = parse_index_cached(raw, self.index_location, self.store)
-        _try_write(stamp_file, f"{stamp} {sha256_hex(raw)}".encode())
+        write_record(self.store, record._replace(digest=sha256_hex(raw), serial=index.serial, stamp=stamp), record)
         return index
 
     def _last_good_path(self) -> Path:
@@ -187,7 +203,7 @@ class SearchedRegistry:
                                    f"run once without {mention('offline')} to fetch it", arguments=["offline"])
             return last_good.read_bytes()
         try:
-            return download_bytes(self.index_location)
+            return download_bytes(self.index_location, limit=LIMITS["index"])
         except FetchError as exc:
             if not last_good.is_file():
                 raise
@@ -201,26 +217,40 @@ def parse_index_cached(raw: bytes, source: str, store: Store, digest: str | None
 
     Validating a 10,000-entry index with positions takes over a second; the compact copy of
     an index whose exact bytes were validated before loads in about a millisecond.  With
-    ``digest`` (of bytes validated before) ``raw`` is only read if that copy is gone.
+    ``digest`` (of bytes validated before) ``raw`` is only read if that copy is gone.  An
+    invalid index is remembered too: the same bytes fail again with the same problems, without
+    parsing megabytes of YAML on every command that consults the registry.
     """
-    marker = store.root / "indexes" / "validated" / (digest or sha256_hex(raw))
+    name = digest or sha256_hex(raw)
     try:
-        return load_compact(marker.read_bytes(), source)
+        return load_compact((_indexes(store) / "validated" / name).read_bytes(), source)
     except (OSError, ValueError, KeyError, TypeError, EOFError):
         pass  # absent or damaged: validate again
     if digest is not None:
         raw = Path(source).read_bytes()
-        marker = marker.with_name(sha256_hex(raw))
-    index = load_index(raw, source)
-    _try_write(marker, dump_compact(index.data))
+        name = sha256_hex(raw)
+    _raise_if_known_invalid(store, name, source)
+    try:
+        index = load_index(raw, source)
+    except IndexFormatError as exc:
+        _try_write(_indexes(store) / "invalid" / name, marshal.dumps(
+            [(p.line, p.column, p.path, p.message, p.severity) for p in exc.problems]))
+        raise
+    _try_write(_indexes(store) / "validated" / name, dump_compact(index.data))
     return index
 
 
-def _read_text(path: Path) -> str:
+def _indexes(store: Store) -> Path:
+    return store.root / "indexes"
+
+
+def _raise_if_known_invalid(store: Store, name: str, source: str) -> None:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
+        found = marshal.loads((_indexes(store) / "invalid" / name).read_bytes())
+        problems = [Problem(source, *fields) for fields in found]
+    except (OSError, ValueError, EOFError, TypeError):
+        return  # not known, or a damaged note: validate
+    raise IndexFormatError(problems=problems)
 
 
 def _try_write(path: Path, data: bytes) -> None:
@@ -234,12 +264,15 @@ class Registry:
     """Several registries searched in order (the built-in one last), one cache, one lock."""
 
     def __init__(self, sources: Iterable[str] | None = None, *, offline: bool | None = None,
-                 cache_dir: Path | None = None, lock: "Lock | None" = None, frozen: bool = False) -> None:
+                 cache_dir: Path | None = None, lock: "Lock | None" = None, frozen: bool = False,
+                 allow_rollback: bool | None = None) -> None:
         self.offline = env_offline() if offline is None else offline
+        self.allow_rollback = env_allow_rollback() if allow_rollback is None else allow_rollback
         self.store = Store(cache_dir)
         self.lock = lock
         self.frozen = frozen
-        given = [SearchedRegistry(r, self.store, self.offline) for r in dict.fromkeys(sources or ())]
+        given = [SearchedRegistry(r, self.store, self.offline, self.allow_rollback)
+                 for r in dict.fromkeys(sources or ())]
         unique = list({s.root: s for s in given}.values())
         # The built-in registry is always searched last (a duplicate of it is harmless).
         self.searched = unique + [SearchedRegistry(None, self.store, self.offline)]
@@ -249,7 +282,8 @@ class Registry:
     def configured(cls, options: RegistryOptions = RegistryOptions(), *, lock: "Lock | None" = None) -> "Registry":
         """``options.registries``, then ``$CREG_REGISTRIES``, then the config file's (the built-in last)."""
         roots = [*options.registries, *env_registries(), *configured_registries()]
-        return cls(roots, offline=options.offline or env_offline(), lock=lock)
+        return cls(roots, offline=options.offline or env_offline(), lock=lock,
+                   allow_rollback=options.allow_rollback or None)
 
     # -- resolving ----------------------------------------------------------------------------
 
@@ -354,26 +388,38 @@ class Registry:
             return self._from_archive(resolved, resolved.entry.source)
         location = resolved.location
         self._check_online(location, digest, ref)
-        return self.store.ensure(digest, lambda tmp: download_to_file(location, tmp, ref), origin=location)
+        # A spec is at most a few MiB and its digest is KFP's (CRLF -> LF): the text rule.
+        return self.store.ensure(digest, lambda tmp: download_to_file(location, tmp, ref, LIMITS["component"]),
+                                 origin=location, text=True)
 
     def _from_archive(self, resolved: Resolved, source: ArchiveSource) -> Path:
         # From the entry, never by splitting the display string 'ARCHIVE!MEMBER': names may hold '!'.
         archive_url = self._answering(resolved).locate(source.archive)
-        # A cached archive is re-hashed: a damaged one must be blamed on the cache, not the registry.
-        archive = self.store.verified_path(source.archive_digest)
-        if archive is None:
-            self._check_online(archive_url, source.archive_digest, f"the archive of {resolved.component.ref}")
-            archive = self.store.ensure(source.archive_digest,
-                                        lambda tmp: download_to_file(archive_url, tmp, archive_url), origin=archive_url)
+        data = self._archive_member(resolved, source, archive_url)
+        return self.store.put(resolved.component.digest, data, origin=resolved.location, text=True)
+
+    def _archive_member(self, resolved: Resolved, source: ArchiveSource, archive_url: str) -> bytes:
+        """The member's bytes, read from the cached archive (downloaded first when absent).
+
+        Read through an open handle the store hands over: a concurrent ``cache clean`` may
+        remove the file, never the bytes being read.
+        """
         from registry.sources.archives import read_member  # lazy: start-up (archive sources only)
 
-        data = read_member(archive, source.member, label=archive_url)
-        return self.store.put(resolved.component.digest, data, origin=resolved.location)
+        digest = source.archive_digest
+        if not self.store.has(digest):
+            self._check_online(archive_url, digest, f"the archive of {resolved.component.ref}")
+        # A cached archive is re-hashed: a damaged one must be blamed on the cache, not the registry.
+        handle = self.store.open_verified(
+            digest, lambda tmp: download_to_file(archive_url, tmp, archive_url, LIMITS["archive"]), origin=archive_url)
+        assert handle is not None  # a producer was given
+        with handle:
+            return read_member(handle, source.member, label=archive_url)
 
     def _answering(self, resolved: Resolved) -> SearchedRegistry:
         """The registry that resolved ``resolved`` (whose root its relative sources hang off)."""
         found = next((s for s in self.searched if s.root == resolved.registry), None)
-        return found or SearchedRegistry(resolved.registry, self.store, self.offline)
+        return found or SearchedRegistry(resolved.registry, self.store, self.offline, self.allow_rollback)
 
     def _check_online(self, location: str, digest: str, what: str) -> None:
         if self.offline and is_remote(location):

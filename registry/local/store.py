@@ -417,6 +417,7 @@ class LocalRuns:
         return exact[0][0] if exact else resolve_run_id(run_id, self.names())
 
     def list_runs(self, query: RunQuery) -> list[Workflow]:
+        self.store.reap()  # a long-lived caller (the web UI) opened the store long ago
         sql, params = list_sql(_LIST_COLUMNS, query.phases, _since(query), query.selector(), query.limit)
         return [workflow_of(row) for row in self.store.rows(sql, params)]
 
@@ -503,6 +504,7 @@ class LocalRuns:
         return self.get_run(name)
 
     def experiments(self) -> list[Experiment]:
+        self.store.reap()
         rows = self.store.rows(
             "SELECT l.value AS experiment, r.phase AS phase, COUNT(*) AS runs, MAX(r.created) AS newest"
             " FROM labels l JOIN runs r ON r.name = l.run WHERE l.key = ? GROUP BY l.value, r.phase",

@@ -269,19 +269,27 @@ def relock(found: FilePlan, registry: Registry) -> bool:
     if not path.is_file():
         return False
     lock = Lock.load(path)
-    pipeline_moves = [m for m in found.moves if not m.reference.graph]
+    # A graph component's inner references are pinned too ('creg lock' pins every depth).
+    pipeline_moves = found.moves
     if not pipeline_moves:
         return False
     remaining = {r.ref for r in _refs_now(found.file)}
     for move in pipeline_moves:
         old_ref = move.reference.ref
-        new_ref = move.new_text or old_ref
+        new_ref = _moved_ref(move.reference, move.new_text)
         if old_ref not in remaining:
             lock.entries.pop(old_ref, None)
         resolved = registry.resolve(new_ref)
         lock.entries[new_ref] = LockEntry(new_ref, resolved.component, resolved.location, resolved.registry)
     lock.write()
     return True
+
+
+def _moved_ref(reference: Reference, new_text: str | None) -> str:
+    """The reference as the lock names it after the move (a graph's new text is only its tag)."""
+    if new_text is None:
+        return reference.ref
+    return f"{reference.name}@{new_text}" if reference.graph else new_text
 
 
 def _refs_now(file: Path) -> list[Reference]:

@@ -6,10 +6,11 @@ a circle, tar hard links to a later member, encrypted zip members, a second memb
 same name, devices, FIFOs, members over the size cap and zip members with a bomb-like
 compression ratio are unsafe; too many members or too many bytes in total refuse the whole archive.
 
-Two readers share those checks and one policy: ``read_member`` (fetching a published
-component) and ``read_members`` (indexing a whole tag archive) both refuse an archive holding
-ANY unsafe member, naming it; nothing is skipped, since indexing the safe part would publish
-entries that fetching then refuses.
+The readers share those checks and one policy: ``read_member`` (fetching a published
+component) and ``for_each_member`` (indexing a whole tag archive, one member at a time;
+``read_members`` collects them) refuse an archive holding ANY unsafe member, naming it;
+nothing is skipped, since indexing the safe part would publish entries that fetching then
+refuses.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ import os
 import posixpath
 import stat
 from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, BinaryIO, Callable, Iterator, NamedTuple
 
 from registry.errors import CregError, did_you_mean
 
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
 MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
-MAX_MEMBERS = 500_000
+MAX_MEMBERS = 100_000  # each listed member costs ~0.7 KB of memory while an archive is checked
 MAX_LINK_BYTES = 4096  # a symlink member's data is its target path (PATH_MAX)
 MAX_ZIP_RATIO = 200  # uncompressed/compressed; real text compresses ~10x, bombs ~1000x
-ArchiveSource = Path | bytes  # a file on disk (a cached object) or bytes already in memory
+# A file on disk, an open binary file (a cached object, read through the handle the cache gave
+# out) or bytes already in memory.
+ArchiveSource = Path | bytes | BinaryIO
 
 
 class ArchiveError(CregError):
@@ -97,8 +100,10 @@ class _TarReader:
     def __init__(self, source: ArchiveSource) -> None:
         import tarfile
 
-        fileobj = io.BytesIO(source) if isinstance(source, bytes) else None
-        self.tar = tarfile.open(name=None if fileobj else source, fileobj=fileobj, mode="r:*")
+        if isinstance(source, Path):
+            self.tar = tarfile.open(name=source, mode="r:*")
+        else:
+            self.tar = tarfile.open(fileobj=io.BytesIO(source) if isinstance(source, bytes) else source, mode="r:*")
 
     def members(self, cap: Caps) -> Iterator[Member]:
         earlier: set[str] = set()
@@ -171,7 +176,7 @@ class _ZipReader:
     def __init__(self, source: ArchiveSource) -> None:
         import zipfile
 
-        self.zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+        self.zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)  # Path or handle
 
     def members(self, cap: Caps) -> Iterator[Member]:
         for info in self.zip.infolist():
@@ -236,6 +241,10 @@ def _zip_problem(info: Any, link: str | None, max_member: int) -> str | None:
 def _is_zip(source: ArchiveSource) -> bool:
     if isinstance(source, bytes):
         return source[:2] == b"PK"
+    if not isinstance(source, Path):
+        start = source.read(2)
+        source.seek(0)
+        return start == b"PK"
     with open(source, "rb") as handle:
         return handle.read(2) == b"PK"
 
@@ -370,18 +379,43 @@ def _find(members: list[Member], name: str, label: str) -> Member:
     return found
 
 
+def for_each_member(source: ArchiveSource, label: str, choose: Callable[[list[str]], set[str]],
+                    use: Callable[[str, bytes | None], None], limit: int) -> None:
+    """Hand the regular files ``choose`` picks to ``use``, one at a time, in archive order.
+
+    ``choose`` sees every regular file's name (after the whole archive passed the checks) and
+    returns the ones to read; the others are never decompressed into memory.  A chosen member
+    larger than ``limit`` is handed over as None, after reading at most ``limit + 1`` bytes,
+    so memory stays bounded by one member of ``limit`` bytes however large the archive.
+    """
+    def run(reader: Any, members: list[Member], cap: Caps) -> None:
+        unsafe = next((m for m in members if m.problem), None)
+        if unsafe is not None:
+            raise _refuse(label, unsafe.name, unsafe.problem or "")
+        chosen = choose([m.name for m in members if m.kind == "file"])
+        for member in members:
+            if member.kind == "file" and member.name in chosen:
+                data = reader.read(member, min(limit, cap.member)) if member.size <= limit else None
+                use(member.name, data if data is not None and len(data) <= limit else None)
+
+    _scan(source, label, run)
+
+
 def read_members(source: ArchiveSource, wanted: Callable[[str], bool], label: str) -> list[tuple[str, bytes]]:
     """``(name, bytes)`` of every regular file ``wanted`` accepts, in archive order.
 
     Like ``read_member``, an archive holding ANY unsafe member is refused whole: indexing
     the safe part would publish entries that fetching then refuses, and an archive with a
-    hostile member is not one to trust for the rest.
+    hostile member is not one to trust for the rest.  (Everything is held in memory: for
+    large archives, ``for_each_member``.)
     """
-    def use(reader: Any, members: list[Member], cap: Caps) -> list[tuple[str, bytes]]:
-        unsafe = next((m for m in members if m.problem), None)
-        if unsafe is not None:
-            raise _refuse(label, unsafe.name, unsafe.problem or "")
-        return [(m.name, _read_capped(reader, m, cap, label)) for m in members
-                if m.kind == "file" and wanted(m.name)]
+    found: list[tuple[str, bytes]] = []
+    cap = caps().member
 
-    return _scan(source, label, use)
+    def use(name: str, data: bytes | None) -> None:
+        if data is None:  # zip headers can understate a member's size
+            raise _refuse(label, name, f"expands past the cap of {cap} bytes")
+        found.append((name, data))
+
+    for_each_member(source, label, lambda names: {n for n in names if wanted(n)}, use, cap)
+    return found

@@ -16,15 +16,30 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Iterable, Iterator, cast
 
 from registry.errors import CregError
 
 MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024 * 1024  # as archive.MAX_TOTAL_BYTES: nothing bigger can be used
+# Each kind of download is capped at what its reader accepts, so a hostile server cannot make
+# creg store gigabytes that are refused afterwards.
+LIMITS = {
+    "archive": MAX_DOWNLOAD_BYTES,
+    "component": 4 * 1024 * 1024,  # as yamlio.MAX_BYTES: the largest spec creg loads
+    "index": 128 * 1024 * 1024,  # as index.model.INDEX_MAX_BYTES
+}
 
 
 class FetchError(CregError):
     """A download failed (HTTP status, timeout, connection, truncated body)."""
+
+
+class HTTPStatusError(FetchError):
+    """A JSON API answered with an HTTP error; ``status`` lets a caller tell 404 from 401."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class OfflineError(CregError):
@@ -121,11 +136,41 @@ def download_bytes(location: str, limit: int = 64 * 1024 * 1024) -> bytes:
     return sink.getvalue()
 
 
-def download_to_file(location: str, path: Path, label: str = "") -> None:
-    with open(path, "wb") as sink:
-        download(location, sink, label)
-        sink.flush()
-        os.fsync(sink.fileno())
+def download_to_file(location: str, path: Path, label: str = "", limit: int = MAX_DOWNLOAD_BYTES) -> str:
+    """Download into ``path``; the ``sha256:`` digest of what was written, hashed as it streamed."""
+    with open(path, "wb") as handle:
+        sink = _HashingSink(handle)
+        download(location, cast(IO[bytes], sink), label, limit)  # it has what download uses
+        handle.flush()
+        os.fsync(handle.fileno())
+    return sink.digest()
+
+
+class _HashingSink:
+    """A file that hashes what is written to it (a retry's ``truncate`` starts the hash over)."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        import hashlib  # lazy: start-up (OpenSSL loads ~2 ms slower)
+
+        self.handle = handle
+        self._new = hashlib.sha256
+        self.hasher = hashlib.sha256()
+
+    def write(self, block: Any) -> int:
+        self.hasher.update(block)
+        return self.handle.write(block)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.handle.seek(offset, whence)
+
+    def truncate(self, size: int | None = None) -> int:
+        if (size or 0) != 0 or self.handle.tell() != 0:
+            raise OSError("a hashing sink is only ever emptied")
+        self.hasher = self._new()
+        return self.handle.truncate(0)
+
+    def digest(self) -> str:
+        return "sha256:" + self.hasher.hexdigest()
 
 
 def _too_big(location: str, limit: int) -> FetchError:
@@ -133,14 +178,17 @@ def _too_big(location: str, limit: int) -> FetchError:
 
 
 def _copy_local(location: str, sink: IO[bytes], limit: int) -> None:
-    import shutil
-
     path = local_path(location)
     try:
         with open(path, "rb") as source:
             if os.fstat(source.fileno()).st_size > limit:
                 raise _too_big(location, limit)
-            shutil.copyfileobj(source, sink)
+            copied = 0
+            for block in iter(lambda: source.read(1 << 20), b""):
+                copied += len(block)
+                if copied > limit:  # the file grew after the check
+                    raise _too_big(location, limit)
+                sink.write(block)
     except OSError as exc:
         raise FetchError(f"{path}: cannot read: {exc.strerror}") from None
 
@@ -329,18 +377,109 @@ def request_json(method: str, url: str, body: Any = None, headers: dict[str, str
             method, url, json=body, headers=headers, timeout=timeouts(), verify=verify))
     except _request_failures() as exc:
         raise FetchError(redact(f"{method} {url}: {_reason(exc)}", headers.values())) from None
+    except HTTPStatusError as exc:
+        raise HTTPStatusError(redact(str(exc), headers.values()), exc.status) from None
     except FetchError as exc:
         raise FetchError(redact(str(exc), headers.values())) from None
 
 
 def _json_answer(method: str, url: str, response: Any) -> Any:
     if response.status_code >= 400:
-        raise FetchError(f"{method} {url}: HTTP {response.status_code} {response.reason}: "
-                         f"{_server_message(response)}")
+        raise _status_error(method, url, response)
     try:
         return response.json()
     except ValueError:
         raise FetchError(f"{method} {url}: the answer is not JSON: {response.text[:200]!r}") from None
+
+
+def _status_error(method: str, url: str, response: Any) -> HTTPStatusError:
+    return HTTPStatusError(f"{method} {url}: HTTP {response.status_code} {response.reason}: "
+                           f"{_server_message(response)}", response.status_code)
+
+
+MAX_LINE_BYTES = 16 * 1024 * 1024
+
+
+class StreamBroken(FetchError):
+    """A streamed answer broke off after it began (connection reset, cut chunk): worth asking again."""
+
+
+def stream_lines(url: str, headers: dict[str, str] | None = None, verify: bool = True,
+                 idle_timeout: float | None = None, limit_seconds: float | None = None) -> Iterator[bytes]:
+    """GET ``url`` and yield its body a line at a time, as each line arrives (a log stream).
+
+    For long-lived answers such as Argo's ``logOptions.follow=true``: ``idle_timeout`` is how
+    long the server may stay silent (default: the read timeout), ``limit_seconds`` the whole
+    stream's deadline (default ``CREG_HTTP_DEADLINE``).  Redirects are followed as downloads
+    follow them, and the token goes only to the URL's own origin.  Not retried: a caller that
+    wants the rest of a broken stream asks again.  Errors are ``FetchError`` with every header
+    value (the bearer token) redacted, even when the server echoes it back.
+    """
+    headers = headers or {}
+    try:
+        yield from _lines(url, headers, verify, idle_timeout, limit_seconds)
+    except _StreamCut as exc:
+        raise StreamBroken(redact(f"GET {url}: the stream broke off: {_reason(exc.cause)}", headers.values())) from None
+    except _request_failures() as exc:
+        raise FetchError(redact(f"GET {url}: {_reason(exc)}", headers.values())) from None
+    except HTTPStatusError as exc:
+        raise HTTPStatusError(redact(str(exc), headers.values()), exc.status) from None
+    except FetchError as exc:
+        raise FetchError(redact(str(exc), headers.values())) from None
+
+
+def _lines(url: str, headers: dict[str, str], verify: bool, idle: float | None,
+           limit: float | None) -> Iterator[bytes]:
+    ends = time.monotonic() + (deadline() if limit is None else limit)
+    response = _open_stream(url, headers, verify, (timeouts()[0], idle or timeouts()[1]))
+    with response:
+        if response.status_code >= 400:
+            raise _status_error("GET", response.url, response)
+        pending = b""
+        for block in _body_blocks(response):
+            if time.monotonic() > ends:
+                raise FetchError(f"GET {url}: the stream is still open after {limit or deadline():g} s")
+            *complete, pending = (pending + block).split(b"\n")
+            if len(pending) > MAX_LINE_BYTES:
+                raise FetchError(f"GET {url}: a line longer than {MAX_LINE_BYTES} bytes")
+            yield from (line for line in complete if line.strip())
+        if pending.strip():
+            yield pending
+
+
+class _StreamCut(Exception):
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _body_blocks(response: Any) -> Iterator[bytes]:
+    """``_blocks``, with a body that breaks off (once the answer began) told apart from a refusal."""
+    import requests  # lazy: start-up
+
+    try:
+        yield from _blocks(response)
+    except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError) as exc:
+        raise _StreamCut(exc) from None
+
+
+def _open_stream(url: str, headers: dict[str, str], verify: bool, timeout: tuple[float, float]) -> Any:
+    """The streaming answer, after redirects under the download rules; headers stay on one origin."""
+    from urllib.parse import urlsplit  # lazy: start-up
+
+    seen, sent = [url], dict(headers)
+    while True:
+        response = _session().get(seen[-1], headers=sent, stream=True, timeout=timeout,
+                                  allow_redirects=False, verify=verify)
+        if not response.is_redirect:
+            return response
+        response.close()
+        target = _redirect_target(seen[-1], response.headers["Location"])
+        if target in seen or len(seen) > MAX_REDIRECTS:
+            raise FetchError(f"GET {url}: redirect loop or more than {MAX_REDIRECTS} redirects")
+        if urlsplit(target)[:2] != urlsplit(url)[:2]:
+            sent = {}  # another origin never sees the token
+        seen.append(target)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

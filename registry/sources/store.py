@@ -11,7 +11,7 @@ import os
 import stat
 import time
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
+from typing import BinaryIO, Callable, Iterator, NamedTuple
 
 from registry.errors import ArgumentError, CregError
 
@@ -133,12 +133,18 @@ def sha256_digest(data: bytes) -> str:
     return "sha256:" + sha256_hex(data)
 
 
-def digest_matches(digest: str, data: bytes) -> bool:
-    """True when ``data`` hashes to ``digest`` as raw bytes or as a component (CRLF -> LF)."""
+EXACT = "exact"
+COMPONENT_TEXT = "component-text"  # KFP's component digest: the bytes with CRLF turned into LF
+
+
+def digest_matches(digest: str, data: bytes, text: bool = False) -> bool:
+    """True when ``data`` hashes to ``digest`` byte for byte, or (``text``: a component spec,
+    whose digest is KFP's) once CRLF is turned into LF.  Archives and other downloads are
+    never normalised: a mirror could otherwise serve different bytes under the digest."""
     hexdigest = digest.removeprefix("sha256:")
     if sha256_hex(data) == hexdigest:
         return True
-    return b"\r\n" in data and sha256_hex(data.replace(b"\r\n", b"\n")) == hexdigest
+    return text and b"\r\n" in data and sha256_hex(data.replace(b"\r\n", b"\n")) == hexdigest
 
 
 def file_sha256(path: Path) -> str:
@@ -165,6 +171,7 @@ class CacheEntry(NamedTuple):
     path: Path
     size: int
     modified: float
+    rule: str = EXACT  # how its bytes were verified: EXACT or COMPONENT_TEXT
 
 
 class Store:
@@ -188,8 +195,19 @@ class Store:
     def lock_path(self, key: str) -> Path:
         return self.root / "locks" / f"{key}.lock"
 
+    def rule_path(self, digest: str) -> Path:
+        """Where an object verified as component text (CRLF -> LF) says so; absent: exact."""
+        return self.root / "objects" / "rules" / check_digest(digest)
+
+    def rule(self, digest: str) -> str:
+        return COMPONENT_TEXT if self.rule_path(digest).is_file() else EXACT
+
     def has(self, digest: str) -> bool:
         return self.path_for(digest).is_file()
+
+    def _matches(self, digest: str, data: bytes) -> bool:
+        """The object's bytes against its name, by the rule recorded when it was stored."""
+        return digest_matches(digest, data, text=self.rule(digest) == COMPONENT_TEXT)
 
     def read(self, digest: str) -> bytes | None:
         """The object's bytes, verified; None when absent.  A corrupt object is an error."""
@@ -198,37 +216,59 @@ class Store:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
-        if not digest_matches(digest, data):
+        if not self._matches(digest, data):
             raise _corrupt(path, digest, sha256_digest(data))
         return data
 
-    def verified_path(self, digest: str) -> Path | None:
-        """The object's path after re-hashing it as a stream (for big objects); None when absent."""
-        path = self.path_for(digest)
-        try:
-            found = file_sha256(path)
-        except FileNotFoundError:
-            return None
-        if found != digest and not digest_matches(digest, path.read_bytes()):
-            raise _corrupt(path, digest, found)
-        return path
+    def open_verified(self, digest: str, produce: Callable[[Path], str | None] | None = None,
+                      origin: str = "") -> BinaryIO | None:
+        """An open handle on the object (re-hashed byte for byte, at offset 0), produced first
+        when absent and ``produce`` is given; None when absent otherwise.
 
-    def put(self, digest: str, data: bytes, origin: str = "") -> Path:
-        """Verify ``data`` against ``digest`` and store it (idempotent)."""
-        if not digest_matches(digest, data):
+        An open file outlives its removal, so a ``cache clean`` running meanwhile cannot pull
+        the object from under the reader; a produced object is opened while its lock is still
+        held, so a clean waiting on that lock cannot remove it in between either.
+        """
+        path = self.path_for(digest)
+        handle = _open_or_none(path)
+        if handle is None and produce is not None:
+            with file_lock(self.lock_path(path.name)):
+                handle = _open_or_none(path)
+                if handle is None:
+                    self._remove_stale_temps(path.name)
+                    self._produce(path, digest, produce, origin, text=False)
+                    return open(path, "rb")  # just verified by _produce
+        if handle is not None:
+            _check_open(handle, path, digest)
+        return handle
+
+    def put(self, digest: str, data: bytes, origin: str = "", text: bool = False) -> Path:
+        """Verify ``data`` against ``digest`` (byte for byte; ``text``: as a component spec) and
+        store it (idempotent)."""
+        if not digest_matches(digest, data, text):
             raise mismatch(origin, digest, sha256_digest(data))
         path = self.path_for(digest)
         if not path.is_file():
             with file_lock(self.lock_path(path.name)):
                 if not path.is_file():
+                    self._record_rule(digest, sha256_digest(data) != digest)
                     atomic_write(path, data)
         return path
 
-    def ensure(self, digest: str, produce: Callable[[Path], None], origin: str = "") -> Path:
+    def _record_rule(self, digest: str, normalised: bool) -> None:
+        # Written before the object: a crash in between leaves a record, never a CRLF object
+        # without one (which 'cache verify' would call corrupt).
+        if normalised:
+            atomic_write(self.rule_path(digest), COMPONENT_TEXT.encode("ascii"))
+
+    def ensure(self, digest: str, produce: Callable[[Path], str | None], origin: str = "",
+               text: bool = False) -> Path:
         """The object's path, calling ``produce(temp_path)`` to fill it when absent.
 
-        ``produce`` writes the bytes to the given temp path (in the objects folder); they are
-        verified before the rename.  Only one process produces; the others wait on the lock.
+        ``produce`` writes the bytes to the given temp path (in the objects folder) and may
+        return their ``sha256:`` digest, computed while they streamed (else the file is hashed
+        again); they are verified before the rename, byte for byte unless ``text``.  Only one
+        process produces; the others wait on the lock.
         """
         path = self.path_for(digest)
         if path.is_file():
@@ -237,17 +277,20 @@ class Store:
             if path.is_file():
                 return path
             self._remove_stale_temps(path.name)
-            self._produce(path, digest, produce, origin)
+            self._produce(path, digest, produce, origin, text)
         return path
 
-    def _produce(self, path: Path, digest: str, produce: Callable[[Path], None], origin: str) -> None:
+    def _produce(self, path: Path, digest: str, produce: Callable[[Path], str | None], origin: str,
+                 text: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
         try:
-            produce(tmp)
-            found = file_sha256(tmp)
-            if found != digest and not digest_matches(digest, tmp.read_bytes()):
+            found = produce(tmp) or file_sha256(tmp)
+            # Only a component text (at most a spec's few MiB) is ever read back, to normalise it.
+            normalised = found != digest and text and digest_matches(digest, tmp.read_bytes(), text=True)
+            if found != digest and not normalised:
                 raise mismatch(origin, digest, found)
+            self._record_rule(digest, normalised)
             os.replace(tmp, path)
         finally:
             with contextlib.suppress(FileNotFoundError):
@@ -262,17 +305,31 @@ class Store:
     def entries(self) -> list[CacheEntry]:
         out = []
         for path in sorted(self.objects.glob("[0-9a-f]*")) if self.objects.is_dir() else []:
-            info = path.stat()
-            out.append(CacheEntry("sha256:" + path.name, path, info.st_size, info.st_mtime))
+            try:
+                info = path.stat()
+            except FileNotFoundError:  # removed by a concurrent clean
+                continue
+            digest = "sha256:" + path.name
+            out.append(CacheEntry(digest, path, info.st_size, info.st_mtime, self.rule(digest)))
         return out
 
     def verify(self, fix: bool = False) -> list[CacheEntry]:
-        """Objects whose bytes no longer match their name (removed when ``fix``)."""
-        bad = [e for e in self.entries() if not digest_matches(e.digest, e.path.read_bytes())]
+        """Objects whose bytes no longer match their name by their recorded rule (removed when ``fix``)."""
+        bad = [e for e in self.entries() if not self._verifies(e)]
         for entry in bad if fix else []:
-            with file_lock(self.lock_path(entry.path.name)):
-                entry.path.unlink(missing_ok=True)
+            self._remove(entry.path)
         return bad
+
+    def _verifies(self, entry: CacheEntry) -> bool:
+        """Streamed for exact objects (archives can be large); component texts are small."""
+        if entry.rule == EXACT:
+            return file_sha256(entry.path) == entry.digest
+        return digest_matches(entry.digest, entry.path.read_bytes(), text=True)
+
+    def _remove(self, path: Path) -> None:
+        with file_lock(self.lock_path(path.name)):  # waits for a writer that is handing it over
+            path.unlink(missing_ok=True)
+            self.rule_path("sha256:" + path.name).unlink(missing_ok=True)
 
     def temp_files(self) -> list[Path]:
         return sorted(self.objects.glob(".*.tmp")) if self.objects.is_dir() else []
@@ -283,8 +340,7 @@ class Store:
         cutoff = time.time() - older_than if older_than is not None else None
         for entry in self.entries():
             if cutoff is None or entry.modified < cutoff:
-                with file_lock(self.lock_path(entry.path.name)):
-                    entry.path.unlink(missing_ok=True)
+                self._remove(entry.path)
                 removed.append(entry.path)
         removed += self._clean_temps()
         if cutoff is None:
@@ -292,7 +348,12 @@ class Store:
             # process lock a fresh file of the same name.
             import shutil  # lazy: start-up (only 'cache clean' needs it)
 
-            shutil.rmtree(self.root / "indexes", ignore_errors=True)
+            # Index copies go; what each registry's record says (the highest serial accepted,
+            # the rollback protection) stays: a clean must not make an old index acceptable.
+            indexes = self.root / "indexes"
+            for child in sorted(indexes.iterdir()) if indexes.is_dir() else []:
+                if child.name != "registries":
+                    shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
         return removed
 
     def _clean_temps(self) -> list[Path]:
@@ -304,6 +365,25 @@ class Store:
                     tmp.unlink()
                     removed.append(tmp)
         return removed
+
+
+def _open_or_none(path: Path) -> BinaryIO | None:
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        return None
+
+
+def _check_open(handle: BinaryIO, path: Path, digest: str) -> None:
+    import hashlib  # lazy: start-up (OpenSSL loads ~2 ms slower)
+
+    hasher = hashlib.sha256()
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        hasher.update(block)
+    handle.seek(0)
+    if "sha256:" + hasher.hexdigest() != digest:
+        handle.close()
+        raise _corrupt(path, digest, "sha256:" + hasher.hexdigest())
 
 
 def _corrupt(path: Path, expected: str, found: str) -> DigestMismatch:
