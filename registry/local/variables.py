@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from registry.argo.podnames import fnv32a, pod_name as argo_pod_name
+
 # Kubernetes completes a generateName with five of these (no vowels, no look-alikes).
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 # The strftime characters Argo offers as workflow.creationTimestamp.<CHAR>.
@@ -91,24 +93,14 @@ def duration(identity: WorkflowIdentity) -> str:
     return f"{time.monotonic() - identity.started:.6f}"
 
 
-def fnv32a(text: str) -> int:
-    value = 0x811C9DC5
-    for byte in text.encode():
-        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return value
-
-
 def node_name(identity: WorkflowIdentity, node_id: str, base: str) -> str:
     """Argo's node name: the workflow's (generated) name, then the task path."""
     return identity.name + node_id[len(base):] if node_id.startswith(base) else node_id
 
 
 def pod_name(identity: WorkflowIdentity, template: str, node: str) -> str:
-    """Argo's v2 pod name: ``<workflow>-<template>-<fnv32a(node name)>``."""
-    prefix = f"{identity.name}-{template}"
-    if len(prefix) > 253 - 11:
-        prefix = prefix[:253 - 11]
-    return f"{prefix}-{fnv32a(node)}"
+    """Argo's v2 pod name (``<workflow>-<template>-<fnv32a(node name)>``), by the one rule creg has."""
+    return argo_pod_name({"metadata": {"name": identity.name}}, {"templateName": template, "name": node})
 
 
 def node_values(identity: WorkflowIdentity, template: str, node: str) -> dict[str, str]:
