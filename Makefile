@@ -41,6 +41,7 @@ bench: $(BIN)/creg
 	$(BIN)/python bench/bench_hostile.py
 	$(BIN)/python bench/bench_argo_runs.py
 	$(BIN)/python bench/bench_ui.py
+	$(BIN)/python bench/bench_scheduler.py
 
 # Optional: hera 7.1 and kfp 1.8.22 in their own venvs, compiling the same shapes.
 bench-peers: $(BIN)/creg

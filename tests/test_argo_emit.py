@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +161,7 @@ def test_invalid_cron_is_reported_before_anything_is_written(tmp_path: Path) -> 
         tasks:
           a: {image: alpine}
     """)
-    with pytest.raises(ArgoError, match=r"\$.spec.schedules\[0\]: cron expression '0 25 \* \* \*': hour"):
+    with pytest.raises(ArgoError, match=r"\$.schedule.cron: cron expression '0 25 \* \* \*': hour"):
         compile_pipeline(path)
 
 
@@ -223,3 +226,73 @@ implementation:
     text = "\n".join(p.format() for p in info.value.problems)
     assert ":3:18: error: $.tasks.g.component.graph.tasks.one.componentRef: creg resolves a componentRef" in text
     assert "$.tasks.g.component.graph.tasks.two.componentRef: cannot load component 'add@9.9.9'" in text
+
+
+@pytest.mark.parametrize("prefix, key", [("runs", "runs/"), ("runs/", "runs/"), ("a/b", "a/b/"), ("", "")])
+def test_a_key_prefix_is_a_folder_of_the_artifact_keys(tmp_path: Path, prefix: str, key: str) -> None:
+    path = write_pipeline(tmp_path, f"""
+        name: p
+        artifactRepository:
+          s3: {{endpoint: 'minio:9000', bucket: b, keyPrefix: '{prefix}'}}
+        tasks:
+          a: {{image: alpine, command: [sh, -c, 'echo > /tmp/o'], outputs: {{o: /tmp/o}}}}
+    """)
+    text = compile_pipeline(path)
+    assert f"key: '{key}{{{{workflow.name}}}}/{{{{pod.name}}}}/o.tgz'" in text, text
+
+
+@pytest.mark.parametrize("zone, message", [
+    ("Mars/Olympus", "timezone 'Mars/Olympus' is not in the IANA time zone database (e.g. 'Europe/Berlin', 'UTC')"),
+    ("Europe/Berln", "did you mean 'Europe/Berlin'?"),
+    ("../../etc/passwd", "is not in the IANA time zone database"),
+])
+def test_a_schedule_timezone_is_checked_against_the_iana_database(tmp_path: Path, zone: str, message: str) -> None:
+    path = write_pipeline(tmp_path, f"""
+        name: p
+        schedule: {{cron: '0 6 * * *', timezone: '{zone}'}}
+        tasks:
+          a: {{image: alpine}}
+    """)
+    with pytest.raises(ArgoError) as info:
+        compile_pipeline(path)
+    assert info.value.problems[0].format().startswith(f"{path}:2:41: error: $.schedule.timezone: ")
+    assert message in str(info.value)
+    good = write_pipeline(tmp_path, "name: p\nschedule: {cron: '0 6 * * *', timezone: America/Los_Angeles}\n"
+                                    "tasks:\n  a: {image: alpine}\n")
+    assert "timezone: America/Los_Angeles" in compile_pipeline(good)
+
+
+def test_compiled_skeletons_are_cached_and_checked_against_their_source(tmp_path: Path) -> None:
+    from jinja2 import FileSystemLoader
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from registry.argo.emit import _bytecode_cache
+    from registry.sources.store import cache_root
+
+    cache = _bytecode_cache()
+    source = tmp_path / "t.j2"
+
+    def render() -> str:
+        env = ImmutableSandboxedEnvironment(loader=FileSystemLoader(str(tmp_path)), bytecode_cache=cache)
+        return env.get_template("t.j2").render(x=1)
+
+    source.write_text("one {{ x }}")
+    assert render() == "one 1"
+    entries = sorted((cache_root() / "jinja").iterdir())
+    assert entries, "nothing was cached"
+    source.write_text("two {{ x }}")  # an edited skeleton is compiled again, not read from the cache
+    assert render() == "two 1"
+    for entry in entries:
+        entry.write_bytes(b"garbage")  # a damaged entry costs a compile, never a wrong result
+    assert render() == "two 1"
+    pipeline = write_pipeline(tmp_path, "name: p\ntasks:\n  a: {image: alpine, command: [echo, hi]}\n")
+    warm = compile_pipeline(pipeline)  # in this process: skeletons from the cache written above
+    cold = subprocess.run([sys.executable, "-c", "import sys; from registry.argo.compiler import compile_pipeline; "
+                           "sys.stdout.write(compile_pipeline(sys.argv[1]))", str(pipeline)],
+                          capture_output=True, text=True, env={**os.environ, "CREG_CACHE_DIR": str(tmp_path / "empty")})
+    assert cold.returncode == 0 and cold.stdout == warm
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    locked = subprocess.run(cold.args, capture_output=True, text=True,
+                            env={**os.environ, "CREG_CACHE_DIR": str(not_a_folder / "cache")})
+    assert locked.returncode == 0 and locked.stdout == warm, locked.stderr  # no cache: slower, same output

@@ -300,7 +300,7 @@ tasks:
     outputs: {span: /tmp/outputs/span/data}
 """)
     result = run_pipeline_file(path, RegistryOptions(), {}, tmp_path / "run", parallelism=4)
-    spans = [[float(x) for x in (result.folder / "nodes" / f"fan.wait({i}_{i + 1})" / "outputs" / "span" / "data")
+    spans = [[float(x) for x in (result.folder / "nodes" / f"fan.wait_{i}_{i + 1}_" / "outputs" / "span" / "data")
               .read_text().split()] for i in range(4)]
     assert max(start for start, _ in spans) < min(end for _, end in spans)
 
@@ -431,3 +431,51 @@ def test_a_nul_character_in_an_argument_fails_the_task_not_creg(tmp_path: Path) 
     result = run(path, tmp_path)
     assert result.phase == "Failed"
     assert "holds a NUL character" in next(n.message for n in result.nodes if n.id == "nul.t")
+
+
+def test_a_task_writes_only_inside_the_run_folder(tmp_path: Path) -> None:
+    """The script makes its output's folder and reads it back through $(dirname ...) and a pipe;
+    a volume at /data must not rewrite the already-relocated output path a second time."""
+    unique = f"/tmp/creg-test-{tmp_path.name}"
+    path = pipeline(tmp_path, f"""
+name: confined
+artifactRepository:
+  s3: {{endpoint: 'minio:9000', bucket: b, keyPrefix: runs}}
+volumes:
+  data: {{size: 1Gi}}
+tasks:
+  write:
+    image: busybox
+    command: [sh, -c, 'mkdir -p {unique}/deep && echo hi > {unique}/deep/out.csv && ls $(dirname {unique}/deep/out.csv)|cat > /data/listing && echo "pod {{{{pod.name}}}}" >> /data/listing']
+    mounts: {{/data: data}}
+    outputs: {{csv: {unique}/deep/out.csv}}
+  read:
+    image: busybox
+    command: [sh, -c, 'cat "$0" /data/listing']
+    args: [{{file: write.csv}}]
+    mounts: {{/data: data}}
+""")
+    result = run(path, tmp_path)
+    assert result.phase == "Succeeded", [(n.id, n.message) for n in result.nodes]
+    assert not Path(unique).exists()  # nothing on this machine's /tmp
+    log = (result.folder / "nodes" / "confined.read" / "log.txt").read_text().splitlines()
+    assert log[0] == "hi" and log[-1].startswith("pod confined-")
+    assert not any("No such file" in line for line in log)  # $(dirname ...) and '|' found the folder
+    assert (result.folder / "volumes" / "data" / "listing").is_file()
+
+
+def test_the_run_ids_example_gets_argos_variables(tmp_path: Path) -> None:
+    import re
+    import uuid
+
+    result = run(EXAMPLES / "run-ids.yaml", tmp_path)
+    assert result.phase == "Succeeded", [(n.id, n.message) for n in result.nodes]
+    location = outputs(result)["run-ids.where"]["location"]
+    bucket, uid, model = location.rsplit("/", 2)
+    assert (bucket, model) == ("s3://models", "model") and uuid.UUID(uid)
+    greetings = sorted(str(n.result) for n in result.nodes if ".greet(" in n.id)
+    name = re.search(r"of (run-ids-\w{5});", greetings[0]).group(1)  # type: ignore[union-attr]
+    assert all(re.fullmatch(rf"hello \w+ from {name}-greet-\d+, attempt 0 of {name}; model at {location}", g)
+               for g in greetings), greetings
+    report = str(next(n for n in result.nodes if n.id.endswith("report")).result)
+    assert re.fullmatch(rf"{name} Succeeded on \d{{4}}-\d\d-\d\d", report)

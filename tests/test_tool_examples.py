@@ -19,7 +19,7 @@ from registry.argo.check import validate
 from registry.index.resolve import RegistryOptions
 from registry.argo.compiler import compile_pipeline, registry_loader
 
-LOCAL = ["calculation", "recommender", "conditional", "volume", "file-outputs", "calculation-schedule"]
+LOCAL = ["calculation", "recommender", "conditional", "volume", "file-outputs", "calculation-schedule", "run-ids"]
 
 
 def check_golden(name: str, text: str) -> None:

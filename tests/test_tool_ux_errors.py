@@ -104,7 +104,7 @@ def test_a_bad_cron_expression_points_at_the_pipeline_line(tmp_path: Path) -> No
     """)
     with pytest.raises(CregError) as info:
         compile_pipeline(path)
-    assert info.value.problems[0].format().startswith(f"{path}:2:18: error: $.spec.schedules[0]: cron expression")
+    assert info.value.problems[0].format().startswith(f"{path}:2:18: error: $.schedule.cron: cron expression")
 
 
 def test_malformed_resource_quantities_are_errors(tmp_path: Path) -> None:

@@ -20,8 +20,9 @@ import re
 from typing import Any
 
 from registry.cycles import find_cycle
-from registry.errors import CregError, Problem
-from registry.resources import load_schema, validator
+from registry.errors import CregError, Problem, did_you_mean
+from registry.argo.prepared import prepared_schema
+from registry.resources import validator
 from registry.schemacheck import SchemaChecker
 from registry.schemareport import findings
 from registry.yamlio import PathKey, json_path
@@ -62,7 +63,7 @@ def _lenient_definitions() -> dict[str, Any]:
 
     The parsed schema stays shared and untouched, so the fast path pays for no deep copy.
     """
-    defs = dict(load_schema(SCHEMA)["definitions"])
+    defs = dict(prepared_schema(SCHEMA)["definitions"])
     for path, types in _WIDENED:
         node: dict[str, Any] = defs
         for key in path:
@@ -273,7 +274,23 @@ def _schedule_errors(doc: dict[str, Any]) -> list[tuple[str, str]]:
     if doc["kind"] != "CronWorkflow":
         return []
     found = ((index, cron_problem(text)) for index, text in enumerate(doc["spec"].get("schedules", [])))
-    return [(f"$.spec.schedules[{index}]", why) for index, why in found if why]
+    out = [(f"$.spec.schedules[{index}]", why) for index, why in found if why]
+    zone = doc["spec"].get("timezone")
+    why = timezone_problem(zone) if isinstance(zone, str) and zone else None
+    return out + [("$.spec.timezone", why)] if why else out
+
+
+def timezone_problem(name: str) -> str | None:
+    """Why ``name`` is not a zone of the IANA database (as Go's time.LoadLocation reads it), or None."""
+    import zoneinfo  # lazy: only a schedule with a timezone needs it
+
+    try:
+        zoneinfo.ZoneInfo(name)
+        return None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        known = zoneinfo.available_timezones()
+        hint = did_you_mean(name, known) or " (e.g. 'Europe/Berlin', 'UTC')"
+        return f"timezone {name!r} is not in the IANA time zone database{hint}"
 
 
 def _dag_errors(tasks: list[dict[str, Any]], templates: set[str], where: str) -> list[tuple[str, str]]:

@@ -41,14 +41,16 @@ def _locate_schedule(problem: Problem, source: str) -> Problem:
     The Argo checker sees only the output, so its problem has no line; the author needs the
     line of ``schedule.cron`` in the file they wrote.
     """
-    if problem.line or not problem.path.startswith("$.spec.schedules"):
+    field = "cron" if problem.path.startswith("$.spec.schedules") else (
+        "timezone" if problem.path == "$.spec.timezone" else None)
+    if problem.line or field is None:
         return problem
     try:
         doc = load_mapping(read_limited(source), source)
     except (OSError, CregError):
         return problem
-    located = doc.positions.problem(doc.data, ["schedule", "cron"], problem.message)
-    return replace(problem, line=located.line, column=located.column)
+    located = doc.positions.problem(doc.data, ["schedule", field], problem.message)
+    return replace(problem, line=located.line, column=located.column, path=located.path)
 
 
 def compile_pipeline(path: str | Path, loader: Loader | None = None, kind: str = "Workflow",
@@ -78,9 +80,12 @@ def gc_paused() -> Iterator[None]:
 
 def lint_pipeline(path: str | Path, loader: Loader | None = None) -> list[Problem]:
     """Every problem of a pipeline file, including any in its compiled Argo output."""
+    from registry.argo.lint import independent_problems  # lazy: only lint needs it
+
     try:
         with gc_paused():
             compile_document(load_pipeline(path, loader=loader))
     except CregError as exc:
-        return exc.problems or [Problem(str(path), 0, 0, "", str(exc))]
+        found = exc.problems or [Problem(str(path), 0, 0, "", str(exc))]
+        return sorted(found + independent_problems(path, found))  # every check that can run, runs
     return []

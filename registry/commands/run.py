@@ -32,7 +32,8 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
     Each container's command runs as a local process (the image is not pulled), with its
     files under the run folder. Secrets come from CREG_SECRET_<SECRET>_<KEY> variables.
     The run is recorded in the run store (see `creg runs`).
-    Exit status 0 when the run succeeded, 1 when it failed.
+    Exit status 0 when the run succeeded, 1 when it failed.  Ctrl-C or SIGTERM stops every
+    task at once and runs the exit handler (the run fails, 'Stopped'); a second Ctrl-C aborts.
     """
     from registry.local.runner import Node  # lazy: start-up
 
@@ -49,7 +50,8 @@ def command(ctx: click.Context, pipeline: str, params: tuple[str, ...], workdir:
         click.echo(name) if fmt == "text" else emit_data({"name": name}, fmt)
         return
     if fmt == "text":
-        click.echo(f"{result.name}: {result.phase} (run {name}, files in {result.folder})")
+        stopped = f", stopped by {result.stopped_by}" if result.stopped_by else ""
+        click.echo(f"{result.name}: {result.phase}{stopped} (run {name}, files in {result.folder})")
     else:
         emit_data({"run": name, **result.as_dict()}, fmt)
     ctx.exit(0 if result.phase == "Succeeded" else 1)

@@ -231,9 +231,10 @@ def evaluate_expression(text: str, lookup: Lookup) -> object:
 class _ExprAtoms:
     """Operands of an ``expr`` expression: literals, variables, ``asFloat(...)``/``asInt(...)``."""
 
-    FUNCTIONS: dict[str, Callable[[object], object]] = {
+    FUNCTIONS: dict[str, Callable[..., object]] = {
         "asFloat": lambda v: float(str(v)), "asInt": lambda v: int(str(v)),
-        "float": lambda v: float(str(v)), "int": lambda v: int(float(str(v))), "string": _as_text}
+        "float": lambda v: float(str(v)), "int": lambda v: int(float(str(v))), "string": _as_text,
+        "jsonpath": lambda document, path: jsonpath(str(document), str(path))}
 
     def __init__(self, parser: _Evaluator, lookup: Lookup) -> None:
         self.parser = parser
@@ -257,13 +258,18 @@ class _ExprAtoms:
         if function is None:
             raise ExpressionError(f"function {name!r} is not supported locally in {self.parser.text!r}")
         self.parser.take()
-        argument = self.parser.disjunction()
+        arguments = [self.parser.disjunction()]
+        while self.parser.peek() == ("op", ","):
+            self.parser.take()
+            arguments.append(self.parser.disjunction())
         if self.parser.take() != ("op", ")"):
-            raise ExpressionError(f"missing ')' after the argument of {name}() in {self.parser.text!r}")
+            raise ExpressionError(f"missing ')' after the arguments of {name}() in {self.parser.text!r}")
         try:
-            return function(argument)
+            return function(*arguments)
+        except TypeError:
+            raise ExpressionError(f"{name}() takes other arguments than {arguments!r} in {self.parser.text!r}") from None
         except ValueError:
-            raise ExpressionError(f"{name}({argument!r}) is not a number in {self.parser.text!r}") from None
+            raise ExpressionError(f"{name}({arguments[0]!r}) is not a number in {self.parser.text!r}") from None
 
     def path(self, root: str) -> list[str]:
         """``tasks['a-1'].outputs.result`` -> ``['tasks', 'a-1', 'outputs', 'result']``."""
@@ -277,6 +283,41 @@ class _ExprAtoms:
                 name = name[1:-1]
             names.append(name)
         return names
+
+
+_JSONPATH_STEP = re.compile(r"""\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[(?:'([^']*)'|"([^"]*)")\]""")
+
+
+def jsonpath(document: str, path: str) -> object:
+    """Argo's ``jsonpath(json, '$.a[0].b')`` for plain paths: names, indexes, quoted keys."""
+    import json  # lazy: only expressions that call jsonpath need it
+
+    try:
+        value: object = json.loads(document)
+    except json.JSONDecodeError:
+        raise ExpressionError(f"jsonpath: {document[:60]!r} is not JSON") from None
+    if not path.startswith("$"):
+        raise ExpressionError(f"jsonpath: {path!r} must start with '$'")
+    position = 1
+    while position < len(path):
+        match = _JSONPATH_STEP.match(path, position)
+        if match is None:
+            raise ExpressionError(f"jsonpath: cannot read {path[position:]!r} in {path!r} (names, [n] and ['key'] only)")
+        value = _jsonpath_step(value, match, path)
+        position = match.end()
+    return value
+
+
+def _jsonpath_step(value: object, match: re.Match[str], path: str) -> object:
+    name, index, single, double = match.groups()
+    if index is not None:
+        if isinstance(value, list) and int(index) < len(value):
+            return value[int(index)]
+    else:
+        key = name if name is not None else single if single is not None else double
+        if isinstance(value, dict) and key in value:
+            return value[key]
+    raise ExpressionError(f"jsonpath: {path!r} finds nothing at {match.group(0)!r}")
 
 
 def depends_met(text: str, results: Mapping[str, str]) -> bool:

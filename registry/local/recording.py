@@ -10,14 +10,13 @@ The runner itself (``runner.Run``) knows nothing of the store: ``RecordedRun`` a
 a node starting, a container's exit code, a stopped run (SIGTERM: running tasks end "Stopped",
 the exit handler still runs, the run ends Failed "Stopped", as ``argo stop``) and a retry's
 succeeded nodes, reused with their outputs instead of run again.  Stopping is per process (a
-signal, and ``process.LIVE_TASKS``): one recorded run runs in a process at a time.
+signal, and the run's ``signals.ProcessGroups``): one recorded run runs in a process at a time.
 """
 
 from __future__ import annotations
 
 import json
 import functools
-import os
 import queue
 import re
 import signal
@@ -32,8 +31,8 @@ from typing import TYPE_CHECKING, Any, cast
 from registry.argo.runview import label_problem, pipeline_name, run_labels
 from registry.errors import ArgumentError, CregError, did_you_mean, mention
 from registry.local.conditions import depends_names
-from registry.local.process import LIVE_TASKS, NodeFailed
-from registry.local.runner import Node, RunError, RunResult, Run, Scope, prepare_folder, _workflow_of
+from registry.local.process import NodeFailed
+from registry.local.runner import Node, RunError, RunResult, Run, Scope, node_folder, prepare_folder, _workflow_of
 from registry.local.store import (
     STOPPED, Change, NewRun, RunStore, finish_groups, finish_node, node_id, start_node, task_of,
 )
@@ -88,7 +87,7 @@ class Recorder:
                      for t in template["dag"]["tasks"]}
             self._started(name, "DAG", template["name"], boundary, tasks=tasks)
         else:
-            log = self.folder / "nodes" / re.sub(r"[^\w.()-]", "_", runner_id) / "log.txt"  # as the runner names it
+            log = self.folder / "nodes" / node_folder(runner_id) / "log.txt"  # as the runner names it
             self._started(name, "Pod", template["name"], boundary, log=str(log))
 
     def _started(self, name: str, kind: str, template: str, boundary: str | None,
@@ -156,8 +155,6 @@ class RecordedRun(Run):
     recorder: Recorder
 
     def execute(self, name: str, node_id: str, params: dict[str, str], artifacts: dict[str, Path]) -> Node:
-        if node_id == f"{self.name}.onExit":
-            LIVE_TASKS.resume()  # a stopped run still runs its exit handler, as Argo's stop does
         reused = self.recorder.reused.get(node_id)
         if reused is not None:
             self.nodes.append(reused)
@@ -169,14 +166,14 @@ class RecordedRun(Run):
 
     def run_container(self, template: TemplateYaml, node_id: str, scope: Scope,
                       artifacts: dict[str, Path]) -> Node:
-        if LIVE_TASKS.stopped:
+        if self.groups.stopping:
             raise NodeFailed(STOPPED)
         try:
             node = super().run_container(template, node_id, scope, artifacts)
         except NodeFailed as exc:
             if exc.exit_code is not None:  # killed by signal N: 128 + N, as a shell and Argo report it
                 self.recorder.exit_codes[node_id] = exc.exit_code if exc.exit_code >= 0 else 128 - exc.exit_code
-            if LIVE_TASKS.stopped:
+            if self.groups.stopping:
                 raise NodeFailed(STOPPED) from None
             raise
         self.recorder.exit_codes[node_id] = 0
@@ -269,6 +266,9 @@ def execute_run(store: RunStore, name: str, on_node: Callable[[Node], None] | No
             run = RecordedRun(json.loads(row["workflow"]), folder, json.loads(row["overrides"]), row["parallelism"],
                               report)
             run.recorder = recorder
+            run.name_as(name)  # {{workflow.name}} is the run's name in the store, as in Argo
+            if recorder.stop_requested:  # told to stop while it was being prepared
+                run.groups.stop("SIGTERM")
             result = run.run()
         except BaseException as exc:
             recorder.close()
@@ -287,7 +287,7 @@ def _why(exc: BaseException) -> str:
 
 def _outcome(result: RunResult, recorder: Recorder) -> tuple[str, str]:
     """The run's phase and message: Argo's ``child '<node id>' failed`` names the first failed task."""
-    if recorder.stop_requested or getattr(result, "stopped_by", None):  # (a runner that stops by itself)
+    if recorder.stop_requested or result.stopped_by:  # Run.run's handlers stop it (SIGTERM, SIGINT)
         return "Failed", STOPPED
     if result.phase == "Succeeded":
         return "Succeeded", ""
@@ -326,21 +326,18 @@ class _stop_on_signals:
         self.previous: dict[int, Any] = {}
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
+        # Before the run starts (once it runs, Run.run's own handlers stop its process groups).
         self.recorder.stop_requested = True
-        LIVE_TASKS.stop()
         if signum == signal.SIGINT:
             signal.signal(signal.SIGINT, signal.default_int_handler)  # the next Ctrl-C interrupts
-            os.write(2, b"creg run: stopping: running tasks end, the exit handler runs (Ctrl-C again to abort)\n")
 
     def __enter__(self) -> None:
-        LIVE_TASKS.resume()
         if threading.current_thread() is threading.main_thread():
             self.previous = {signum: signal.signal(signum, self.handle) for signum in self.SIGNALS}
 
     def __exit__(self, *exc: object) -> None:
         for signum, previous in self.previous.items():
             signal.signal(signum, previous)
-        LIVE_TASKS.resume()
 
 
 # -- in the background ------------------------------------------------------------------------------

@@ -14,18 +14,24 @@ import re
 import shutil
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from registry.argo.check import ArgoError, validate
-from registry.errors import ArgumentError, CregError, did_you_mean, mention
-from registry.local.conditions import depends_met, depends_names, evaluate_when
+from registry.errors import ArgumentError, CregError, Problem, did_you_mean, mention
+from registry.local.conditions import depends_met, depends_names, evaluate_expression, evaluate_when
 from registry.local.process import Container, ContainerTemplate, run_on_host
+from registry.local.signals import ProcessGroups, stop_on_signals
+from registry.local.steps import as_dag
+from registry.local.variables import (NODE_FIELDS, WorkflowIdentity, duration, failures, field_ref, generated_name,
+                                      global_values, is_argo_variable, node_name, node_values, rfc3339)
 from registry.local.workflow import ArtifactYaml, DagTaskYaml, TemplateYaml, WorkflowSpecYaml, WorkflowYaml
-from registry.yamlio import Document, load_mapping, path_steps, read_limited
+from registry.yamlio import Document, json_path, load_mapping, path_steps, read_limited
 
 if TYPE_CHECKING:
     from registry.index.resolve import RegistryOptions
@@ -57,6 +63,11 @@ class Node:
     artifacts: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
     log: Path | None = None
+    template: str = ""
+    exit_code: int | None = None  # of a container or script that ran
+    result: str | None = None  # its standard output (Argo's outputs.result)
+    started_at: str = ""  # RFC 3339, as tasks.X.startedAt / finishedAt give them
+    finished_at: str = ""
 
     def shown_outputs(self, limit: int = 80) -> dict[str, str]:
         """Output parameters, plus artifacts small enough to read at a glance (else their path).
@@ -77,9 +88,10 @@ class RunResult:
     phase: Phase
     folder: Path
     nodes: list[Node]
+    stopped_by: str | None = None  # the signal (SIGINT, SIGTERM) that stopped the run
 
     def as_dict(self) -> dict[str, object]:
-        return {"name": self.name, "phase": self.phase, "folder": str(self.folder),
+        return {"name": self.name, "phase": self.phase, "folder": str(self.folder), "stopped_by": self.stopped_by,
                 "nodes": [{"id": n.id, "phase": n.phase, "message": n.message,
                            "parameters": n.parameters, "artifacts": {k: str(v) for k, v in n.artifacts.items()},
                            "seconds": round(n.seconds, 3)} for n in self.nodes]}
@@ -98,8 +110,12 @@ class Scope:
     def lookup(self, expression: str) -> object:
         if expression in self.values:
             return self.values[expression]
+        if expression.startswith("="):
+            return evaluate_expression(expression[1:], self.lookup)
+        if not is_argo_variable(expression):
+            return "{{" + expression + "}}"  # not Argo's to resolve: left as Argo leaves it
         parts = expression.split(".")
-        if parts[0] == "tasks" and len(parts) >= 3:
+        if parts[0] in ("tasks", "steps") and len(parts) >= 3:
             return self._task_value(parts, expression)
         item = self.values.get("item")
         if parts[0] == "item" and isinstance(item, dict) and ".".join(parts[1:]) in item:
@@ -111,8 +127,12 @@ class Scope:
         node = self.tasks.get(parts[1])
         if node is None:
             raise RunError(f"{{{{{expression}}}}}: task {parts[1]!r} has not run")
-        if parts[2] == "status":
-            return node.phase
+        if len(parts) == 3 and parts[2] in NODE_FIELDS:
+            return _node_field(node, parts[2])
+        if parts[2:] == ["outputs", "result"] and node.result is not None:
+            return node.result
+        if parts[2:] == ["outputs", "parameters"]:
+            return json.dumps(node.parameters)
         table: Mapping[str, str | Path] = node.parameters if parts[3:4] == ["parameters"] else node.artifacts
         value = table.get(".".join(parts[4:])) if len(parts) > 4 else None
         if value is None:
@@ -145,10 +165,12 @@ class Run:
         self.name = metadata.get("name") or metadata.get("generateName", "workflow-").rstrip("-")
         spec = doc.get("spec", {})
         self.spec: WorkflowSpecYaml = spec.get("workflowSpec", {}) if doc.get("kind") == "CronWorkflow" else spec
-        self.templates = {t["name"]: t for t in self.spec.get("templates", [])}
+        self.templates = {t["name"]: as_dag(t) for t in self.spec.get("templates", [])}
         self.folder, self.parallelism = folder, max(1, parallelism)
         self.on_node = on_node or (lambda node: None)
         self.nodes: list[Node] = []
+        self.groups = ProcessGroups()
+        self.identity = _identity(doc, self.spec)
         self.globals = self._globals(params or {})
         self.volumes = self._volumes()
         deadline = self.spec.get("activeDeadlineSeconds")
@@ -161,8 +183,8 @@ class Run:
             if name not in declared:
                 raise ArgumentError("params", f"{mention('params')} {name}: the workflow has no such parameter"
                                               f"{did_you_mean(name, declared)}")
-        values = {f"workflow.parameters.{k}": str(v) for k, v in {**declared, **overrides}.items()}
-        return {**values, "workflow.name": self.name, "workflow.namespace": "local"}
+        values = {k: str(v) for k, v in {**declared, **overrides}.items()}
+        return dict(global_values(self.identity, values))
 
     def _volumes(self) -> dict[str, Path]:
         names = [v["metadata"]["name"] for v in self.spec.get("volumeClaimTemplates", [])]
@@ -172,6 +194,11 @@ class Run:
             path.mkdir(parents=True, exist_ok=True)
         return volumes
 
+    def name_as(self, name: str) -> None:
+        """``{{workflow.name}}`` (and pod names) as the place that records the run named it."""
+        self.identity.name = name
+        self.globals["workflow.name"] = name
+
     def template(self, name: str) -> TemplateYaml:
         if name not in self.templates:
             raise RunError(f"template {name!r} is not defined{did_you_mean(name, self.templates)}")
@@ -180,29 +207,58 @@ class Run:
     def run(self) -> RunResult:
         if not self.spec.get("entrypoint"):
             raise RunError("$.spec.entrypoint: the Workflow names no entrypoint template, so nothing would run")
-        entry = self.execute(self.spec["entrypoint"], self.name, {}, {})
-        phase = entry.phase if entry.phase != "Skipped" else "Succeeded"
-        if self.spec.get("onExit"):
-            self.globals["workflow.status"] = phase
-            if self.execute(self.spec["onExit"], f"{self.name}.onExit", {}, {}).phase == "Failed":
-                phase = "Failed"
-        return RunResult(self.name, phase, self.folder, self.nodes)
+        with stop_on_signals(self.groups):
+            # Workflow arguments bind the entrypoint's inputs of the same name, as Argo binds them.
+            entry = self.execute(self.spec["entrypoint"], self.name, self._entry_arguments(), self._entry_artifacts())
+            phase = entry.phase if entry.phase != "Skipped" else "Succeeded"
+            self.groups.resume()  # a stopped run still runs its exit handler, as 'argo stop' does
+            if self.spec.get("onExit"):
+                self._exit_values(phase)
+                if self.execute(self.spec["onExit"], f"{self.name}.onExit", {}, {}).phase == "Failed":
+                    phase = "Failed"
+        return RunResult(self.name, phase, self.folder, self.nodes, self.groups.stopped_by)
+
+    def _entry_arguments(self) -> dict[str, str]:
+        prefix = "workflow.parameters."
+        return {k[len(prefix):]: str(v) for k, v in self.globals.items()
+                if k.startswith(prefix) and k != "workflow.parameters.json"}
+
+    def _entry_artifacts(self) -> dict[str, Path]:
+        """``spec.arguments.artifacts`` given as raw data (KFP's for a pipeline's artifact inputs)."""
+        out = {}
+        for artifact in self.spec.get("arguments", {}).get("artifacts", []):
+            if "raw" in artifact:
+                path = self.folder / "arguments" / node_folder(artifact["name"])
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(Scope(self.globals).text(str(artifact["raw"]["data"])), encoding="utf-8")
+                out[artifact["name"]] = path
+        return out
+
+    def _exit_values(self, phase: Phase) -> None:
+        self.globals["workflow.status"] = phase
+        self.globals["workflow.duration"] = duration(self.identity)
+        self.globals["workflow.failures"] = failures([
+            (n.id.rsplit(".", 1)[-1], n.message.split("\n")[0].split(";")[0], n.template, n.finished_at) for n in self.nodes
+            if n.phase == "Failed" and "dag" not in self.templates.get(n.template, {})])
 
     def execute(self, name: str, node_id: str, params: dict[str, str], artifacts: dict[str, Path]) -> Node:
         """Run template ``name`` with the given inputs; record and return its node."""
         template = self.template(name)
-        start = time.monotonic()
+        start, started_at = time.monotonic(), _now()
         try:
-            scope = Scope(self.globals).with_values(**self._input_values(template, params))
+            scope = Scope({**self.globals, "workflow.duration": duration(self.identity)}).with_values(
+                **self._input_values(template, params), **self._input_artifacts(template, artifacts),
+                **{"node.name": node_name(self.identity, node_id, self.name)})
             if "dag" in template:
                 node = self.run_dag(template, node_id, scope, artifacts)
-            elif "container" in template:
+            elif "container" in template or "script" in template:
                 node = self.run_container(template, node_id, scope, artifacts)
             else:
-                raise RunError(f"template {name!r}: only container and dag templates run locally")
+                raise RunError(f"template {name!r}: only container, script, steps and dag templates run locally")
         except NODE_ERRORS as exc:
-            node = Node(node_id, "Failed", _reason(exc))
-        node.seconds = time.monotonic() - start
+            node = Node(node_id, "Failed", _reason(exc), exit_code=getattr(exc, "exit_code", None))
+        node.seconds, node.template, node.started_at, node.finished_at = (
+            time.monotonic() - start, name, started_at, _now())
         self.nodes.append(node)
         self.on_node(node)
         return node
@@ -216,16 +272,63 @@ class Run:
             # Arguments arrive already substituted; substituting again would let a value that
             # merely contains '{{...}}' be expanded twice.
             values[f"inputs.parameters.{item['name']}"] = str(value)
+        values["inputs.parameters"] = json.dumps([{"name": k.rsplit(".", 1)[-1], "value": v}
+                                                  for k, v in values.items()])
+        return values
+
+    def _input_artifacts(self, template: TemplateYaml, artifacts: dict[str, Path]) -> dict[str, str]:
+        """``inputs.artifacts.X`` is the file handed in; a container's ``...path`` is its own path."""
+        values = {f"inputs.artifacts.{k}": str(v) for k, v in artifacts.items()}
+        for kind in ("inputs", "outputs"):
+            section = cast(dict[str, list[dict[str, object]]], template.get(kind, {}))
+            for item in section.get("artifacts", []):
+                if "path" in item:
+                    values[f"{kind}.artifacts.{item['name']}.path"] = str(item["path"])
+            for item in section.get("parameters", []) if kind == "outputs" else []:
+                path = cast(dict[str, object], item.get("valueFrom", {})).get("path")
+                if path:
+                    values[f"outputs.parameters.{item['name']}.path"] = str(path)
         return values
 
     def run_container(self, template: TemplateYaml, node_id: str, scope: Scope,
                       artifacts: dict[str, Path]) -> Node:
+        name = str(scope.values["node.name"])
+        scope = scope.with_values(**node_values(self.identity, template["name"], name))
         resolved = cast(TemplateYaml, scope.deep(dict(template)))
-        folder = self.folder / "nodes" / re.sub(r"[^\w.()-]", "_", node_id)
-        container = Container(ContainerTemplate.of(resolved), folder, self.volumes, artifacts, self.deadline)
+        self._downward_api(resolved, str(scope.values["pod.name"]))
+        folder = self.folder / "nodes" / node_folder(node_id)
+        container = Container(ContainerTemplate.of(resolved), folder, self._volumes_of(template, folder),
+                              artifacts, self.deadline, self.groups)
         outcome = run_on_host(container)
+        self._export_globals(template, outcome.parameters, outcome.artifacts)
         return Node(node_id, "Succeeded", f"{outcome.attempts} attempt(s)", outcome.parameters,
-                    outcome.artifacts, log=outcome.log)
+                    outcome.artifacts, log=outcome.log, exit_code=outcome.exit_code, result=outcome.result)
+
+    def _export_globals(self, template: TemplateYaml, parameters: dict[str, str], artifacts: dict[str, Path]) -> None:
+        """Outputs with a ``globalName`` become ``workflow.outputs.*`` for every later task."""
+        outputs = cast(dict[str, list[dict[str, str]]], template.get("outputs", {}))
+        for kind, values in (("parameters", parameters), ("artifacts", artifacts)):
+            for item in outputs.get(kind, []):
+                if item.get("globalName") and item["name"] in values:
+                    self.globals[f"workflow.outputs.{kind}.{item['globalName']}"] = str(values[item["name"]])
+
+    def _downward_api(self, template: TemplateYaml, pod: str) -> None:
+        """``env`` from ``fieldRef`` (the pod's name, namespace, ...) gets its value, as the kubelet gives it."""
+        for item in template.get("container", template.get("script", {})).get("env", []):
+            path = cast(dict[str, dict[str, str]], item.get("valueFrom", {})).get("fieldRef", {}).get("fieldPath")
+            if path is not None:
+                value = field_ref(path, self.identity, pod)
+                if value is None:
+                    raise RunError(f"env {item['name']}: fieldRef {path!r} has no value outside a cluster")
+                item.pop("valueFrom")
+                item["value"] = value
+
+    def _volumes_of(self, template: TemplateYaml, folder: Path) -> dict[str, Path]:
+        """The workflow's volumes and the template's own (a secret's, say: an empty folder here)."""
+        own = {v["name"]: folder / "volumes" / v["name"] for v in template.get("volumes", [])}
+        for path in own.values():
+            path.mkdir(parents=True, exist_ok=True)
+        return {**self.volumes, **own}
 
     def run_dag(self, template: TemplateYaml, node_id: str, scope: Scope,
                 artifacts: dict[str, Path]) -> Node:
@@ -247,6 +350,15 @@ class _Dag:
         self.done: dict[str, Node] = {}
         self.scope = Scope(scope.values, self.done)
         self.workers = int(template.get("parallelism") or run.parallelism)
+        # Dependencies are parsed once; each task counts what it still waits for, and a task
+        # that ends wakes only its followers, so scheduling costs the same per task at any size.
+        self.waits = {name: self.waits_for(task) for name, task in self.tasks.items()}
+        self.left = {name: len(waits) for name, waits in self.waits.items()}
+        self.followers: dict[str, list[str]] = {}
+        for name, waits in self.waits.items():
+            for earlier in waits:
+                self.followers.setdefault(earlier, []).append(name)
+        self.ready = deque(name for name, count in self.left.items() if count == 0)
 
     def waits_for(self, task: DagTaskYaml) -> set[str]:
         if task.get("depends"):
@@ -266,23 +378,34 @@ class _Dag:
                     break
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    self.done[running.pop(future)] = future.result()
+                    self._finish(running.pop(future), future.result())
+
+    def _finish(self, name: str, node: Node) -> None:
+        self.done[name] = node
+        for follower in self.followers.get(name, ()):
+            self.left[follower] -= 1
+            if self.left[follower] == 0:
+                self.ready.append(follower)
 
     def _start_ready(self, pending: dict[str, DagTaskYaml], running: dict[Future[Node], str],
                      pool: ThreadPoolExecutor) -> bool:
         """Start (or omit) every task whose dependencies finished; True if any was omitted."""
         omitted = False
-        for name in [n for n, t in pending.items() if self.waits_for(t) <= self.done.keys()]:
+        while self.ready:  # an omitted task makes its own followers ready at once
+            name = self.ready.popleft()
             task = pending.pop(name)
-            if self._dependencies_met(task):
+            if self.run_.groups.stopping:
+                self._finish(name, self._record(Node(f"{self.node_id}.{name}", "Omitted", "the run was stopped")))
+                omitted = True
+            elif self._dependencies_met(task):
                 running[pool.submit(self.run_task, task)] = name
             else:
-                self.done[name] = self._record(Node(f"{self.node_id}.{name}", "Omitted", "depends not met"))
+                self._finish(name, self._record(Node(f"{self.node_id}.{name}", "Omitted", "depends not met")))
                 omitted = True
         return omitted
 
     def _dependencies_met(self, task: DagTaskYaml) -> bool:
-        results = {name: node.phase for name, node in self.done.items()}
+        results = {name: self.done[name].phase for name in self.waits[task["name"]] if name in self.done}
         if task.get("depends"):
             return depends_met(task["depends"], results)
         return all(results[name] in ("Succeeded", "Skipped") for name in task.get("dependencies", []))
@@ -340,7 +463,7 @@ class _Dag:
         if "from" in argument:
             return _artifact_source(scope, argument["from"])
         if "raw" in argument:
-            path = self.run_.folder / "nodes" / re.sub(r"[^\w.()-]", "_", node_id) / "raw" / argument["name"]
+            path = self.run_.folder / "nodes" / node_folder(node_id) / "raw" / argument["name"]
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(scope.text(str(argument["raw"]["data"])), encoding="utf-8")
             return path
@@ -360,6 +483,33 @@ def _artifact_source(scope: Scope, reference: str) -> Path:
     if match is None:
         raise RunError(f"artifact from {reference!r}: the local runner takes one '{{{{...}}}}' reference here")
     return Path(str(scope.lookup(match.group(1))))
+
+
+def _identity(doc: WorkflowYaml, spec: WorkflowSpecYaml) -> WorkflowIdentity:
+    metadata = doc.get("metadata", {})
+    return WorkflowIdentity(
+        name=generated_name(cast(Mapping[str, object], metadata)), entrypoint=spec.get("entrypoint", ""),
+        namespace=metadata.get("namespace") or "local",
+        service_account=spec.get("serviceAccountName") or "default", priority=int(spec.get("priority") or 0),
+        labels=dict(metadata.get("labels") or {}), annotations=dict(metadata.get("annotations") or {}),
+        scheduled=doc.get("kind") == "CronWorkflow")
+
+
+def _now() -> str:
+    return rfc3339(datetime.now(timezone.utc))
+
+
+def _node_field(node: Node, name: str) -> str:
+    """``tasks.X.<name>`` for a finished node; the cluster-only ones (ip, host) are empty here."""
+    values = {"id": node.id, "status": node.phase, "startedAt": node.started_at, "finishedAt": node.finished_at,
+              "exitCode": "" if node.exit_code is None else str(node.exit_code)}
+    return values.get(name, "")
+
+
+def node_folder(node_id: str) -> str:
+    """A node's folder name: letters, digits, '.', '-' and '_' only, so a path relocated into
+    it stays one word in the shell commands that held the template's own path unquoted."""
+    return re.sub(r"[^\w.-]", "_", node_id)
 
 
 def _reason(exc: Exception) -> str:
@@ -402,6 +552,7 @@ def run_workflow(doc: WorkflowYaml, folder: Path, params: Mapping[str, str] | No
     """Run an Argo Workflow (or a CronWorkflow's workflow once) with its files under ``folder``."""
     if doc.get("kind") not in ("Workflow", "WorkflowTemplate", "CronWorkflow"):
         raise RunError(f"cannot run a {doc.get('kind')!r}; expected an Argo Workflow")
+    refuse_unresolvable(cast(dict[str, Any], doc))
     prepare_folder(folder)
     return Run(doc, folder, params, parallelism, on_node).run()
 
@@ -440,8 +591,24 @@ def _check_workflow(doc: Document) -> None:
     try:
         validate(doc.data, doc.positions.file)
     except ArgoError as exc:
-        raise RunError(problems=[doc.positions.problem(doc.data, path_steps(p.path), p.message)
-                                 for p in exc.problems]) from None
+        problems = [doc.positions.problem(doc.data, path_steps(p.path), p.message) for p in exc.problems]
+        try:  # what a host cannot run says why (a templateRef), beside the schema's finding
+            refuse_unresolvable(doc.data, doc)
+        except RunError as more:
+            problems += more.problems
+        raise RunError(problems=problems) from None
+    refuse_unresolvable(doc.data, doc)
+
+
+def refuse_unresolvable(data: dict[str, Any], doc: Document | None = None) -> None:
+    """Every ``{{...}}`` Argo could not resolve, and every template a host cannot run, before
+    anything runs: located in the file when there is one."""
+    from registry.local.references import check_workflow  # lazy: only runs need it
+
+    findings = check_workflow(data)
+    if findings:
+        raise RunError(problems=[doc.positions.problem(doc.data, path, message) if doc is not None
+                                 else Problem(path=json_path(path), message=message) for path, message in findings])
 
 
 def _workflow_of(path: Path, registries: RegistryOptions | None,

@@ -60,9 +60,10 @@ class EnvVarYaml(TypedDict, total=False):
     valueFrom: EnvSourceYaml
 
 
-class VolumeMountYaml(TypedDict):
-    name: str
-    mountPath: str
+class VolumeMountYaml(TypedDict, total=False):
+    name: Required[str]
+    mountPath: Required[str]
+    subPath: str
 
 
 class ContainerYaml(TypedDict, total=False):
@@ -71,6 +72,10 @@ class ContainerYaml(TypedDict, total=False):
     args: list[object]
     env: list[EnvVarYaml]
     volumeMounts: list[VolumeMountYaml]
+
+
+class ScriptYaml(ContainerYaml, total=False):
+    source: str
 
 
 class DagTaskYaml(TypedDict, total=False):
@@ -97,10 +102,13 @@ class TemplateYaml(TypedDict, total=False):
     inputs: ParametersAndArtifactsYaml
     outputs: ParametersAndArtifactsYaml
     container: ContainerYaml
+    script: ScriptYaml
     dag: DagYaml
+    steps: list[list[DagTaskYaml]]  # groups run one after another; a group's steps side by side
     parallelism: int | str
     retryStrategy: RetryStrategyYaml
     activeDeadlineSeconds: int | str
+    volumes: list[NameYaml]  # the template's own volumes
 
 
 class NameYaml(TypedDict):
@@ -119,12 +127,17 @@ class WorkflowSpecYaml(TypedDict, total=False):
     volumeClaimTemplates: list[ClaimTemplateYaml]
     volumes: list[NameYaml]
     activeDeadlineSeconds: int | str
+    serviceAccountName: str
+    priority: int
     workflowSpec: WorkflowSpecYaml  # a CronWorkflow's spec holds the workflow's
 
 
 class MetadataYaml(TypedDict, total=False):
     name: str
     generateName: str
+    namespace: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
 
 
 class WorkflowYaml(TypedDict, total=False):

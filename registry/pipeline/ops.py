@@ -64,7 +64,18 @@ class InputRef:
     name: str
 
 
-Value = Const | ParamRef | OutputRef | ItemRef | FileRef | InputRef
+@dataclass(frozen=True)
+class Concat:
+    """Inline containers: a string with values inside (``'wget {{param.url}} -O x'``).
+
+    ``parts`` are constants (literal text, or an Argo run variable kept as ``{{...}}``) and
+    references; each reference becomes an input of the template, like a whole-argument one.
+    """
+
+    parts: tuple[Const | ParamRef | OutputRef | ItemRef | FileRef, ...]
+
+
+Value = Const | ParamRef | OutputRef | ItemRef | FileRef | InputRef | Concat
 
 
 @dataclass(frozen=True)
@@ -329,6 +340,8 @@ def inline_op(task_id: str, image: str, command: Sequence[Value], args: Sequence
 def _inline_part(op: Op, part: Value) -> str:
     if isinstance(part, Const):
         return serialize(part.value)
+    if isinstance(part, Concat):
+        return "".join(_inline_part(op, piece) for piece in part.parts)
     if isinstance(part, FileRef):
         name = _reference_slug(part.output)
         op.artifacts[name] = part.output

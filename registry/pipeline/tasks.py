@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from typing import cast
 
 from registry.errors import did_you_mean, one_of
 from registry.pipeline.fileformat import ResourcesYaml, RetriesYaml, SettingsYaml, TaskYaml
@@ -20,8 +21,9 @@ from registry.pipeline.kfptypes import KfpType, serialize, type_name
 from registry.pipeline.model import (NO_SETTINGS, EnvValue, Loop, PipelineParam, Resources, Retries, SecretRef, Task,
                                      TaskSettings)
 from registry.component.naming import argo_name, collisions
-from registry.pipeline.ops import (Const, FileRef, ItemRef, Op, OpRequest, OutputRef, ParamRef, TaskComponent, Value,
-                                   check_names, inline_op)
+from registry.pipeline.ops import (Concat, Const, FileRef, ItemRef, Op, OpRequest, OutputRef, ParamRef, TaskComponent,
+                                   Value, check_names, inline_op)
+from registry.pipeline.strings import Tag, split
 from registry.pipeline.units import is_quantity, seconds
 from registry.pipeline.when import WhenError, compile_when
 from registry.yamlio import PathKey
@@ -131,12 +133,62 @@ class TaskBuilder:
             if kind == "item":
                 return self.ref_item(target, where)
             return self.ref_file(target, where)
+        if isinstance(raw, str) and "{{" in raw:
+            return self.string_with_values(raw, where)
         key = _misspelt_reference(raw)
         if key is not None:
             self.problem(where + [key], f"unknown reference '{key}'{did_you_mean(key, _REFERENCES)}; "
                                         f"a reference is one of {one_of(list(_REFERENCES))}", key=True)
             return None
         return Const(raw)
+
+    def string_with_values(self, raw: str, where: list[PathKey]) -> Value | None:
+        """A string with ``{{...}}`` tags: each checked like a whole-argument reference."""
+        pieces = split(raw)
+        if isinstance(pieces, str):
+            self.problem(where, pieces)
+            return None
+        parts = [Const(piece) if isinstance(piece, str) else self.tag_value(piece, where) for piece in pieces]
+        if any(part is None for part in parts):
+            return None
+        if all(isinstance(part, Const) for part in parts):
+            return Const(raw)  # only Argo run variables: Argo fills them in
+        if "image" not in self.body:
+            self.problem(where, "a value inside a string is for inline containers; a component task takes "
+                                "a reference as the whole argument ({param: NAME}, {output: TASK.OUTPUT})")
+            return None
+        return Concat(tuple(cast(list[Const | ParamRef | OutputRef | ItemRef | FileRef], parts)))
+
+    def tag_value(self, tag: Tag, where: list[PathKey]) -> Const | ParamRef | OutputRef | ItemRef | FileRef | None:
+        shown = "{{" + tag.text + "}}"
+        if tag.kind is None:
+            return Const(shown)
+        if tag.kind == "param":
+            if tag.target not in self.params:
+                self.problem(where, f"{shown}: unknown param '{tag.target}'{did_you_mean(str(tag.target), self.params)}; "
+                                    f"declared params: {one_of(list(self.params))}")
+                return None
+            return ParamRef(str(tag.target))
+        if tag.kind == "item":
+            return self.string_item(tag, shown, where)
+        found = self.find_output(str(tag.target))
+        if isinstance(found, str) or found is None:
+            if found is not None:
+                self.problem(where, f"{shown}: {found}")
+            return None
+        return FileRef(found) if tag.kind == "file" else found
+
+    def string_item(self, tag: Tag, shown: str, where: list[PathKey]) -> ItemRef | None:
+        if self.loop is None:
+            self.problem(where, f"{shown}: 'item' is only available in a task with a 'loop'")
+            return None
+        items = self.loop.items
+        if tag.target is not None and items is not None:
+            missing = [i for i, item in enumerate(items) if not isinstance(item, dict) or tag.target not in item]
+            if missing:
+                self.problem(where, f"{shown}: loop item {missing[0]} has no field '{tag.target}'")
+                return None
+        return ItemRef(tag.target)
 
     def ref_param(self, name: object, where: list[PathKey]) -> ParamRef | None:
         if name not in self.params:
@@ -243,8 +295,9 @@ class TaskBuilder:
         if len(command) + len(argv) < len(parts[0]) + len(parts[1]):
             return None
         for value in command + argv:
-            if isinstance(value, OutputRef):
-                self.reads_value(value)
+            for part in value.parts if isinstance(value, Concat) else (value,):
+                if isinstance(part, OutputRef):
+                    self.reads_value(part)
         outputs = self.body.get("outputs", {})
         if self.colliding_outputs(list(outputs)):
             return None
