@@ -28,7 +28,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, cast
 
-from registry.argo.runview import label_problem, pipeline_name, run_labels
+from registry.argo.runlabels import checked_labels
+from registry.argo.runview import pipeline_name, run_labels
 from registry.errors import ArgumentError, CregError, did_you_mean, mention
 from registry.local.conditions import depends_names
 from registry.local.process import NodeFailed
@@ -199,7 +200,7 @@ def prepare_document(store: RunStore, doc: WorkflowYaml, overrides: Mapping[str,
         raise RunError(f"cannot run a {doc.get('kind')!r}; expected an Argo Workflow")
     declared = _declared_parameters(doc)
     _check_overrides(overrides, declared)
-    wanted = run_labels(doc, experiment, _checked_labels(labels or {}, experiment))
+    wanted = run_labels(doc, experiment, checked_labels(labels or {}, experiment))
     folder = Path(workdir).resolve() if workdir else None  # absolute: each task runs in its own folder
     if folder is not None:
         prepare_folder(folder)
@@ -232,17 +233,6 @@ def _check_overrides(overrides: Mapping[str, str], declared: Mapping[str, str]) 
         if name not in declared:
             raise ArgumentError("params", f"{mention('params')} {name}: the workflow has no such parameter"
                                           f"{did_you_mean(name, declared)}")
-
-
-def _checked_labels(labels: Mapping[str, str], experiment: str | None) -> Mapping[str, str]:
-    for key, value in labels.items():
-        problem = label_problem(key, value)
-        if problem:
-            raise ArgumentError.bad_value("labels", problem)
-    if experiment is not None and label_problem("experiment", experiment):
-        raise ArgumentError.bad_value("experiment", f"{experiment!r} is not a label value (up to 63 letters, "
-                                                    "digits, '-', '_', '.', alphanumeric at both ends)")
-    return labels
 
 
 # -- running it -------------------------------------------------------------------------------------
