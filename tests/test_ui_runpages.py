@@ -160,6 +160,16 @@ def test_the_run_list_filters_by_experiment_and_status(driver: Any, served: Serv
     traffic(driver)
     driver.get(served.url + "runs/")
 
+    def filter_runs() -> None:
+        """Submit the filter form and wait for the new page, so no element of the old one is read."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        old_table = driver.find_element(By.ID, "runs")
+        driver.find_element(By.CSS_SELECTOR, "form.filters button").click()
+        WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old_table))
+        WebDriverWait(driver, 20).until(expected_conditions.presence_of_element_located((By.ID, "runs")))
+
     def shown() -> list[tuple[str, str]]:
         rows = driver.find_elements(By.CSS_SELECTOR, "#runs tbody tr")
         return sorted((r.find_elements(By.TAG_NAME, "td")[2].text, r.find_elements(By.TAG_NAME, "td")[3].text)
@@ -167,14 +177,14 @@ def test_the_run_list_filters_by_experiment_and_status(driver: Any, served: Serv
 
     assert shown() == [("exp-a", "Succeeded"), ("exp-b", "Failed")]
     Select(driver.find_element(By.NAME, "experiment")).select_by_visible_text("exp-b")
-    driver.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    filter_runs()
     assert shown() == [("exp-b", "Failed")]
     Select(driver.find_element(By.NAME, "experiment")).select_by_visible_text("any")
     Select(driver.find_element(By.NAME, "phase")).select_by_visible_text("Succeeded")
-    driver.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    filter_runs()
     assert shown() == [("exp-a", "Succeeded")]
     Select(driver.find_element(By.NAME, "phase")).select_by_visible_text("Failed")
-    driver.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    filter_runs()
     driver.find_element(By.CSS_SELECTOR, "#runs tbody a").click()
     _click(driver, "t")
     assert until(lambda: "Exit code\t3" in _text(driver, "node-panel"))
