@@ -133,7 +133,10 @@ def test_component_page_shows_versions_notes_and_diff(driver: Any, served: Serve
     Select(form.find_element(By.NAME, "old")).select_by_visible_text("1.0.0")
     Select(form.find_element(By.NAME, "new")).select_by_visible_text("2.0.0")
     form.find_element(By.TAG_NAME, "button").click()
-    assert driver.current_url.endswith("/diff/calc@1.0.0/2.0.0.html")
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # Wait for the diff page itself, so nothing of the version page is read after the click.
+    WebDriverWait(driver, 20).until(lambda d: d.current_url.endswith("/diff/calc@1.0.0/2.0.0.html"))
     rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "table.diff tbody tr")]
     assert any(r.startswith("removed inputs.b") for r in rows), rows
     assert any(r.startswith("changed image python:3.11 python:3.12") for r in rows), rows
