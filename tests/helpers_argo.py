@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from registry.argo.check import close_objects
 from registry.argo.podnames import fnv32a, pod_name
 
 SWAGGER = Path(__file__).resolve().parent.parent / "schemas" / "argo" / "swagger.json"
@@ -47,18 +48,6 @@ def swagger() -> dict[str, Any]:
     return json.loads(SWAGGER.read_text(encoding="utf-8"))
 
 
-def _close_objects(node: Any) -> None:
-    """``additionalProperties: false`` wherever properties are listed: a stray key is an error."""
-    if isinstance(node, dict):
-        if "properties" in node and "additionalProperties" not in node:
-            node["additionalProperties"] = False
-        for value in node.values():
-            _close_objects(value)
-    elif isinstance(node, list):
-        for value in node:
-            _close_objects(value)
-
-
 # Argo's Go types take numbers where the published types say string (as registry.argo.check).
 _WIDENED = {("io.k8s.apimachinery.pkg.util.intstr.IntOrString",): ["string", "integer"],
             ("io.k8s.apimachinery.pkg.api.resource.Quantity",): ["string", "number"],
@@ -77,8 +66,8 @@ def _registry() -> Any:
         for key in path:
             node = node[key]
         node["type"] = types
-    _close_objects(adjusted["definitions"])
-    _close_objects(adjusted["paths"])
+    close_objects(adjusted["definitions"])
+    close_objects(adjusted["paths"])
     return Registry().with_resource(URI, Resource.from_contents(adjusted, default_specification=DRAFT4))
 
 

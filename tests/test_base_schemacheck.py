@@ -240,7 +240,7 @@ def test_strict_only_schema_agrees_on_real_documents_it_rejects(shared_dir: Path
     """Without --lenient, real documents fail (integer retry limits, numeric quantities):
     the fast checker rejects exactly those jsonschema rejects."""
     raw = {"definitions": json.loads(json.dumps(load_schema("argo/schema.json")["definitions"]))}
-    argo_check._close_objects(raw["definitions"])
+    argo_check.close_objects(raw["definitions"])
     slow = {k: jsonschema.Draft202012Validator(dict(raw, **{"$ref": f"#/definitions/{argo_check.PREFIX}{k}"}))
             for k in ARGO_KINDS}
     fast = {k: SchemaChecker({"definitions": load_schema("argo/schema.json")["definitions"]},

@@ -37,15 +37,16 @@ class ArgoError(CregError):
     """The compiler produced a document Argo would reject (a creg bug or an unsupported value)."""
 
 
-def _close_objects(node: Any) -> None:
+def close_objects(node: Any) -> None:
+    """``additionalProperties: false`` wherever properties are listed: a stray key is an error."""
     if isinstance(node, dict):
         if "properties" in node and "additionalProperties" not in node:
             node["additionalProperties"] = False
         for value in node.values():
-            _close_objects(value)
+            close_objects(value)
     elif isinstance(node, list):
         for value in node:
-            _close_objects(value)
+            close_objects(value)
 
 
 _WIDENED = ((("io.k8s.apimachinery.pkg.util.intstr.IntOrString",), ["string", "integer"]),
@@ -89,7 +90,7 @@ def _strict_lenient(root: dict[str, Any]) -> dict[str, Any]:
 def _adjusted_definitions() -> dict[str, Any]:
     """Lenient and strict, as a private deep copy (only the jsonschema path needs one)."""
     defs = json.loads(json.dumps(_lenient_definitions()))
-    _close_objects(defs)
+    close_objects(defs)
     return defs
 
 

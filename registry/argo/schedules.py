@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from registry.argo.runview import resolve_run_id
 from registry.argo.server import Server
-from registry.argo.serverruns import access_hint
+from registry.argo.serverruns import call_api
 from registry.errors import CregError, did_you_mean
-from registry.sources.fetch import HTTPStatusError, request_json
+from registry.sources.fetch import HTTPStatusError
 
 CronWorkflow = dict[str, Any]
 
@@ -32,13 +32,7 @@ class ArgoSchedules:
         self.server = server
 
     def _call(self, method: str, path: str = "", query: dict[str, str] | None = None, body: Any = None) -> Any:
-        url = self.server.api("cron-workflows") + path + (f"?{urlencode(query)}" if query else "")
-        try:
-            return request_json(method, url, body, self.server.headers(), self.server.verify)
-        except HTTPStatusError as exc:
-            if exc.status in (401, 403):
-                raise access_hint(exc) from None
-            raise
+        return call_api(self.server, "cron-workflows", method, path, query, body)
 
     def list_schedules(self, labels: dict[str, str] | None = None) -> list[CronWorkflow]:
         """By name; ``labels`` narrow through ``listOptions.labelSelector``."""

@@ -50,6 +50,18 @@ def label_selector(wanted: dict[str, str], phases: Sequence[str] = (), exists: S
     return ",".join(terms + list(exists))
 
 
+def call_api(server: Server, collection: str, method: str, path: str = "", query: dict[str, str] | None = None,
+             body: Any = None) -> Any:
+    """One REST call under ``/api/v1/<collection>/<namespace>``; 401/403 get the token hint."""
+    url = server.api(collection) + path + (f"?{urlencode(query)}" if query else "")
+    try:
+        return request_json(method, url, body, server.headers(), server.verify)
+    except HTTPStatusError as exc:
+        if exc.status in (401, 403):
+            raise access_hint(exc) from None
+        raise
+
+
 def access_hint(error: HTTPStatusError) -> CregError:
     """401/403 with a word on the token (never the token itself: the message is redacted)."""
     hint = {401: " (is $ARGO_TOKEN set, and still valid?)",
@@ -66,13 +78,7 @@ class ArgoRuns:
     # --- HTTP ---------------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, query: dict[str, str] | None = None, body: Any = None) -> Any:
-        url = f"{self.server.api('workflows')}{path}" + (f"?{urlencode(query)}" if query else "")
-        try:
-            return request_json(method, url, body, self.server.headers(), self.server.verify)
-        except HTTPStatusError as exc:
-            if exc.status in (401, 403):
-                raise access_hint(exc) from None
-            raise
+        return call_api(self.server, "workflows", method, path, query, body)
 
     def _named(self, method: str, name: str, verb: str = "", body: Any = None) -> Any:
         from urllib.parse import quote  # lazy: start-up
