@@ -242,3 +242,31 @@ def test_the_fast_version_answer_is_clicks() -> None:
     slow = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert fast.returncode == slow.returncode == 0
     assert fast.stdout == slow.stdout == "creg, version 0.1.0\n"
+
+
+# What the everyday commands must not load (each is only needed elsewhere: notebooks' HTML and
+# SVG, runs, jsonschema's explanations of a "no", zip-aware resource lookup, scratch files).
+# jinja2 imports tempfile itself, so only show and validate are held to that one.
+NOT_FOR_EVERYDAY = ("jsonschema", "requests", "registry.api.html", "registry.api.svg", "registry.api.runs",
+                    "registry.argo.runview", "importlib.resources", "textwrap", "tempfile")
+
+
+def _loaded_after(argv: list[str], cwd: Path) -> list[str]:
+    probe = (
+        "import sys\n"
+        "from registry.commands.group import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit as exc:\n    code = exc.code\n"
+        f"print('LOADED', [m for m in {NOT_FOR_EVERYDAY!r} if m in sys.modules], code)\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=cwd)
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("LOADED") and last.endswith(" 0"), result.stdout + result.stderr
+    return json.loads(last.split(" ", 1)[1].rsplit(" ", 1)[0].replace("'", '"'))
+
+
+def test_everyday_commands_load_only_what_they_use(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    calculation = str(root / "examples" / "calculation.yaml")
+    for argv in (["compile", calculation, "-o", "out.yaml"], ["lint", calculation]):
+        assert _loaded_after(argv, tmp_path) == ["tempfile"], argv
+    for argv in (["show", "add@1"], ["validate", str(root / "components" / "add" / "1.0.0" / "component.yaml")]):
+        assert _loaded_after(argv, tmp_path) == [], argv

@@ -12,13 +12,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
-import tempfile
-import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from registry.api.html import escape, section, table
 from registry.component import model
 from registry.component.model import ComponentSpec
 from registry.errors import ArgumentError, CregError, CregWarning, Problem, mention
@@ -63,6 +60,8 @@ class Component(ComponentSpec):
         return f"<Component {self.name or '(unnamed)'!r} ({inputs}) -> ({outputs}) {where} {self.digest}>"
 
     def _repr_html_(self) -> str:
+        from registry.api.html import escape, section, table  # lazy: start-up (notebooks only)
+
         header = table(["", ""], [("image", self.image or "(graph component)"), ("digest", self.digest),
                                   ("source", self.source or "")])
         description = f"<p>{escape(self.description.strip())}</p>" if self.description else ""
@@ -203,6 +202,9 @@ def _component_of_function(func: Callable[..., Any], base_image: str | None, pac
         raise ArgumentError.bad_value("func_or_source", f"cannot read the source of {name or func!r}: {exc}") from None
     if not name.isidentifier() or name == "<lambda>":
         raise ArgumentError.bad_value("func_or_source", "expected a function defined with 'def', not a lambda")
+    import tempfile  # lazy: start-up (~5 ms; only functions need a scratch file)
+    import textwrap
+
     raw = "".join(lines)
     source = textwrap.dedent(raw)
     indent = len(raw.splitlines()[0]) - len(source.splitlines()[0]) if source.strip() else 0

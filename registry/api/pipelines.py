@@ -16,14 +16,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from registry.api.html import escape, problems_html, section, table
-from registry.api.runs import Run
-from registry.api.svg import GraphEdge, GraphNode, render
 from registry.component.model import ComponentSpec
 from registry.errors import ArgumentError, CregError, Problem, mention
 from registry.pipeline import model
 
 if TYPE_CHECKING:
+    from registry.api.runs import Run
+    from registry.api.svg import GraphEdge, GraphNode
     from registry.argo.server import Server, Submitted
     from registry.index.resolve import RegistryOptions
     from registry.local.runner import Node
@@ -82,6 +81,8 @@ class LintResult:
         return f"<LintResult {self.source}: {len(self.problems)} problem(s)>\n{self.format()}"
 
     def _repr_html_(self) -> str:
+        from registry.api.html import problems_html, section  # lazy: start-up (notebooks only)
+
         title = f"lint {self.source}: " + ("no problems" if self.ok else f"{len(self.problems)} problem(s)")
         return section(title, problems_html(self.problems))
 
@@ -109,13 +110,16 @@ class Submission:
 
     def run(self) -> Run:
         """The submitted Workflow as a ``Run`` read from the Argo Server (status, tasks, logs)."""
-        from registry.argo.serverruns import ArgoRuns  # lazy: start-up
+        from registry.api.runs import Run  # lazy: start-up
+        from registry.argo.serverruns import ArgoRuns
 
         if self.kind != "Workflow" or self.server is None:
             raise ArgumentError("submission", f"a {self.kind} is not a run; its runs are Workflows it creates")
         return Run.get(self.name, ArgoRuns(self.server))
 
     def _repr_html_(self) -> str:
+        from registry.api.html import section, table  # lazy: start-up (notebooks only)
+
         rows = [("kind", self.kind), ("name", self.name), ("namespace", self.namespace), ("ui", self.ui)]
         if self.phase is not None:
             rows.append(("phase", self.phase))
@@ -248,6 +252,8 @@ class Pipeline:
         return self.to_svg()
 
     def to_svg(self) -> str:
+        from registry.api.svg import render  # lazy: start-up (graphs only)
+
         nodes, edges = pipeline_graph(self.model())
         return render(nodes, edges, f"pipeline {self.model().name}")
 
@@ -255,6 +261,8 @@ class Pipeline:
         return f"<Pipeline {self.source}>"
 
     def _repr_html_(self) -> str:
+        from registry.api.html import escape, problems_html, section, table  # lazy: start-up (notebooks only)
+
         try:
             pipeline = self.model()
         except CregError as exc:
@@ -277,7 +285,8 @@ class Pipeline:
         returns at once.  A failed run is returned, not raised: look at ``status``.
         A pipeline file may also be a compiled Argo Workflow (``params`` become its arguments).
         """
-        from registry.local.recording import execute_run, prepare_document, prepare_run  # lazy: start-up
+        from registry.api.runs import Run  # lazy: start-up
+        from registry.local.recording import execute_run, prepare_document, prepare_run
         from registry.local.store import LocalRuns, RunStore, start_detached
 
         if not 1 <= parallelism <= 64:
@@ -375,7 +384,8 @@ def _slug(name: str) -> str:
 
 def pipeline_graph(pipeline: model.Pipeline) -> tuple[list[GraphNode], list[GraphEdge]]:
     """The pipeline's tasks and edges (exit-handler tasks dashed), labelled as ``creg graph`` labels them."""
-    from registry.argo.draw import edges, label  # lazy: start-up
+    from registry.api.svg import GraphEdge, GraphNode  # lazy: start-up
+    from registry.argo.draw import edges, label
 
     nodes: list[GraphNode] = []
     links: list[GraphEdge] = []
