@@ -94,7 +94,7 @@ class SearchedRegistry:
     @property
     def root(self) -> str:
         if self._root is None:  # the built-in registry: located only when first searched
-            from registry.resources import builtin_root  # lazy: start-up (importlib.resources)
+            from registry.resources import builtin_root  # lazy: start-up (the schema checker)
 
             self._root = normalize_root(str(builtin_root()))
         return self._root
