@@ -13,7 +13,6 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,8 @@ def _entry(name: str) -> Path | None:
 
 
 def _write(entry: Path, data: bytes) -> None:
+    import tempfile  # lazy: start-up (~4 ms; only the first compile of a schema writes the entry)
+
     try:
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
