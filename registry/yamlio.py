@@ -128,6 +128,8 @@ def path_steps(text: str) -> list[PathKey]:
 
 @dataclass
 class Document:
+    """A parsed YAML file: its data, where each value was written, and the text."""
+
     data: dict[str, Any]
     positions: Positions
     text: str

@@ -53,6 +53,8 @@ def thaw(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class InputSpec:
+    """One input of a component spec."""
+
     name: str
     type: TypeSpec = None
     description: str | None = None
@@ -67,6 +69,8 @@ class InputSpec:
 
 @dataclass(frozen=True)
 class OutputSpec:
+    """One output of a component spec."""
+
     name: str
     type: TypeSpec = None
     description: str | None = None

@@ -30,6 +30,8 @@ RefLoader = Callable[[Mapping[str, Any], Report], TaskComponent | None]
 
 @dataclass
 class GraphBody:
+    """The inner tasks of a graph component and the outputs it hands out."""
+
     tasks: dict[str, Task]
     outputs: dict[str, OutputRef]  # graph output -> inner task output
     value_outputs: set[tuple[str, str]] = field(default_factory=set)  # inner outputs read as values

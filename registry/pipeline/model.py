@@ -42,6 +42,8 @@ EnvValue = str | SecretRef
 
 @dataclass(frozen=True)
 class Retries:
+    """A task's retry strategy as the pipeline wrote it (Argo's retryStrategy)."""
+
     limit: int
     policy: str | None = None
     backoff: Mapping[str, int | str] | None = None  # duration, factor, maxDuration as written
@@ -124,6 +126,8 @@ Volume = ClaimTemplate | ExistingClaim
 
 @dataclass(frozen=True)
 class S3Repository:
+    """Where task outputs are stored when the pipeline names an S3 bucket."""
+
     endpoint: str
     bucket: str
     region: str | None = None
@@ -159,6 +163,8 @@ class Schedule:
 
 @dataclass
 class Pipeline:
+    """A checked pipeline: params, volumes, tasks and settings, ready to compile or run."""
+
     name: str
     description: str | None
     source: str  # the file it was read from

@@ -31,22 +31,30 @@ Report = Callable[[Sequence[PathKey], str], None]  # (path below the task, messa
 
 @dataclass(frozen=True)
 class Const:
+    """A literal argument value."""
+
     value: object  # as YAML gave it
 
 
 @dataclass(frozen=True)
 class ParamRef:
+    """A pipeline param used as an argument."""
+
     name: str
 
 
 @dataclass(frozen=True)
 class OutputRef:
+    """Another task's output used as an argument."""
+
     task: str
     output: str
 
 
 @dataclass(frozen=True)
 class ItemRef:
+    """The current loop item (or one field of it) used as an argument."""
+
     field: str | None = None
 
 

@@ -62,6 +62,8 @@ class TaskContext:
 
 @dataclass
 class BuiltTask:
+    """What building one task gave: the task (if it could be built) and its findings."""
+
     task: Task | None  # None when the task's problems leave no op to build
     findings: list[Finding] = field(default_factory=list)
     value_outputs: set[tuple[str, str]] = field(default_factory=set)  # (task, output) read as values

@@ -44,6 +44,8 @@ class WhenError(CregError):
 
 @dataclass(frozen=True)
 class Token:
+    """One lexical token of a ``when`` expression and where it starts."""
+
     kind: str
     text: str
     offset: int
@@ -51,6 +53,8 @@ class Token:
 
 @dataclass(frozen=True)
 class Operand:
+    """One side of a comparison, already in Argo expression form."""
+
     argo: str  # an expr variable path (tasks['a'].outputs...) or a literal's text
     is_ref: bool
     is_string: bool
