@@ -91,8 +91,9 @@ class TaskBuilder:
             self.depends.append(task_id)
 
     def build(self) -> BuiltTask:
-        where = (self.context.group, self.id, "resources")
-        self.found.findings += resource_findings(where, self.body.get("resources"))
+        resources = self.body.get("resources")
+        if resources is not None:  # most tasks set none, and then there is nothing to check
+            self.found.findings += resource_findings((self.context.group, self.id, "resources"), resources)
         self.loop = self.parse_loop()  # before the arguments, which may read the loop's item
         op = self.task_op()
         self.parse_after()
