@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from registry.errors import did_you_mean
@@ -222,7 +222,7 @@ def declared_inputs(spec: ComponentSpec) -> _Declared:
     return found
 
 
-def check_names(spec: ComponentSpec, info: ComponentInfo, given: Sequence[str], report: Report) -> None:
+def check_names(spec: ComponentSpec, info: ComponentInfo, given: Collection[str], report: Report) -> None:
     """Unknown arguments (with did-you-mean) and missing required inputs."""
     declared = declared_inputs(spec)
     for name in given:
@@ -238,7 +238,7 @@ def check_names(spec: ComponentSpec, info: ComponentInfo, given: Sequence[str], 
 
 def check_arguments(request: OpRequest, report: Report) -> None:
     """Unknown arguments, missing required inputs and incompatible types."""
-    check_names(request.spec, request.info, list(request.arguments), report)
+    check_names(request.spec, request.info, request.arguments, report)  # its keys, in order
     inputs = declared_inputs(request.spec).by_name
     for name, value in request.arguments.items():
         declared = inputs.get(name)
@@ -247,15 +247,14 @@ def check_arguments(request: OpRequest, report: Report) -> None:
 
 
 def _check_type(declared: InputSpec, value: Value, request: OpRequest, report: Report) -> None:
-    where = ["args", declared.name]
     if isinstance(value, Const):
         why = constant_fits(value.value, declared.type)
         if why:
-            report(where, f"input '{declared.name}': {why}")
+            report(["args", declared.name], f"input '{declared.name}': {why}")
         return
     given = request.type_of(value)
     if not compatible(given, declared.type):
-        report(where, f"input '{declared.name}' expects type {_show(declared.type)}, "
+        report(["args", declared.name], f"input '{declared.name}' expects type {_show(declared.type)}, "
                       f"but {_describe(value)} has type {_show(given)}")
 
 
