@@ -273,25 +273,44 @@ class _Events:
         return out
 
     def mapping(self, event: MappingStartEvent, depth: int) -> dict[Any, Any]:
-        if self.tag(event, yaml.MappingNode, None) != _MAP:
+        # an untagged mapping is always a map: no resolver lookup for it
+        if event.tag is not None and self.tag(event, yaml.MappingNode, None) != _MAP:
             raise self.fail(event, f"unsupported YAML tag {event.tag!r}")
         out: dict[Any, Any] = {}
         marks: dict[PathKey, tuple[int, int]] = {}
         key_marks: dict[PathKey, tuple[int, int]] = {}
         first_seen: dict[Any, Any] = {}  # key -> its start mark, for the duplicate-key message
-        peek = self.loader.peek_event
+        peek, get, record = self.loader.peek_event, self.loader.get_event, self.record
+        # A key or value that is an untagged, unanchored scalar already resolved as a string (most
+        # of any file) is taken right here; anything else (a number, a tag, an anchor, a first
+        # sighting, the depth limit) goes through ``key()`` / ``value()``.
+        inline = depth < MAX_DEPTH
+        resolved, node = _RESOLVED.get, yaml.ScalarNode
         while type(key_event := peek()) is not MappingEndEvent:
-            key = self.key(key_event, depth)
+            if inline and type(key_event) is ScalarEvent and key_event.tag is None and \
+                    key_event.anchor is None and resolved((node, key_event.value, key_event.implicit)) == _STR:
+                get()
+                self.count += 1
+                key = key_event.value
+            else:
+                key = self.key(key_event, depth)
             if key in out:
                 raise self.fail(key_event, f"duplicate key {key!r} (first defined at line "
                                            f"{first_seen[key].line + 1})")
             first_seen[key] = key_event.start_mark
-            if self.record:
+            value_event = peek()
+            if record:
                 key_marks[key] = _where(key_event)
-                marks[key] = _where(peek())
-            out[key] = self.value(depth + 1)
-        self.loader.get_event()
-        if self.record:
+                marks[key] = _where(value_event)
+            if inline and type(value_event) is ScalarEvent and value_event.tag is None and \
+                    value_event.anchor is None and resolved((node, value_event.value, value_event.implicit)) == _STR:
+                get()
+                self.count += 1
+                out[key] = value_event.value
+            else:
+                out[key] = self.value(depth + 1)
+        get()
+        if record:
             self.positions.marks[id(out)] = marks
             self.positions.key_marks[id(out)] = key_marks
         return out

@@ -147,6 +147,15 @@ def test_semantic_checks_the_schema_cannot_express() -> None:
     assert "duplicate template name 'add'" in messages
 
 
+@pytest.mark.parametrize("depends, unknown", [("ghost", ["ghost"]), ("ghost.Succeeded", ["ghost"]),
+                                              ("(ghost || add-1) && ghost-2", ["ghost", "ghost-2"]), ("", [])])
+def test_depends_names_unknown_tasks_whether_one_word_or_an_expression(depends: str, unknown: list[str]) -> None:
+    doc = copy.deepcopy(calc_doc())
+    doc["spec"]["templates"][0]["dag"]["tasks"][1]["depends"] = depends
+    found = [m for _, m in semantic_errors(doc) if "no task named" in m]
+    assert found == [f"no task named {name!r} in this DAG" for name in unknown]
+
+
 @pytest.mark.parametrize("cron, ok", [("0 6 * * *", True), ("*/15 0-23 1,15 jan-dec mon-fri", True),
                                       ("@daily", True), ("0 6 * *", False), ("61 * * * *", False),
                                       ("* * * * 8", False), ("*/0 * * * *", False), ("5-1 * * * *", False)])

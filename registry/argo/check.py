@@ -211,6 +211,7 @@ def _in_full(path: list[PathKey], index_map: dict[tuple[int, int], int], offset:
 # -- what the schema cannot say -------------------------------------------------------------------
 
 _DEPENDS_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z]+)?")
+_SIMPLE_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*\Z")
 
 
 def semantic_errors(doc: dict[str, Any]) -> list[tuple[str, str]]:
@@ -301,11 +302,16 @@ def _dag_errors(tasks: list[dict[str, Any]], templates: set[str], where: str) ->
     for index, task in enumerate(tasks):
         if task.get("template") not in templates:
             out.append((f"{where}[{index}].template", f"no template named {task.get('template')!r}"))
-        upstream = {w.split(".")[0] for w in _DEPENDS_WORD.findall(task.get("depends", ""))}
-        upstream |= set(task.get("dependencies", []))
-        for name in sorted(upstream - task_names):
+        depends = task.get("depends", "")
+        # one word, no '.' (``depends: t0``, most rows of a chain): the regex would find just it
+        upstream = {depends} if _SIMPLE_WORD.match(depends) else \
+            {w.split(".")[0] for w in _DEPENDS_WORD.findall(depends)}
+        if "dependencies" in task:
+            upstream |= set(task["dependencies"])
+        missing = upstream - task_names
+        for name in sorted(missing):
             out.append((f"{where}[{index}].depends", f"no task named {name!r} in this DAG"))
-        graph[task["name"]] = upstream & task_names
+        graph[task["name"]] = upstream - missing if missing else upstream
     cycle = find_cycle(graph)
     if cycle:
         out.append((where, "tasks form a cycle: " + " -> ".join(cycle)))

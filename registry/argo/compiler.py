@@ -75,7 +75,23 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            gc.enable()
+            _resume()
+
+
+def _resume() -> None:
+    """Enable the collector again without first walking everything made while it was paused.
+
+    Resuming plainly, the next allocation starts a young-generation collection over every
+    object the pause left alive (the pipeline, its document, caches): 3.5 ms after 1,000
+    tasks, 30 ms after 10,000.  Frozen and unfrozen, they join the oldest generation as they
+    are; a later full collection still looks at them, so no garbage is kept for good.
+    """
+    if gc.get_freeze_count():  # someone froze objects on purpose (before forking, say): keep them so
+        gc.enable()
+        return
+    gc.freeze()
+    gc.enable()
+    gc.unfreeze()
 
 
 def lint_pipeline(path: str | Path, loader: Loader | None = None) -> list[Problem]:

@@ -382,9 +382,14 @@ def _s3(repo: S3Repository, name: str) -> Data:
 def dag_task(task: Task, template: str) -> Data:
     """One DAG row with Argo's key names, in Argo's order; empty settings are left out."""
     out: Data = {"name": task.id, "template": template}
-    _put(out, "depends", " && ".join(task.depends))
-    _put(out, "when", task.when)
-    _put(out, "arguments", task_arguments(task.op))
+    depends = " && ".join(task.depends)
+    if depends:  # ``_put``, written out: this runs once per task
+        out["depends"] = depends
+    if task.when:
+        out["when"] = task.when
+    arguments = task_arguments(task.op)
+    if arguments:
+        out["arguments"] = arguments
     loop = task.loop
     if loop is not None and loop.items is not None:
         _put(out, "withItems", loop.items)

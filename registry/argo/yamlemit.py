@@ -19,7 +19,7 @@ import functools
 import json
 import math
 import re
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -128,7 +128,7 @@ def flow(value: Any, budget: int, depth: int = 1) -> str | None:
     elif isinstance(value, dict):
         return _flow_mapping(value, budget, depth) if depth <= MAX_FLOW_DEPTH else None
     elif isinstance(value, list):
-        if depth > MAX_FLOW_DEPTH or sum(isinstance(v, dict) for v in value) > 1:
+        if depth > MAX_FLOW_DEPTH or (len(value) > 1 and sum(isinstance(v, dict) for v in value) > 1):
             return None  # several records read better one per line
         return _flow_sequence(value, budget, depth)
     else:
@@ -137,26 +137,63 @@ def flow(value: Any, budget: int, depth: int = 1) -> str | None:
 
 
 def _flow_mapping(data: dict[Any, Any], budget: int, depth: int) -> str | None:
-    return _flow_entries(((scalar(str(key)) + ": ", item) for key, item in data.items()), "{}", budget, depth)
+    """``{k: v, ...}``, or None once past the budget.
+
+    This and ``_flow_sequence`` run for every DAG row; plain strings, most of any row, are
+    handled in the loop rather than through ``flow`` (a call per value was half their time).
+    """
+    parts, used = ["{"], 2
+    for key, item in data.items():
+        if used > budget:
+            return None
+        prefix = (", " if used > 2 else "") + scalar(str(key)) + ": "
+        room = budget - used - len(prefix)
+        if type(item) is str:
+            if "\n" in item or not item.isprintable():
+                return None
+            inner = scalar(item)
+            if len(inner) > room:
+                return None
+        else:
+            found = flow(item, room, depth + 1)
+            if found is None:
+                return None
+            inner = found
+        parts.append(prefix)
+        parts.append(inner)
+        used += len(prefix) + len(inner)
+    if used > budget:
+        return None
+    parts.append("}")
+    return "".join(parts)
 
 
 def _flow_sequence(items: list[Any], budget: int, depth: int) -> str | None:
-    return _flow_entries((("", item) for item in items), "[]", budget, depth)
-
-
-def _flow_entries(entries: Iterable[tuple[str, Any]], brackets: str, budget: int, depth: int) -> str | None:
-    """``{k: v, ...}`` or ``[v, ...]`` from (label, value) pairs, or None once past the budget."""
-    parts, used = [brackets[0]], 2
-    for label, item in entries:
+    """``[v, ...]``, or None once past the budget (see ``_flow_mapping``)."""
+    parts, used = ["["], 2
+    for item in items:
         if used > budget:
             return None
-        prefix = (", " if used > 2 else "") + label
-        inner = flow(item, budget - used - len(prefix), depth + 1)
-        if inner is None:
-            return None
-        parts.append(prefix + inner)
+        prefix = ", " if used > 2 else ""
+        room = budget - used - len(prefix)
+        if type(item) is str:
+            if "\n" in item or not item.isprintable():
+                return None
+            inner = scalar(item)
+            if len(inner) > room:
+                return None
+        else:
+            found = flow(item, room, depth + 1)
+            if found is None:
+                return None
+            inner = found
+        parts.append(prefix)
+        parts.append(inner)
         used += len(prefix) + len(inner)
-    return "".join(parts) + brackets[1] if used <= budget else None
+    if used > budget:
+        return None
+    parts.append("]")
+    return "".join(parts)
 
 
 def _literal(value: str, indent: str) -> str | None:

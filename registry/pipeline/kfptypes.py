@@ -21,6 +21,8 @@ def type_name(kfp_type: KfpType) -> str | None:
     """A comparable name for a KFP type (``{GCSPath: {...}}`` -> ``gcspath``); None if untyped."""
     if kfp_type is None:
         return None
+    if type(kfp_type) is str:  # the usual case, ahead of the (slow) abstract Mapping check
+        return _plain_type_name(kfp_type)
     if isinstance(kfp_type, Mapping):
         if len(kfp_type) != 1:
             return json.dumps(thaw(kfp_type), sort_keys=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from registry.errors import did_you_mean
@@ -200,24 +200,54 @@ class OpRequest:
     type_of: Callable[[Value], KfpType]  # KFP type of a param or a task output; None if unknown
 
 
-def check_names(spec: ComponentSpec, info: ComponentInfo, given: Sequence[str], report: Report) -> None:
+class _Declared:
+    """What a component declares about its inputs, worked out once per spec, not once per task."""
+
+    __slots__ = ("spec", "names", "name_set", "by_name", "required", "defaulted")
+
+    def __init__(self, spec: ComponentSpec) -> None:
+        self.spec = spec  # held, so the id that finds this entry stays this spec's
+        self.names = [i.name for i in spec.inputs]
+        self.name_set = frozenset(self.names)
+        self.by_name = {declared.name: declared for declared in spec.inputs}
+        self.required = tuple(declared for declared in spec.inputs if declared.required)
+        self.defaulted = frozenset(i.name for i in spec.inputs if i.default is not None)
+
+    def present(self, arguments: Mapping[str, Value]) -> frozenset[str]:
+        """The inputs a task sets, or that have a default."""
+        return self.defaulted.union(self.name_set.intersection(arguments))
+
+
+_DECLARED: dict[int, _Declared] = {}
+
+
+def declared_inputs(spec: ComponentSpec) -> _Declared:
+    found = _DECLARED.get(id(spec))
+    if found is None or found.spec is not spec:
+        if len(_DECLARED) > 4096:
+            _DECLARED.clear()
+        found = _DECLARED[id(spec)] = _Declared(spec)
+    return found
+
+
+def check_names(spec: ComponentSpec, info: ComponentInfo, given: Collection[str], report: Report) -> None:
     """Unknown arguments (with did-you-mean) and missing required inputs."""
-    names = [i.name for i in spec.inputs]
-    declared_names = set(names)
-    for name in (name for name in given if name not in declared_names):
-        known = ", ".join(names) or "(none)"
-        report(["args", name], f"unknown input '{name}'{did_you_mean(name, names)}; "
-                               f"component '{info.name}' takes: {known}")
-    for declared in spec.inputs:
-        if declared.required and declared.name not in given:
-            report(["args"], f"missing required input '{declared.name}' of component "
-                             f"'{info.name}' (type {_show(declared.type) if declared.type else 'any'})")
+    declared = declared_inputs(spec)
+    for name in given:
+        if name not in declared.name_set:
+            known = ", ".join(declared.names) or "(none)"
+            report(["args", name], f"unknown input '{name}'{did_you_mean(name, declared.names)}; "
+                                   f"component '{info.name}' takes: {known}")
+    for required in declared.required:
+        if required.name not in given:
+            report(["args"], f"missing required input '{required.name}' of component "
+                             f"'{info.name}' (type {_show(required.type) if required.type else 'any'})")
 
 
 def check_arguments(request: OpRequest, report: Report) -> None:
     """Unknown arguments, missing required inputs and incompatible types."""
-    check_names(request.spec, request.info, list(request.arguments), report)
-    inputs = {declared.name: declared for declared in request.spec.inputs}
+    check_names(request.spec, request.info, request.arguments, report)  # its keys, in order
+    inputs = declared_inputs(request.spec).by_name
     for name, value in request.arguments.items():
         declared = inputs.get(name)
         if declared is not None:
@@ -225,15 +255,14 @@ def check_arguments(request: OpRequest, report: Report) -> None:
 
 
 def _check_type(declared: InputSpec, value: Value, request: OpRequest, report: Report) -> None:
-    where = ["args", declared.name]
     if isinstance(value, Const):
         why = constant_fits(value.value, declared.type)
         if why:
-            report(where, f"input '{declared.name}': {why}")
+            report(["args", declared.name], f"input '{declared.name}': {why}")
         return
     given = request.type_of(value)
     if not compatible(given, declared.type):
-        report(where, f"input '{declared.name}' expects type {_show(declared.type)}, "
+        report(["args", declared.name], f"input '{declared.name}' expects type {_show(declared.type)}, "
                       f"but {_describe(value)} has type {_show(given)}")
 
 
@@ -257,8 +286,7 @@ def make_op(request: OpRequest, report: Report) -> Op | None:
         report(["component"], f"component '{request.info.name}' has neither a container nor a "
                               "graph implementation")
         return None
-    present = frozenset(i.name for i in request.spec.inputs
-                        if i.name in request.arguments or i.default is not None)
+    present = declared_inputs(request.spec).present(request.arguments)
     shape = _op_shape(request.spec, container, present, report)
     given = request.arguments
     return Op(task_id=request.task_id, component=request.info, image=shape.image,

@@ -93,13 +93,17 @@ class TaskBuilder:
             self.depends.append(task_id)
 
     def build(self) -> BuiltTask:
-        where = (self.context.group, self.id, "resources")
-        self.found.findings += resource_findings(where, self.body.get("resources"))
+        body = self.body  # most tasks set none of resources, after, when, mounts: no call for those
+        resources = body.get("resources")
+        if resources is not None:
+            self.found.findings += resource_findings((self.context.group, self.id, "resources"), resources)
         self.loop = self.parse_loop()  # before the arguments, which may read the loop's item
         op = self.task_op()
-        self.parse_after()
-        when = self.parse_when()
-        env, mounts = self.env(), self.mounts()
+        if body.get("after"):
+            self.parse_after()
+        when = self.parse_when() if "when" in body else None
+        env = self.env()
+        mounts = self.mounts() if "mounts" in body else {}
         if op is not None:
             self.found.task = Task(id=self.id, op=op, depends=self.depends, when=when,
                                    when_source=self.body.get("when"), loop=self.loop, env=env, mounts=mounts,
