@@ -53,4 +53,33 @@ def main() -> None:
             sys.exit(0)
     from registry.commands.group import main as cli_main  # lazy: start-up
 
-    cli_main()
+    try:
+        cli_main()
+    except SystemExit as done:
+        leave_without_teardown(done.code)
+        raise
+
+
+def leave_without_teardown(code: object) -> None:
+    """End the process at once when nothing is left to do at exit; else return.
+
+    A normal exit frees every object the command built one by one (about 20 ms after compiling
+    1,000 tasks, a tenth of the command) only for the process to end.  Skipping that is safe
+    when no exit handler is registered (``atexit`` also carries logging's flush and temporary
+    folders' clean-up), no other thread runs and the output streams flush; otherwise the
+    process leaves as usual.  Every file creg writes is complete before the command returns.
+    """
+    import atexit
+
+    count = getattr(atexit, "_ncallbacks", None)  # CPython's; elsewhere: always the normal exit
+    threading = sys.modules.get("threading")
+    if not isinstance(code, (int, type(None))) or count is None or count() != 0:
+        return
+    if threading is not None and threading.active_count() != 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        return  # a closed or broken stream: let the normal exit report it
+    os._exit(code or 0)
