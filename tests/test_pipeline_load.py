@@ -105,6 +105,21 @@ def test_when_loop_and_item_problems(tmp_path: Path) -> None:
     assert "$.tasks.f.when: in when 'output.r = 3': unexpected character '='" in text
 
 
+def test_loop_items_that_json_cannot_hold_are_problems_not_crashes(tmp_path: Path) -> None:
+    """Argo's withItems is JSON: a NaN or infinity in loop items once crashed compile (exit 3)."""
+    path = write_pipeline(tmp_path, """
+        name: loops
+        tasks:
+          a: {image: alpine, args: [{item: null}], loop: {items: [1, .nan]}}
+          b: {image: alpine, args: [{item: x}], loop: {items: [{x: 1}, {x: -.inf}]}}
+          c: {image: alpine, args: [{item: null}], loop: {items: ['.nan', 1.5]}}
+    """)
+    problems = problems_of(path)
+    assert len(problems) == 2, problems
+    assert ":3:62:" in problems[0] and "$.tasks.a.loop.items[1]: expected a JSON value" in problems[0]
+    assert ":4:" in problems[1] and "$.tasks.b.loop.items[1].x: expected a JSON value" in problems[1]
+
+
 def test_finally_cannot_read_pipeline_outputs_and_ids_are_unique(tmp_path: Path) -> None:
     path = write_pipeline(tmp_path, """
         name: exits

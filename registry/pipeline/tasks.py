@@ -10,6 +10,7 @@ outputs read as values); the pipeline builder locates the problems in the file.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
@@ -363,6 +364,10 @@ class TaskBuilder:
         if len(sources) != 1:
             self.problem(["loop"], "a loop needs exactly one of 'items', 'param' or 'output'")
             return None
+        where = _non_finite(body["items"], ("loop", "items")) if "items" in body else None
+        if where is not None:
+            self.problem(where, "expected a JSON value: Argo passes loop items as JSON, which has no .nan or .inf "
+                                "(quote it to pass the text)")
         param = self.loop_param(body["param"]) if "param" in body else None
         output = self.loop_output(body["output"]) if "output" in body else None
         return Loop(items=body.get("items"), param=param, output=output, parallelism=body.get("parallelism"))
@@ -506,3 +511,15 @@ def _read_resources(raw: ResourcesYaml | None) -> Resources | None:
 def _kind_of(value: object) -> str:
     kinds = {dict: "a mapping", list: "a list", bool: "a boolean", int: "an integer", float: "a number"}
     return "null" if value is None else kinds.get(type(value), type(value).__name__)
+
+
+def _non_finite(value: object, where: tuple[PathKey, ...]) -> tuple[PathKey, ...] | None:
+    """The path of the first NaN or infinity in a loop's items (JSON, hence Argo, has neither)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        found = _non_finite(child, (*where, key))
+        if found is not None:
+            return found
+    return None
