@@ -19,7 +19,7 @@ import functools
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 
@@ -137,62 +137,38 @@ def flow(value: Any, budget: int, depth: int = 1) -> str | None:
 
 
 def _flow_mapping(data: dict[Any, Any], budget: int, depth: int) -> str | None:
-    """``{k: v, ...}``, or None once past the budget.
-
-    This and ``_flow_sequence`` run for every DAG row; plain strings, most of any row, are
-    handled in the loop rather than through ``flow`` (a call per value was half their time).
-    """
-    parts, used = ["{"], 2
-    for key, item in data.items():
-        if used > budget:
-            return None
-        prefix = (", " if used > 2 else "") + scalar(str(key)) + ": "
-        room = budget - used - len(prefix)
-        if type(item) is str:
-            if "\n" in item or not item.isprintable():
-                return None
-            inner = scalar(item)
-            if len(inner) > room:
-                return None
-        else:
-            found = flow(item, room, depth + 1)
-            if found is None:
-                return None
-            inner = found
-        parts.append(prefix)
-        parts.append(inner)
-        used += len(prefix) + len(inner)
-    if used > budget:
-        return None
-    parts.append("}")
-    return "".join(parts)
+    return _flow_entries(data.items(), True, "{}", budget, depth)
 
 
 def _flow_sequence(items: list[Any], budget: int, depth: int) -> str | None:
-    """``[v, ...]``, or None once past the budget (see ``_flow_mapping``)."""
-    parts, used = ["["], 2
-    for item in items:
+    return _flow_entries(enumerate(items), False, "[]", budget, depth)
+
+
+def _flow_entries(pairs: Iterable[tuple[Any, Any]], keyed: bool, brackets: str, budget: int,
+                  depth: int) -> str | None:
+    """``{k: v, ...}`` (``keyed``) or ``[v, ...]``, or None once past the budget.
+
+    This runs for every DAG row; plain strings, most of any row, are handled in the loop
+    rather than through ``flow`` (a call per value was half their time).
+    """
+    parts, used = [brackets[0]], 2
+    for key, item in pairs:
         if used > budget:
             return None
-        prefix = ", " if used > 2 else ""
+        prefix = (", " if used > 2 else "") + (scalar(str(key)) + ": " if keyed else "")
         room = budget - used - len(prefix)
-        if type(item) is str:
-            if "\n" in item or not item.isprintable():
-                return None
-            inner = scalar(item)
-            if len(inner) > room:
-                return None
+        if type(item) is str:  # multi-line text reads better as a block, as in ``flow``
+            inner = scalar(item) if "\n" not in item and item.isprintable() else None
         else:
-            found = flow(item, room, depth + 1)
-            if found is None:
-                return None
-            inner = found
+            inner = flow(item, room, depth + 1)
+        if inner is None or len(inner) > room:
+            return None
         parts.append(prefix)
         parts.append(inner)
         used += len(prefix) + len(inner)
     if used > budget:
         return None
-    parts.append("]")
+    parts.append(brackets[1])
     return "".join(parts)
 
 
